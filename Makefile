@@ -1,0 +1,38 @@
+# `make demo` and `make test` set up everything they need on a fresh Debian machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The demo needs SoftHSM2; the tests also load OpenSC's module (with no pcscd: a module without readers).
+DEMO_PACKAGES := softhsm2
+TEST_PACKAGES := softhsm2 opensc-pkcs11
+
+.PHONY: demo test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	@scripts/ensure-system-packages $(DEMO_PACKAGES)
+	$(BIN)/eid demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) lint typecheck
+	@scripts/ensure-system-packages $(TEST_PACKAGES)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	@scripts/ensure-system-packages $(TEST_PACKAGES)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

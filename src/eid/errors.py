@@ -1,0 +1,200 @@
+"""The one error hierarchy of `eid`.
+
+Every error has a stable ``code`` (for programs and JSON output) and a message a
+person can act on. ``exit_code`` is what the command line exits with:
+1 a verification said no, 2 bad usage or malformed input, 3 a token or card problem.
+No error message ever holds a PIN.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CardRemoved",
+    "EidError",
+    "KeyNotFound",
+    "MalformedInput",
+    "MechanismUnsupported",
+    "NoCard",
+    "NoModule",
+    "NoReader",
+    "PinCancelled",
+    "PinIncorrect",
+    "PinLocked",
+    "SignatureInvalid",
+    "TokenError",
+    "TokenNotFound",
+    "UnknownCard",
+    "UsageError",
+    "VerificationFailed",
+]
+
+
+class EidError(Exception):
+    """Base of every error `eid` raises on purpose."""
+
+    code = "error"
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as JSON-ready data: its code, message and details."""
+        return {"code": self.code, "message": self.message, **self.details()}
+
+    def details(self) -> dict[str, object]:
+        """Structured facts about the error beyond its message (none by default)."""
+        return {}
+
+
+class UsageError(EidError):
+    """The caller asked for something that cannot be done as asked."""
+
+    code = "usage"
+
+
+class MalformedInput(EidError):
+    """Input that does not have the expected structure.
+
+    ``source`` names the file or object, ``field`` the field or tag, ``offset``
+    the byte position where the problem was found, when known.
+    """
+
+    code = "malformed_input"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        field: str | None = None,
+        offset: int | None = None,
+    ) -> None:
+        where = ", ".join(
+            part
+            for part in (
+                source,
+                f"field {field}" if field is not None else None,
+                f"byte {offset}" if offset is not None else None,
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+        self.source = source
+        self.field = field
+        self.offset = offset
+
+    def details(self) -> dict[str, object]:
+        """The file, field and byte offset of the problem, where known."""
+        return {
+            key: value
+            for key, value in (
+                ("source", self.source),
+                ("field", self.field),
+                ("offset", self.offset),
+            )
+            if value is not None
+        }
+
+
+class VerificationFailed(EidError):
+    """A check said no: a signature, a hash, a certificate or a nonce is not acceptable."""
+
+    code = "verification_failed"
+    exit_code = 1
+
+
+class SignatureInvalid(VerificationFailed):
+    """A signature or a hash does not match the data it should cover."""
+
+    code = "signature_invalid"
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(f"{source}: {message}" if source else message)
+        self.source = source
+
+    def details(self) -> dict[str, object]:
+        """The file or object whose signature failed, where known."""
+        return {"source": self.source} if self.source else {}
+
+
+class TokenError(EidError):
+    """A problem with the PKCS#11 module, the reader, the card or token."""
+
+    code = "token_error"
+    exit_code = 3
+
+
+class NoModule(TokenError):
+    """No PKCS#11 module could be found or loaded."""
+
+    code = "no_module"
+
+
+class NoReader(TokenError):
+    """The module sees no reader (slot) at all."""
+
+    code = "no_reader"
+
+
+class NoCard(TokenError):
+    """Readers exist but none holds a card or token."""
+
+    code = "no_card"
+
+
+class UnknownCard(TokenError):
+    """A card is present but the module does not recognise it."""
+
+    code = "unknown_card"
+
+
+class TokenNotFound(TokenError):
+    """No token matches the label or slot asked for."""
+
+    code = "token_not_found"
+
+
+class CardRemoved(TokenError):
+    """The card or token went away during the session."""
+
+    code = "card_removed"
+
+
+class KeyNotFound(TokenError):
+    """The token holds no key or certificate for the role asked for."""
+
+    code = "key_not_found"
+
+
+class MechanismUnsupported(TokenError):
+    """The token offers no mechanism that can make the signature asked for."""
+
+    code = "mechanism_unsupported"
+
+
+class PinIncorrect(TokenError):
+    """The PIN was refused. ``tries_left`` is set when the token tells (None when it does not)."""
+
+    code = "pin_incorrect"
+
+    def __init__(self, message: str = "PIN incorrect", *, tries_left: int | None = None) -> None:
+        super().__init__(message)
+        self.tries_left = tries_left
+
+    def details(self) -> dict[str, object]:
+        """The number of tries left, where the token tells it."""
+        return {"tries_left": self.tries_left} if self.tries_left is not None else {}
+
+
+class PinLocked(TokenError):
+    """The PIN is blocked after too many wrong tries; it must be unblocked with the PUK."""
+
+    code = "pin_locked"
+
+
+class PinCancelled(TokenError):
+    """No PIN was given: the prompt or the pinpad was cancelled or timed out."""
+
+    code = "pin_cancelled"
