@@ -1,0 +1,1 @@
+"""Benchmarks: `eid` against what a user would otherwise call, ratios printed."""

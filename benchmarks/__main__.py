@@ -1,0 +1,13 @@
+"""Run every benchmark: ``python -m benchmarks [name ...]``."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import bench_identity, bench_tokens
+
+BENCHMARKS = {"tokens": bench_tokens.main, "identity": bench_identity.main}
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or list(BENCHMARKS):
+        BENCHMARKS[name]()

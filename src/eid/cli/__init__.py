@@ -1,0 +1,5 @@
+"""The `eid` command line."""
+
+from eid.cli.app import cli, main
+
+__all__ = ["cli", "main"]

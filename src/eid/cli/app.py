@@ -1,0 +1,34 @@
+"""The `eid` command group."""
+
+from __future__ import annotations
+
+import click
+
+from eid import __version__
+from eid.cli.demo import demo
+from eid.cli.tokens import certs, identity, tokens
+from eid.cli.virtual import virtual_card
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="eid")
+def cli() -> None:
+    """Electronic identity: Belgian eID cards, PKCS#11 tokens, and the virtual eID.
+
+    Exit codes: 0 success, 1 a verification said no, 2 bad usage or malformed
+    input, 3 a token or card problem.
+    """
+
+
+cli.add_command(tokens)
+cli.add_command(certs)
+cli.add_command(identity)
+cli.add_command(virtual_card)
+cli.add_command(demo)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli(prog_name="eid")

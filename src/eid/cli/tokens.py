@@ -1,0 +1,213 @@
+"""`eid tokens`, `eid certs` and `eid identity`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from cryptography.hazmat.primitives import serialization
+from rich.table import Table
+
+from eid.cli.options import open_cli_token, token_options
+from eid.cli.output import Output, json_option
+from eid.errors import EidError, NoModule, UsageError
+from eid.tokens import MODULE_ENV, candidate_modules, list_slots, load_module
+from eid.tokens.belpic import CardData, read_card_files
+from eid.tokens.belpic.labels import FILE_OBJECT_IDS
+from eid.tokens.virtual import find_virtual_card
+
+__all__ = ["certs", "identity", "tokens"]
+
+
+def _module_entry(path: Path, *, virtual: bool = False) -> dict[str, object]:
+    entry: dict[str, object] = {"path": str(path), "virtual_card": virtual}
+    card = find_virtual_card() if virtual else None
+    try:
+        module = card.module() if card else load_module(path)
+        entry["description"] = module.description
+        slots = list_slots(module)
+        if card:
+            slots = [s for s in slots if s.token is not None and s.token.label == card.label]
+        entry["slots"] = [s.to_dict() for s in slots]
+    except EidError as error:
+        entry["error"] = error.to_dict()
+    return entry
+
+
+@click.command()
+@click.option(
+    "--module", type=click.Path(dir_okay=False, path_type=Path), help="Only this PKCS#11 module."
+)
+@json_option
+def tokens(module: Path | None, as_json: bool) -> None:
+    """List PKCS#11 modules, readers, tokens and their PIN state."""
+    out = Output(as_json)
+    with out.errors_to_exit_codes():
+        explicit = module or (Path(os.environ[MODULE_ENV]) if os.environ.get(MODULE_ENV) else None)
+        if explicit:
+            list_slots(load_module(explicit))  # raises NoModule / NoReader for this module
+            entries = [_module_entry(explicit)]
+        else:
+            entries = [_module_entry(path) for path in candidate_modules()]
+            card = find_virtual_card()
+            if card is not None:
+                entries.append(_module_entry(card.config, virtual=True))
+            if not entries:
+                raise NoModule(
+                    "no PKCS#11 module found: install the Belgian eID middleware, pass --module, "
+                    "or create the virtual card with `eid virtual-card create`"
+                )
+        out.emit({"modules": entries}, lambda: _print_modules(out, entries))
+
+
+def _print_modules(out: Output, entries: list[dict[str, object]]) -> None:
+    for entry in entries:
+        title = "virtual eID (SoftHSM2)" if entry["virtual_card"] else str(entry["path"])
+        out.console.print(f"[bold]{title}[/bold]  {entry.get('description', '')}")
+        if "error" in entry:
+            error = entry["error"]
+            assert isinstance(error, dict)
+            out.console.print(f"  [red]{error['code']}[/red]: {error['message']}")
+            continue
+        slots = entry["slots"]
+        assert isinstance(slots, list)
+        if not slots:
+            out.console.print("  no reader")
+        for slot in slots:
+            token = slot["token"]
+            if token is None:
+                out.console.print(
+                    f"  slot {slot['slot_id']} {slot['description']}: {slot['problem'] or 'no card'}"
+                )
+            else:
+                out.console.print(
+                    f"  slot {slot['slot_id']} {slot['description']}: [green]{token['label']}[/green] "
+                    f"serial {token['serial']}, PIN {token['pin_state']}"
+                    + (", pinpad" if token["pinpad"] else "")
+                )
+
+
+@click.command()
+@token_options
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write every certificate to this directory as <label>.pem.",
+)
+@json_option
+def certs(module: Path | None, label: str | None, export_dir: Path | None, as_json: bool) -> None:
+    """Show the certificates on the token."""
+    out = Output(as_json)
+    with out.errors_to_exit_codes(), open_cli_token(module, label) as token:
+        found = token.certificates()
+        entries = [c.to_dict() for c in found]
+        if export_dir is not None:
+            export_dir.mkdir(parents=True, exist_ok=True)
+            for cert, entry in zip(found, entries, strict=True):
+                target = export_dir / f"{_safe_name(cert.label)}.pem"
+                target.write_bytes(cert.certificate.public_bytes(serialization.Encoding.PEM))
+                entry["exported"] = str(target)
+
+        def text() -> None:
+            table = Table(
+                "role", "label", "subject", "valid until", title=f"certificates on {token.label}"
+            )
+            for entry in entries:
+                table.add_row(
+                    str(entry["role"]),
+                    str(entry["label"]),
+                    str(entry["subject"]),
+                    str(entry["not_after"]),
+                )
+            out.console.print(table)
+            if export_dir is not None:
+                out.console.print(f"exported {len(entries)} certificate(s) to {export_dir}")
+
+        out.emit({"token": token.label, "certificates": entries}, text)
+
+
+def _safe_name(label: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in label) or "certificate"
+
+
+def read_files_dir(directory: Path) -> dict[str, bytes]:
+    """Card files in ``directory``, named by their middleware labels with or without an extension."""
+    if not directory.is_dir():
+        raise UsageError(f"{directory} is not a directory")
+    files: dict[str, bytes] = {}
+    for path in sorted(directory.iterdir()):
+        name = path.name.split(".", 1)[0].upper()
+        if path.is_file() and name in FILE_OBJECT_IDS:
+            if name in files:
+                raise UsageError(f"{directory} holds {name} twice")
+            files[name] = path.read_bytes()
+    if "DATA_FILE" not in files:
+        raise UsageError(f"{directory} holds no DATA_FILE (the identity file)")
+    return files
+
+
+@click.command()
+@token_options
+@click.option(
+    "--files",
+    "files_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Read card files from this directory (DATA_FILE, ADDRESS_FILE, SIGN_DATA_FILE, ...) instead of a token.",
+)
+@click.option(
+    "--photo", type=click.Path(dir_okay=False, path_type=Path), help="Write the photo (JPEG) here."
+)
+@json_option
+def identity(
+    module: Path | None,
+    label: str | None,
+    files_dir: Path | None,
+    photo: Path | None,
+    as_json: bool,
+) -> None:
+    """Read identity and address, with the national register's (RRN) signatures checked."""
+    out = Output(as_json)
+    with out.errors_to_exit_codes():
+        if files_dir is not None:
+            card = read_card_files(read_files_dir(files_dir))
+        else:
+            with open_cli_token(module, label) as token:
+                card = token.read_card()
+        data = card.to_dict()
+        if photo is not None:
+            if card.photo is None:
+                raise UsageError("there is no photo to write")
+            photo.write_bytes(card.photo)
+            data["photo_written"] = str(photo)
+        out.emit(data, lambda: print_card(out, card))
+
+
+def print_card(out: Output, card: CardData) -> None:
+    """Print identity, address and the checks for a person."""
+    person = card.identity
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    rows = [
+        ("Name", f"{person.given_names} {person.surname}".strip()),
+        ("National number", person.national_number.formatted),
+        ("Born", f"{person.birth_date} in {person.birth_place}"),
+        ("Sex", person.sex),
+        ("Nationality", person.nationality),
+        (
+            "Card",
+            f"{person.card_number.formatted}, valid {person.validity_begin} to {person.validity_end}",
+        ),
+    ]
+    if card.address is not None:
+        address = card.address
+        rows.append(
+            ("Address", f"{address.street_and_number}, {address.zip_code} {address.municipality}")
+        )
+    for key, value in rows:
+        table.add_row(key, value)
+    out.console.print(table)
+    for line in card.checks.describe():
+        out.console.print(line)

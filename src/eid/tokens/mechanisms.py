@@ -1,0 +1,143 @@
+"""Choosing a PKCS#11 signature mechanism and shaping what goes in and comes out.
+
+Tokens differ: SoftHSM2 and Belgian EC cards offer raw mechanisms (``CKM_RSA_PKCS``,
+``CKM_ECDSA``) where the caller hashes; others only hash-and-sign ones. A raw
+mechanism is preferred when offered: the data is hashed here, so only a digest
+crosses the PKCS#11 boundary, and a digest signed elsewhere can be signed too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from pkcs11 import KeyType, Mechanism
+from pkcs11.mechanisms import MGF
+
+from eid.errors import MechanismUnsupported, UsageError
+
+__all__ = [
+    "HashName",
+    "Padding",
+    "SignaturePlan",
+    "ecdsa_raw_to_der",
+    "hash_algorithm",
+    "plan_signature",
+]
+
+HashName = Literal["sha1", "sha224", "sha256", "sha384", "sha512"]
+Padding = Literal["pkcs1v15", "pss"]
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+# DER prefix of the DigestInfo for each hash (RFC 8017, section 9.2, note 1).
+_DIGEST_INFO = {
+    "sha1": bytes.fromhex("3021300906052b0e03021a05000414"),
+    "sha224": bytes.fromhex("302d300d06096086480165030402040500041c"),
+    "sha256": bytes.fromhex("3031300d060960864801650304020105000420"),
+    "sha384": bytes.fromhex("3041300d060960864801650304020205000430"),
+    "sha512": bytes.fromhex("3051300d060960864801650304020305000440"),
+}
+
+_HASH_MECHANISM = {
+    "sha1": Mechanism.SHA_1,
+    "sha224": Mechanism.SHA224,
+    "sha256": Mechanism.SHA256,
+    "sha384": Mechanism.SHA384,
+    "sha512": Mechanism.SHA512,
+}
+_MGF = {
+    "sha1": MGF.SHA1,
+    "sha224": MGF.SHA224,
+    "sha256": MGF.SHA256,
+    "sha384": MGF.SHA384,
+    "sha512": MGF.SHA512,
+}
+_RSA_PKCS = {
+    "sha1": Mechanism.SHA1_RSA_PKCS,
+    "sha224": Mechanism.SHA224_RSA_PKCS,
+    "sha256": Mechanism.SHA256_RSA_PKCS,
+    "sha384": Mechanism.SHA384_RSA_PKCS,
+    "sha512": Mechanism.SHA512_RSA_PKCS,
+}
+_RSA_PSS = {
+    "sha1": Mechanism.SHA1_RSA_PKCS_PSS,
+    "sha224": Mechanism.SHA224_RSA_PKCS_PSS,
+    "sha256": Mechanism.SHA256_RSA_PKCS_PSS,
+    "sha384": Mechanism.SHA384_RSA_PKCS_PSS,
+    "sha512": Mechanism.SHA512_RSA_PKCS_PSS,
+}
+_ECDSA = {
+    "sha1": Mechanism.ECDSA_SHA1,
+    "sha224": Mechanism.ECDSA_SHA224,
+    "sha256": Mechanism.ECDSA_SHA256,
+    "sha384": Mechanism.ECDSA_SHA384,
+    "sha512": Mechanism.ECDSA_SHA512,
+}
+
+
+def hash_algorithm(name: str) -> hashes.HashAlgorithm:
+    """The `cryptography` hash for a hash name."""
+    try:
+        return _HASHES[name]()
+    except KeyError:
+        raise UsageError(f"unsupported hash {name!r}; use one of {', '.join(_HASHES)}") from None
+
+
+@dataclass(frozen=True)
+class SignaturePlan:
+    """How to make one kind of signature with one token.
+
+    ``raw`` plans take a digest (wrapped in a DigestInfo for RSA PKCS#1 v1.5);
+    the others take the data itself.
+    """
+
+    mechanism: Mechanism
+    param: tuple[Mechanism, MGF, int] | None
+    raw: bool
+    hash: HashName
+
+    def prepare(self, digest: bytes) -> bytes:
+        """The input of a raw mechanism for ``digest``."""
+        if self.mechanism == Mechanism.RSA_PKCS:
+            return _DIGEST_INFO[self.hash] + digest
+        return digest
+
+
+def plan_signature(
+    key_type: KeyType, offered: frozenset[Mechanism], hash: HashName, padding: Padding
+) -> SignaturePlan:
+    """The mechanism to use for a key type, hash and padding among those the token offers."""
+    pss_param = (_HASH_MECHANISM[hash], _MGF[hash], hash_algorithm(hash).digest_size)
+    choices: list[tuple[Mechanism, tuple[Mechanism, MGF, int] | None, bool]]
+    if key_type == KeyType.RSA and padding == "pkcs1v15":
+        choices = [(Mechanism.RSA_PKCS, None, True), (_RSA_PKCS[hash], None, False)]
+    elif key_type == KeyType.RSA:
+        choices = [(Mechanism.RSA_PKCS_PSS, pss_param, True), (_RSA_PSS[hash], pss_param, False)]
+    elif key_type == KeyType.EC:
+        choices = [(Mechanism.ECDSA, None, True), (_ECDSA[hash], None, False)]
+    else:
+        raise MechanismUnsupported(f"signing with a {key_type.name} key is not supported")
+    for mechanism, param, raw in choices:
+        if mechanism in offered:
+            return SignaturePlan(mechanism, param, raw, hash)
+    wanted = " or ".join(m.name for m, _, _ in choices)
+    raise MechanismUnsupported(f"the token offers neither {wanted}")
+
+
+def ecdsa_raw_to_der(signature: bytes) -> bytes:
+    """Convert a PKCS#11 ECDSA signature (r || s, IEEE P1363) into DER."""
+    if not signature or len(signature) % 2:
+        raise MechanismUnsupported("the token returned an ECDSA signature of odd length")
+    half = len(signature) // 2
+    r = int.from_bytes(signature[:half], "big")
+    s = int.from_bytes(signature[half:], "big")
+    return encode_dss_signature(r, s)

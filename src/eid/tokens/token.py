@@ -1,0 +1,561 @@
+"""A PKCS#11 token: its state, certificates, data objects, login and signatures.
+
+One `Token` may be shared by several threads: every call into the module is made
+under the module's lock. The user login is the token's (PKCS#11 logs in the
+application, not a session), so keep one `Token` per physical token.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+import pkcs11
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from pkcs11 import exceptions as p11
+from pkcs11.constants import SlotFlag, TokenFlag
+from pkcs11.types import SignMixin
+
+from eid.errors import (
+    CardRemoved,
+    EidError,
+    KeyNotFound,
+    MalformedInput,
+    MechanismUnsupported,
+    NoCard,
+    NoReader,
+    PinIncorrect,
+    PinLocked,
+    TokenNotFound,
+    UnknownCard,
+)
+from eid.tokens.belpic import CardData, read_card_files
+from eid.tokens.belpic.labels import FILE_OBJECT_IDS
+from eid.tokens.mechanisms import (
+    HashName,
+    Padding,
+    SignaturePlan,
+    ecdsa_raw_to_der,
+    hash_algorithm,
+    plan_signature,
+)
+from eid.tokens.modules import Module
+from eid.tokens.p11errors import translate, translated
+from eid.tokens.pin import PinProvider, PinRequest, PinState, env_pin, pin_state
+
+__all__ = [
+    "Role",
+    "SlotInfo",
+    "Token",
+    "TokenCertificate",
+    "TokenInfo",
+    "list_slots",
+    "open_token",
+    "readable_name",
+]
+
+BELPIC_LABEL = "BELPIC"
+
+
+class Role(StrEnum):
+    """What a certificate (and the key beside it) is for."""
+
+    AUTHENTICATION = "authentication"
+    SIGNATURE = "signature"
+    CA = "ca"
+    ROOT = "root"
+    OTHER = "other"
+
+
+# The Belgian middleware's certificate labels.
+_BELPIC_ROLES = {
+    "Authentication": Role.AUTHENTICATION,
+    "Signature": Role.SIGNATURE,
+    "CA": Role.CA,
+    "Root": Role.ROOT,
+}
+
+
+_NAMES = {
+    x509.NameOID.SERIAL_NUMBER: "serialNumber",
+    x509.NameOID.GIVEN_NAME: "GN",
+    x509.NameOID.SURNAME: "SN",
+}
+
+
+def readable_name(name: x509.Name) -> str:
+    """A distinguished name as RFC 4514 text, with the eID's attributes named (GN, SN, serialNumber)."""
+    return name.rfc4514_string(_NAMES)
+
+
+def _classify(label: str, certificate: x509.Certificate) -> Role:
+    if label in _BELPIC_ROLES:
+        return _BELPIC_ROLES[label]
+    extensions = certificate.extensions
+    try:
+        if extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return Role.ROOT if certificate.issuer == certificate.subject else Role.CA
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        usage = extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return Role.OTHER
+    if usage.content_commitment:
+        return Role.SIGNATURE
+    if usage.digital_signature:
+        return Role.AUTHENTICATION
+    return Role.OTHER
+
+
+@dataclass(frozen=True)
+class TokenCertificate:
+    """A certificate found on a token, with its label, CKA_ID and role."""
+
+    label: str
+    id: bytes
+    role: Role
+    certificate: x509.Certificate
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary of the certificate."""
+        cert = self.certificate
+        return {
+            "label": self.label,
+            "id": self.id.hex(),
+            "role": self.role.value,
+            "subject": readable_name(cert.subject),
+            "issuer": readable_name(cert.issuer),
+            "serial_number": format(cert.serial_number, "x"),
+            "not_before": cert.not_valid_before_utc.isoformat(),
+            "not_after": cert.not_valid_after_utc.isoformat(),
+            "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+        }
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What a token says about itself; read again on every access to `Token.info`."""
+
+    label: str
+    serial: str
+    manufacturer: str
+    model: str
+    slot_id: int
+    slot_description: str
+    pin_state: PinState
+    protected_authentication_path: bool
+    login_required: bool
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "label": self.label,
+            "serial": self.serial,
+            "manufacturer": self.manufacturer,
+            "model": self.model,
+            "slot_id": self.slot_id,
+            "slot_description": self.slot_description,
+            "pin_state": self.pin_state.value,
+            "pin_tries_left": self.pin_state.tries_left,
+            "pinpad": self.protected_authentication_path,
+            "login_required": self.login_required,
+        }
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    """A slot (reader) and, when one is present, the token in it."""
+
+    slot_id: int
+    description: str
+    token: TokenInfo | None
+    problem: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "slot_id": self.slot_id,
+            "description": self.description,
+            "token": self.token.to_dict() if self.token else None,
+            "problem": self.problem,
+        }
+
+
+def _token_info(slot: pkcs11.Slot, token: pkcs11.Token) -> TokenInfo:
+    flags = TokenFlag(token.flags)
+    serial = (
+        token.serial.decode("ascii", "replace")
+        if isinstance(token.serial, bytes)
+        else str(token.serial)
+    )
+    return TokenInfo(
+        label=token.label.strip(),
+        serial=serial.strip(),
+        manufacturer=token.manufacturer_id.strip(),
+        model=token.model.strip(),
+        slot_id=slot.slot_id,
+        slot_description=slot.slot_description.strip(),
+        pin_state=pin_state(flags),
+        protected_authentication_path=bool(flags & TokenFlag.PROTECTED_AUTHENTICATION_PATH),
+        login_required=bool(flags & TokenFlag.LOGIN_REQUIRED),
+    )
+
+
+def list_slots(module: Module) -> list[SlotInfo]:
+    """Every slot of a module with its token, if any. Raises `NoReader` when there is no slot."""
+    with module.lock, translated():
+        slots = module.slots()
+        if not slots:
+            raise NoReader(f"{module.path.name} sees no reader")
+        result = []
+        for slot in slots:
+            description = slot.slot_description.strip()
+            if not SlotFlag(slot.flags) & SlotFlag.TOKEN_PRESENT:
+                result.append(SlotInfo(slot.slot_id, description, None))
+                continue
+            try:
+                result.append(
+                    SlotInfo(slot.slot_id, description, _token_info(slot, slot.get_token()))
+                )
+            except (p11.TokenNotRecognised, p11.TokenNotPresent, p11.DeviceRemoved) as error:
+                result.append(SlotInfo(slot.slot_id, description, None, translate(error).code))
+        return result
+
+
+def open_token(
+    module: Module,
+    *,
+    label: str | None = None,
+    slot_id: int | None = None,
+    pin_provider: PinProvider | None = None,
+) -> Token:
+    """Open the token with ``label`` or in ``slot_id`` (or the first one, a BELPIC card first).
+
+    Raises `NoReader`, `NoCard`, `UnknownCard` or `TokenNotFound`, each for its own case.
+    """
+    slots = list_slots(module)
+    present = [s for s in slots if s.token is not None]
+    if not present:
+        unknown = [s for s in slots if s.problem == UnknownCard.code]
+        if unknown:
+            raise UnknownCard(f"the card in {unknown[0].description!r} is not recognised")
+        raise NoCard(f"no card in any of the {len(slots)} reader(s) of {module.path.name}")
+    matches = [
+        s
+        for s in present
+        if (label is None or (s.token and s.token.label == label))
+        and (slot_id is None or s.slot_id == slot_id)
+    ]
+    if not matches:
+        wanted = " and ".join(
+            part
+            for part in (
+                f"label {label!r}" if label else "",
+                f"slot {slot_id}" if slot_id is not None else "",
+            )
+            if part
+        )
+        raise TokenNotFound(f"no token with {wanted}")
+    matches.sort(key=lambda s: s.token is None or s.token.label != BELPIC_LABEL)
+    chosen = matches[0]
+    with module.lock, translated():
+        slot = next(s for s in module.slots() if s.slot_id == chosen.slot_id)
+    return Token(module, slot, pin_provider=pin_provider)
+
+
+@dataclass
+class _Key:
+    handle: SignMixin
+    key_type: KeyType
+    always_authenticate: bool
+    plans: dict[tuple[str, str], SignaturePlan]
+
+
+class Token:
+    """An open PKCS#11 token. Use `open_token` (or `eid.tokens.open_default`) to get one."""
+
+    def __init__(
+        self, module: Module, slot: pkcs11.Slot, *, pin_provider: PinProvider | None = None
+    ) -> None:
+        self.module = module
+        self._slot = slot
+        self._pin_provider: PinProvider = pin_provider or env_pin
+        with module.lock, translated():
+            self._token = slot.get_token()
+            self._session: pkcs11.Session | None = self._token.open()
+            self._mechanisms = frozenset(slot.get_mechanisms())
+        self._user_session: pkcs11.Session | None = None
+        self._certificates: list[TokenCertificate] | None = None
+        self._keys: dict[Role, _Key] = {}
+
+    def __repr__(self) -> str:
+        return f"<Token {self._token.label.strip()!r} slot={self._slot.slot_id} module={self.module.path.name}>"
+
+    def __enter__(self) -> Token:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def label(self) -> str:
+        """The token label (``BELPIC`` for a Belgian eID)."""
+        return str(self._token.label).strip()
+
+    @property
+    def info(self) -> TokenInfo:
+        """The token's current information and PIN state (asked from the token each time)."""
+        with self._calls():
+            return _token_info(self._slot, self._slot.get_token())
+
+    def pin_state(self) -> PinState:
+        """The user PIN's state as the token reports it now."""
+        return self.info.pin_state
+
+    @property
+    def mechanisms(self) -> frozenset[Mechanism]:
+        """The mechanisms the token offers."""
+        return self._mechanisms
+
+    def close(self) -> None:
+        """Close the token's sessions (logging out)."""
+        with self.module.lock:
+            for session in (self._user_session, self._session):
+                if session is not None:
+                    # The token may already be gone; then there is nothing left to release.
+                    with suppress(p11.PKCS11Error):
+                        session.close()
+            self._user_session = self._session = None
+            self._keys.clear()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def certificates(self) -> list[TokenCertificate]:
+        """Every certificate on the token, with its role."""
+        if self._certificates is None:
+            found = []
+            with self._calls():
+                for obj in self._public_session().get_objects(
+                    {Attribute.CLASS: ObjectClass.CERTIFICATE}
+                ):
+                    der = bytes(obj[Attribute.VALUE])
+                    label = str(obj[Attribute.LABEL])
+                    try:
+                        cert = x509.load_der_x509_certificate(der)
+                    except ValueError as error:
+                        raise MalformedInput(
+                            f"not a DER certificate ({error})", source=f"certificate {label!r}"
+                        ) from error
+                    found.append(
+                        TokenCertificate(
+                            label, bytes(obj[Attribute.ID]), _classify(label, cert), cert
+                        )
+                    )
+            found.sort(key=lambda c: c.id)
+            self._certificates = found
+        return list(self._certificates)
+
+    def certificate(self, role: Role | str) -> TokenCertificate:
+        """The first certificate with ``role``; `KeyNotFound` when there is none."""
+        role = Role(role)
+        for cert in self.certificates():
+            if cert.role == role:
+                return cert
+        raise KeyNotFound(f"the token {self.label!r} holds no {role.value} certificate")
+
+    def data_objects(self) -> dict[str, bytes]:
+        """Public data objects by label (the BELPIC middleware exposes card files this way)."""
+        with self._calls():
+            objects = self._public_session().get_objects({Attribute.CLASS: ObjectClass.DATA})
+            return {str(obj[Attribute.LABEL]): bytes(obj[Attribute.VALUE]) for obj in objects}
+
+    def read_card(self, *, require_signatures: bool = True) -> CardData:
+        """Identity, address and photo from a Belgian eID, with the RRN signatures checked."""
+        files = {
+            label: data for label, data in self.data_objects().items() if label in FILE_OBJECT_IDS
+        }
+        return read_card_files(files, require_signatures=require_signatures)
+
+    # -- login and signing ---------------------------------------------------------------
+
+    def login(self) -> None:
+        """Log the user in, asking the PIN provider (or the pinpad) once. Idempotent.
+
+        A wrong PIN raises `PinIncorrect` (with the tries left when the token tells)
+        and is never retried here.
+        """
+        with self._calls():
+            self._login()
+
+    def sign(
+        self,
+        data: bytes,
+        *,
+        key: Role | str = Role.AUTHENTICATION,
+        hash: HashName = "sha256",
+        padding: Padding = "pkcs1v15",
+        ecdsa_format: Literal["der", "raw"] = "der",
+    ) -> bytes:
+        """Sign ``data`` with the key beside the ``key`` role's certificate.
+
+        RSA keys use PKCS#1 v1.5 or PSS (salt as long as the digest); EC keys give
+        a DER signature, or r || s with ``ecdsa_format="raw"``.
+        """
+        return self._sign(data, None, Role(key), hash, padding, ecdsa_format)
+
+    def sign_digest(
+        self,
+        digest: bytes,
+        *,
+        key: Role | str = Role.AUTHENTICATION,
+        hash: HashName = "sha256",
+        padding: Padding = "pkcs1v15",
+        ecdsa_format: Literal["der", "raw"] = "der",
+    ) -> bytes:
+        """Sign a digest made elsewhere with ``hash`` (needs a raw mechanism on the token)."""
+        if len(digest) != hash_algorithm(hash).digest_size:
+            raise MalformedInput(
+                f"a {hash} digest has {hash_algorithm(hash).digest_size} bytes, not {len(digest)}"
+            )
+        return self._sign(None, digest, Role(key), hash, padding, ecdsa_format)
+
+    def _sign(
+        self,
+        data: bytes | None,
+        digest: bytes | None,
+        role: Role,
+        hash: HashName,
+        padding: Padding,
+        ecdsa_format: str,
+    ) -> bytes:
+        with self._calls():
+            key = self._key(role)
+            plan = key.plans.get((hash, padding))
+            if plan is None:
+                plan = key.plans[(hash, padding)] = plan_signature(
+                    key.key_type, self._mechanisms, hash, padding
+                )
+            if plan.raw:
+                if digest is None:
+                    assert data is not None
+                    hasher = hashes.Hash(hash_algorithm(hash))
+                    hasher.update(data)
+                    digest = hasher.finalize()
+                payload = plan.prepare(digest)
+            elif data is None:
+                raise MechanismUnsupported(
+                    f"the token offers only {plan.mechanism.name}, which cannot sign a digest made elsewhere"
+                )
+            else:
+                payload = data
+            extra: dict[str, Any] = {}
+            if key.always_authenticate:
+                extra["pin"] = self._context_pin(role)
+            signature = bytes(
+                key.handle.sign(
+                    payload, mechanism=plan.mechanism, mechanism_param=plan.param, **extra
+                )
+            )
+        if key.key_type == KeyType.EC and ecdsa_format == "der":
+            return ecdsa_raw_to_der(signature)
+        return signature
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _calls(self) -> _Calls:
+        return _Calls(self)
+
+    def _public_session(self) -> pkcs11.Session:
+        if self._session is None:
+            self._token = self._slot.get_token()
+            self._session = self._token.open()
+        return self._session
+
+    def _ask_pin(self, purpose: str) -> str:
+        state = pin_state(TokenFlag(self._slot.get_token().flags))
+        if state == PinState.LOCKED:
+            raise PinLocked("the PIN is blocked; unblock it with the PUK")
+        return self._pin_provider(PinRequest(self.label, purpose, state))
+
+    def _pinpad(self) -> bool:
+        return bool(TokenFlag(self._token.flags) & TokenFlag.PROTECTED_AUTHENTICATION_PATH)
+
+    def _login(self) -> pkcs11.Session:
+        if self._user_session is not None:
+            return self._user_session
+        pin: object = pkcs11.PROTECTED_AUTH if self._pinpad() else self._ask_pin("login")
+        try:
+            self._user_session = self._token.open(user_pin=pin)
+        except p11.UserAlreadyLoggedIn:
+            self._user_session = self._token.open()
+        except (p11.PinIncorrect, p11.PinLenRange) as error:
+            raise self._wrong_pin() from error
+        return self._user_session
+
+    def _context_pin(self, role: Role) -> str:
+        if self._pinpad():
+            return ""  # an empty PIN makes the module ask the pinpad (PKCS#11 protected path)
+        return self._ask_pin(f"a signature with the {role.value} key")
+
+    def _wrong_pin(self) -> EidError:
+        state = pin_state(TokenFlag(self._slot.get_token().flags))
+        if state == PinState.LOCKED:
+            return PinLocked("the PIN is now blocked; unblock it with the PUK")
+        tries = state.tries_left
+        suffix = f"; {tries} try left" if tries == 1 else ""
+        return PinIncorrect(f"the PIN is incorrect{suffix}", tries_left=tries)
+
+    def _key(self, role: Role) -> _Key:
+        key = self._keys.get(role)
+        if key is not None:
+            return key
+        cert = self.certificate(role)
+        session = self._login()
+        handles = list(
+            session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: cert.id})
+        )
+        if not handles:
+            raise KeyNotFound(f"no private key beside the {role.value} certificate {cert.label!r}")
+        handle = handles[0]
+        if not isinstance(handle, SignMixin):
+            raise KeyNotFound(f"the {role.value} key {cert.label!r} cannot sign")
+        try:
+            always = bool(handle[Attribute.ALWAYS_AUTHENTICATE])
+        except (p11.AttributeTypeInvalid, p11.AttributeSensitive):
+            always = False
+        key = _Key(handle, KeyType(handle[Attribute.KEY_TYPE]), always, {})
+        self._keys[role] = key
+        return key
+
+    def _forget_sessions(self) -> None:
+        self._session = self._user_session = None
+        self._keys.clear()
+
+
+class _Calls:
+    """Holds the module lock, translates errors, and forgets sessions when the card goes."""
+
+    def __init__(self, token: Token) -> None:
+        self._token = token
+
+    def __enter__(self) -> None:
+        self._token.module.lock.acquire()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: object
+    ) -> None:
+        try:
+            if isinstance(error, p11.PinIncorrect | p11.PinLenRange):
+                raise self._token._wrong_pin() from error
+            if isinstance(error, p11.PKCS11Error):
+                translated_error = translate(error)
+                if isinstance(translated_error, CardRemoved):
+                    self._token._forget_sessions()
+                raise translated_error from error
+        finally:
+            self._token.module.lock.release()

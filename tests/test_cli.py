@@ -1,0 +1,222 @@
+"""The `eid` command line, run as a real process against real SoftHSM2 virtual cards."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+from eid.tokens.virtual import VirtualCard
+
+from .conftest import FIXTURES, OPENSC
+
+VECTORS = FIXTURES / "belgium" / "identity-vectors"
+SIGNED_SET = {
+    "DATA_FILE.tlv": "test-identity.tlv",
+    "SIGN_DATA_FILE.der": "test-identity-sign.der",
+    "ADDRESS_FILE": "test-address.tlv",
+    "SIGN_ADDRESS_FILE": "test-address-sign.der",
+    "CERT_RN_FILE.der": "test-rrn-cert.der",
+    "PHOTO_FILE.jpg": "test-photo.jpg",
+}
+
+
+def eid(
+    *args: str, home: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("EID_PIN", "EID_PKCS11_MODULE")}
+    environment.update({"EID_HOME": str(home), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "eid", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> Any:
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def home(tmp_path: Path, virtual_card: VirtualCard) -> Path:
+    """An EID_HOME whose virtual card is the session's card (RSA or EC)."""
+    (tmp_path / "virtual-card").symlink_to(virtual_card.directory)
+    return tmp_path
+
+
+@pytest.fixture
+def signed_files(tmp_path: Path) -> Path:
+    directory = tmp_path / "files"
+    directory.mkdir()
+    for name, source in SIGNED_SET.items():
+        shutil.copy(VECTORS / source, directory / name)
+    return directory
+
+
+def test_virtual_card_create_is_idempotent(tmp_path: Path) -> None:
+    target = tmp_path / "card"
+    first = eid("virtual-card", "create", "--dir", str(target), "--json", home=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert as_json(first)["created_now"] is True
+    again = eid("virtual-card", "create", "--dir", str(target), "--json", home=tmp_path)
+    assert as_json(again)["created_now"] is False
+    assert as_json(again)["national_number"] == "85073003427"
+    text = eid("virtual-card", "create", "--dir", str(target), home=tmp_path)
+    assert "already exists" in text.stdout
+    assert str(target) in text.stdout
+
+
+def test_virtual_card_options_and_replace(tmp_path: Path) -> None:
+    target = tmp_path / "card"
+    made = eid(
+        "virtual-card", "create", "--dir", str(target), "--key-type", "ec", "--surname", "Peeters",
+        "--given-names", "Jan", "--national-number", "85.07.30-033.28", "--json", home=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert as_json(made)["key_kind"] == "ec"
+    replaced = eid(
+        "virtual-card", "create", "--dir", str(target), "--replace", "--json", home=tmp_path
+    )
+    assert as_json(replaced)["created_now"] is True
+    assert as_json(replaced)["key_kind"] == "rsa"
+
+
+def test_virtual_card_refuses_bad_input(tmp_path: Path) -> None:
+    bad = eid("virtual-card", "create", "--dir", str(tmp_path / "c"), "--national-number", "85073003329",
+              "--json", home=tmp_path)  # fmt: skip
+    assert bad.returncode == 2
+    assert as_json(bad)["error"]["code"] == "malformed_input"
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "thesis.txt").write_text("do not delete")
+    refused = eid("virtual-card", "create", "--dir", str(occupied), home=tmp_path)
+    assert refused.returncode == 2
+    assert (occupied / "thesis.txt").read_text() == "do not delete"
+
+
+def test_tokens_lists_the_virtual_card(home: Path) -> None:
+    result = eid("tokens", "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    modules = as_json(result)["modules"]
+    virtual = [m for m in modules if m["virtual_card"]]
+    assert len(virtual) == 1
+    assert [s["token"]["label"] for s in virtual[0]["slots"]] == ["BELPIC"]
+    assert virtual[0]["slots"][0]["token"]["pin_state"] == "ok"
+
+
+def test_tokens_with_a_missing_or_empty_module(tmp_path: Path) -> None:
+    missing = eid("tokens", "--module", str(tmp_path / "nothing.so"), "--json", home=tmp_path)
+    assert missing.returncode == 3
+    assert as_json(missing)["error"]["code"] == "no_module"
+    no_reader = eid("tokens", "--module", str(OPENSC), "--json", home=tmp_path)
+    assert no_reader.returncode == 3
+    assert as_json(no_reader)["error"]["code"] == "no_reader"
+
+
+def test_commands_without_any_token(tmp_path: Path) -> None:
+    result = eid("certs", "--json", home=tmp_path / "empty")
+    assert result.returncode == 3
+    assert as_json(result)["error"]["code"] in {"no_module", "no_reader", "no_card"}
+    text = eid("identity", home=tmp_path / "empty")
+    assert text.returncode == 3
+    assert "eid:" in text.stderr
+
+
+def test_certs_and_export(home: Path, tmp_path: Path) -> None:
+    result = eid("certs", "--export", str(tmp_path / "out"), "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    entries = as_json(result)["certificates"]
+    assert [e["role"] for e in entries] == ["authentication", "signature", "ca", "root"]
+    assert "serialNumber=85073003427" in entries[0]["subject"]
+    for entry in entries:
+        cert = x509.load_pem_x509_certificate(Path(entry["exported"]).read_bytes())
+        assert cert.fingerprint(cert.signature_hash_algorithm or x509.hashes.SHA256()) is not None
+        assert Path(entry["exported"]).name == f"{entry['label']}.pem"
+
+
+def test_identity_from_the_virtual_card(
+    home: Path, tmp_path: Path, virtual_card: VirtualCard
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    result = eid("identity", "--photo", str(photo), "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    data = as_json(result)
+    assert data["identity"]["national_number"] == virtual_card.national_number
+    assert data["address"]["municipality"] == "Brussel"
+    assert {c["status"] for c in data["checks"].values()} == {"valid"}
+    assert photo.read_bytes().startswith(b"\xff\xd8")
+    text = eid("identity", home=home)
+    assert "identity file: RRN signature valid" in text.stdout
+    assert "85.07.30-034.27" in text.stdout
+
+
+def test_identity_files_from_the_shared_vectors(signed_files: Path, tmp_path: Path) -> None:
+    result = eid("identity", "--files", str(signed_files), "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = as_json(result)
+    assert data["identity"]["surname"] == "SPECIMEN"
+    assert {name: c["status"] for name, c in data["checks"].items()} == {
+        "identity_signature": "valid",
+        "address_signature": "valid",
+        "photo_hash": "valid",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "offset"),
+    [("DATA_FILE.tlv", 40), ("SIGN_DATA_FILE.der", 10), ("ADDRESS_FILE", 5), ("SIGN_ADDRESS_FILE", 64),
+     ("PHOTO_FILE.jpg", 1000), ("DATA_FILE.tlv", 1)],
+)  # fmt: skip
+def test_one_tampered_byte_fails_with_exit_1(
+    signed_files: Path, tmp_path: Path, name: str, offset: int
+) -> None:
+    path = signed_files / name
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+    result = eid("identity", "--files", str(signed_files), "--json", home=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    error = as_json(result)["error"]
+    assert error["code"] == "signature_invalid"
+
+
+@pytest.mark.parametrize(
+    "vector", ["id-alice.tlv", "id-alice-2.tlv", "white-cane.tlv", "yellow-cane.tlv"]
+)
+def test_unsigned_vectors_parse_and_say_so(tmp_path: Path, vector: str) -> None:
+    directory = tmp_path / "files"
+    directory.mkdir()
+    shutil.copy(VECTORS / vector, directory / "DATA_FILE")
+    result = eid("identity", "--files", str(directory), "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert as_json(result)["checks"]["identity_signature"]["status"] == "absent"
+
+
+def test_identity_files_usage_errors(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = eid("identity", "--files", str(empty), "--json", home=tmp_path)
+    assert result.returncode == 2
+    assert as_json(result)["error"]["code"] == "usage"
+    (empty / "DATA_FILE").write_bytes(b"\x01\x05ab")
+    malformed = eid("identity", "--files", str(empty), "--json", home=tmp_path)
+    assert malformed.returncode == 2
+    assert as_json(malformed)["error"]["code"] == "malformed_input"
+
+
+def test_demo(tmp_path: Path) -> None:
+    result = eid("demo", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "RRN signature valid" in result.stdout
+    assert "Alice Geldig Specimen" in result.stdout
+    again = eid("demo", "--json", home=tmp_path)
+    assert as_json(again)["identity"]["checks"]["identity_signature"]["status"] == "valid"
