@@ -16,10 +16,10 @@ from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 
 from benchmarks.timing import compare
 from eid.tokens import Role
+from eid.tokens.digestinfo import digest_info
 from eid.tokens.virtual import DEFAULT_PIN, VirtualCardSpec, create_virtual_card
 
 MESSAGE = b"benchmark message " * 8
-SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 
 
 def run(kind: str, directory: Path) -> None:
@@ -50,7 +50,9 @@ def run(kind: str, directory: Path) -> None:
             hasher = hashes.Hash(hashes.SHA256())
             hasher.update(MESSAGE)
             digest = hasher.finalize()
-            return bytes(key.sign(SHA256_DIGEST_INFO + digest if is_rsa else digest, mechanism=raw))
+            return bytes(
+                key.sign(digest_info("sha256", digest) if is_rsa else digest, mechanism=raw)
+            )
 
         def direct_hash_and_sign() -> bytes:
             return bytes(key.sign(MESSAGE, mechanism=hashed))
@@ -58,15 +60,11 @@ def run(kind: str, directory: Path) -> None:
         def through_eid() -> bytes:
             return token.sign(MESSAGE, ecdsa_format="raw")
 
+        contenders = {"python-pkcs11 raw": direct_raw, "eid.tokens": through_eid}
+        if hashed in token.mechanisms:  # SoftHSM2 2.6 offers no CKM_ECDSA_SHA*
+            contenders["python-pkcs11 hash-and-sign"] = direct_hash_and_sign
         count = 300 if is_rsa else 600
-        rates = compare(
-            {
-                "python-pkcs11 raw": direct_raw,
-                "python-pkcs11 hash-and-sign": direct_hash_and_sign,
-                "eid.tokens": through_eid,
-            },
-            count=count,
-        )
+        rates = compare(contenders, count=count)
         session.close()
     ours = rates["eid.tokens"]
     print(f"sign {kind.upper()} on SoftHSM2 ({count} signatures x 5 rounds, best round):")
@@ -75,9 +73,10 @@ def run(kind: str, directory: Path) -> None:
     print(
         f"  overhead ratio (python-pkcs11 raw / eid.tokens): {rates['python-pkcs11 raw'] / ours:.3f}  (target <= 1.15)"
     )
-    print(
-        f"  ratio vs hash-and-sign:                         {rates['python-pkcs11 hash-and-sign'] / ours:.3f}"
-    )
+    if "python-pkcs11 hash-and-sign" in rates:
+        print(
+            f"  ratio vs python-pkcs11 hash-and-sign: {rates['python-pkcs11 hash-and-sign'] / ours:.3f}"
+        )
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from pkcs11 import KeyType, Mechanism
 from pkcs11.mechanisms import MGF
 
 from eid.errors import MechanismUnsupported, UsageError
+from eid.tokens.digestinfo import digest_info
 
 __all__ = [
     "HashName",
@@ -36,15 +37,6 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
-}
-
-# DER prefix of the DigestInfo for each hash (RFC 8017, section 9.2, note 1).
-_DIGEST_INFO = {
-    "sha1": bytes.fromhex("3021300906052b0e03021a05000414"),
-    "sha224": bytes.fromhex("302d300d06096086480165030402040500041c"),
-    "sha256": bytes.fromhex("3031300d060960864801650304020105000420"),
-    "sha384": bytes.fromhex("3041300d060960864801650304020205000430"),
-    "sha512": bytes.fromhex("3051300d060960864801650304020305000440"),
 }
 
 _HASH_MECHANISM = {
@@ -108,7 +100,7 @@ class SignaturePlan:
     def prepare(self, digest: bytes) -> bytes:
         """The input of a raw mechanism for ``digest``."""
         if self.mechanism == Mechanism.RSA_PKCS:
-            return _DIGEST_INFO[self.hash] + digest
+            return digest_info(self.hash, digest)
         return digest
 
 

@@ -11,6 +11,7 @@ is the photo's SHA-1, SHA-256 or SHA-384, told apart by length.
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -26,13 +27,14 @@ from eid.tokens.belpic.labels import (
     SIGN_ADDRESS_FILE,
     SIGN_DATA_FILE,
 )
+from eid.tokens.digestinfo import digest_info
 
 EC_SIGNATURE_FILE_SIZE = 104
 """Size of an EC signature file written by :func:`sign_card_files`: the longest DER encoding
 of a P-384 ECDSA signature, so every signature fits and shorter ones are 0x00-padded."""
 
 # Old cards sign with SHA-1: verifying them needs it.
-_RSA_HASHES: tuple[hashes.HashAlgorithm, ...] = (hashes.SHA256(), hashes.SHA1())  # noqa: S303
+_RSA_HASHES = ("sha256", "sha1")
 _PHOTO_HASHES = {20: "sha1", 32: "sha256", 48: "sha384"}
 
 
@@ -135,12 +137,15 @@ def _verify(
     if isinstance(key, rsa.RSAPublicKey):
         if len(signature) != (key.key_size + 7) // 8:
             raise failure
-        for algorithm in _RSA_HASHES:
-            try:
-                key.verify(signature, data, padding.PKCS1v15(), algorithm)
-            except InvalidSignature:
-                continue
-            return algorithm.name
+        # One RSA operation recovers the DigestInfo; it must equal, byte for byte, the
+        # encoding of the data's digest under one of the hashes cards use.
+        try:
+            recovered = key.recover_data_from_signature(signature, padding.PKCS1v15(), None)
+        except InvalidSignature:
+            raise failure from None
+        for name in _RSA_HASHES:
+            if hmac.compare_digest(recovered, digest_info(name, hashlib.new(name, data).digest())):
+                return name
         raise failure
     if isinstance(key, ec.EllipticCurvePublicKey):
         if signature[:1] == b"\x30" and len(signature) >= 2:
