@@ -468,3 +468,16 @@ def test_signed_test_card_tampered(
 def test_sign_card_files_refuses_other_curves() -> None:
     with pytest.raises(TypeError):
         sign_card_files(b"", b"", ec.generate_private_key(ec.SECP256R1()))
+
+
+def test_card_data_objects_layout_and_short_input() -> None:
+    from eid.errors import MalformedInput
+    from eid.tokens.belpic.labels import card_data_objects
+
+    reply = bytes(range(28))
+    fields = {label: value for label, _, value in card_data_objects(reply)}
+    assert fields["carddata_serialnumber"] == bytes(range(16))
+    assert fields["carddata_glob_os_version"] == bytes([22, 23])
+    assert fields["carddata_appl_lifecycle"] == bytes([27])
+    with pytest.raises(MalformedInput, match="CARD_DATA"):
+        card_data_objects(reply[:27])

@@ -284,3 +284,15 @@ def test_pkcs11_is_the_same_key_as_the_certificate(token: Token) -> None:
     other = token.sign(b"a", key=Role.AUTHENTICATION)
     with pytest.raises(InvalidSignature):
         verify(token, Role.SIGNATURE, other, b"a")
+
+
+def test_card_data_objects(virtual_card: VirtualCard, token: Token) -> None:
+    objects = token.data_objects()
+    card = token.read_card()
+    assert len(objects["CARD_DATA"]) == 28
+    assert objects["ATR"] == bytes.fromhex("3B 98 13 40 0A A5 03 01 01 01 AD 13 11")
+    assert objects["carddata_serialnumber"].hex().upper() == card.identity.chip_number
+    assert objects["carddata_appl_version"] == (
+        b"\x18" if virtual_card.key_kind == "ec" else b"\x17"
+    )
+    assert objects["carddata_appl_lifecycle"] == b"\x0f"

@@ -34,8 +34,20 @@ from pkcs11.util.rsa import decode_rsa_private_key, decode_rsa_public_key
 from eid.errors import NoModule, UsageError
 from eid.identity import Address, BirthDate, CardNumber, Identity, NationalNumber
 from eid.pki.testpki import Holder, Issued, KeyKind, TestPKI
-from eid.tokens.belpic import encode_address, encode_identity, field_objects, sign_card_files
-from eid.tokens.belpic.labels import FILE_OBJECT_IDS
+from eid.tokens.belpic import (
+    decode_tlv,
+    encode_address,
+    encode_identity,
+    field_objects,
+    sign_card_files,
+)
+from eid.tokens.belpic.labels import (
+    ATR,
+    CARD_DATA,
+    FILE_OBJECT_IDS,
+    OBJECT_ID_CARD_DATA,
+    card_data_objects,
+)
 from eid.tokens.modules import Module, load_module
 from eid.tokens.pin import PIN_ENV, PinProvider, PinRequest
 from eid.tokens.token import Token, open_token
@@ -219,6 +231,11 @@ def create_virtual_card(
                 _store_data(session, label, FILE_OBJECT_IDS[label], data)
             for label, object_id, value in field_objects(files["DATA_FILE"], files["ADDRESS_FILE"]):
                 _store_data(session, label, object_id, value)
+            card_data = _card_data(files["DATA_FILE"], spec.key_kind)
+            _store_data(session, CARD_DATA, OBJECT_ID_CARD_DATA, card_data)
+            _store_data(session, ATR, OBJECT_ID_CARD_DATA, _ATR)
+            for label, object_id, value in card_data_objects(card_data):
+                _store_data(session, label, object_id, value)
     manifest = {
         "holder": f"{spec.given_names} {spec.surname}",
         "national_number": national_number,
@@ -348,6 +365,24 @@ def _card_files(spec: VirtualCardSpec, pki: TestPKI, now: datetime) -> dict[str,
     if ec_card:
         files["BASIC_KEY_FILE"] = basic_key
     return files
+
+
+# The ATR that OpenSC's BELPIC driver lists for applet 1.1 and later cards.
+_ATR = bytes.fromhex("3B 98 13 40 0A A5 03 01 01 01 AD 13 11")
+
+
+def _card_data(identity_file: bytes, key_kind: KeyKind) -> bytes:
+    """A GET CARD DATA reply: the chip number as serial, applet 1.7 (RSA) or 1.8 (EC), activated."""
+    chip_number = next(e.value for e in decode_tlv(identity_file) if e.tag == 0x02)
+    applet = 0x18 if key_kind == "ec" else 0x17
+    pkcs1_support = 0x00 if key_kind == "ec" else 0x03  # RSASSA PKCS#1 v1.5 and PSS
+    # component code, OS number and version, softmask number and version, applet version,
+    # global OS version (2), applet interface version, PKCS#1 support, key exchange, life cycle
+    # (0x0F: released, as OpenSC's BELPIC driver reads it).
+    tail = bytes(
+        [0x20, 0x04, 0x01, 0x01, 0x01, applet, 0x00, 0x01, 0x01, pkcs1_support, 0x00, 0x0F]
+    )
+    return chip_number.ljust(16, b"\0")[:16] + tail
 
 
 def _store_key(

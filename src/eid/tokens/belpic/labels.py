@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from eid.errors import MalformedInput
 from eid.tokens.belpic.tlv import decode_tlv
 
 DATA_FILE = "DATA_FILE"
@@ -100,4 +101,42 @@ def field_objects(
         for data, source, object_id, labels in sources
         for element in decode_tlv(data, source=source)
         if element.tag in labels
+    ]
+
+
+CARD_DATA = "CARD_DATA"
+"""The reply to the card's GET CARD DATA command (28 bytes), object id ``carddata``."""
+ATR = "ATR"
+"""The card's answer to reset, object id ``carddata``."""
+OBJECT_ID_CARD_DATA = "carddata"
+"""CKA_OBJECT_ID of the card data, the ATR and the card-data fields."""
+
+CARD_DATA_FIELDS: tuple[tuple[str, int, int], ...] = (
+    ("carddata_serialnumber", 0, 16),
+    ("carddata_comp_code", 16, 1),
+    ("carddata_os_number", 17, 1),
+    ("carddata_os_version", 18, 1),
+    ("carddata_soft_mask_number", 19, 1),
+    ("carddata_soft_mask_version", 20, 1),
+    ("carddata_appl_version", 21, 1),
+    ("carddata_glob_os_version", 22, 2),
+    ("carddata_appl_int_version", 24, 1),
+    ("carddata_pkcs1_support", 25, 1),
+    ("carddata_key_exchange_version", 26, 1),
+    ("carddata_appl_lifecycle", 27, 1),
+)
+"""``(label, offset, length)`` of each card-data field (BELPIC GET CARD DATA reply layout)."""
+CARD_DATA_SIZE = 28
+"""Length of the GET CARD DATA reply."""
+
+
+def card_data_objects(card_data: bytes) -> list[tuple[str, str, bytes]]:
+    """List ``(label, object_id, raw value)`` for every field of a card-data reply."""
+    if len(card_data) < CARD_DATA_SIZE:
+        raise MalformedInput(
+            f"card data has {len(card_data)} bytes, not {CARD_DATA_SIZE}", source=CARD_DATA
+        )
+    return [
+        (label, OBJECT_ID_CARD_DATA, card_data[offset : offset + length])
+        for label, offset, length in CARD_DATA_FIELDS
     ]
