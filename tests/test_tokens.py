@@ -296,3 +296,12 @@ def test_card_data_objects(virtual_card: VirtualCard, token: Token) -> None:
         b"\x18" if virtual_card.key_kind == "ec" else b"\x17"
     )
     assert objects["carddata_appl_lifecycle"] == b"\x0f"
+
+
+def test_uninitialised_tokens_are_not_offered(virtual_card: VirtualCard) -> None:
+    module = virtual_card.module()
+    slots = list_slots(module)
+    # SoftHSM2 always adds a free slot whose token is not initialised.
+    assert [s.problem for s in slots if s.token is None] == ["not_initialized"]
+    with open_token(module) as token:
+        assert token.label == "BELPIC"

@@ -206,8 +206,7 @@ def _token_info(slot: pkcs11.Slot, token: pkcs11.Token) -> TokenInfo:
     )
 
 
-def list_slots(module: Module) -> list[SlotInfo]:
-    """Every slot of a module with its token, if any. Raises `NoReader` when there is no slot."""
+def _scan(module: Module) -> list[tuple[pkcs11.Slot, SlotInfo]]:
     with module.lock, translated():
         slots = module.slots()
         if not slots:
@@ -215,16 +214,26 @@ def list_slots(module: Module) -> list[SlotInfo]:
         result = []
         for slot in slots:
             description = slot.slot_description.strip()
-            if not SlotFlag(slot.flags) & SlotFlag.TOKEN_PRESENT:
-                result.append(SlotInfo(slot.slot_id, description, None))
-                continue
-            try:
-                result.append(
-                    SlotInfo(slot.slot_id, description, _token_info(slot, slot.get_token()))
-                )
-            except (p11.TokenNotRecognised, p11.TokenNotPresent, p11.DeviceRemoved) as error:
-                result.append(SlotInfo(slot.slot_id, description, None, translate(error).code))
+            info = SlotInfo(slot.slot_id, description, None)
+            if SlotFlag(slot.flags) & SlotFlag.TOKEN_PRESENT:
+                try:
+                    token = slot.get_token()
+                    info = SlotInfo(slot.slot_id, description, _token_info(slot, token))
+                    if not TokenFlag(token.flags) & TokenFlag.TOKEN_INITIALIZED:
+                        info = SlotInfo(slot.slot_id, description, None, "not_initialized")
+                except (p11.TokenNotRecognised, p11.TokenNotPresent, p11.DeviceRemoved) as error:
+                    info = SlotInfo(slot.slot_id, description, None, translate(error).code)
+            result.append((slot, info))
         return result
+
+
+def list_slots(module: Module) -> list[SlotInfo]:
+    """Every slot of a module with its token, if any. Raises `NoReader` when there is no slot.
+
+    A slot whose token is absent, unrecognised or not initialised has ``token`` None
+    and says why in ``problem``.
+    """
+    return [info for _, info in _scan(module)]
 
 
 def open_token(
@@ -238,18 +247,18 @@ def open_token(
 
     Raises `NoReader`, `NoCard`, `UnknownCard` or `TokenNotFound`, each for its own case.
     """
-    slots = list_slots(module)
-    present = [s for s in slots if s.token is not None]
+    scanned = _scan(module)
+    present = [(slot, info) for slot, info in scanned if info.token is not None]
     if not present:
-        unknown = [s for s in slots if s.problem == UnknownCard.code]
+        unknown = [info for _, info in scanned if info.problem == UnknownCard.code]
         if unknown:
             raise UnknownCard(f"the card in {unknown[0].description!r} is not recognised")
-        raise NoCard(f"no card in any of the {len(slots)} reader(s) of {module.path.name}")
+        raise NoCard(f"no card in any of the {len(scanned)} reader(s) of {module.path.name}")
     matches = [
-        s
-        for s in present
-        if (label is None or (s.token and s.token.label == label))
-        and (slot_id is None or s.slot_id == slot_id)
+        (slot, info)
+        for slot, info in present
+        if (label is None or (info.token and info.token.label == label))
+        and (slot_id is None or info.slot_id == slot_id)
     ]
     if not matches:
         wanted = " and ".join(
@@ -261,11 +270,8 @@ def open_token(
             if part
         )
         raise TokenNotFound(f"no token with {wanted}")
-    matches.sort(key=lambda s: s.token is None or s.token.label != BELPIC_LABEL)
-    chosen = matches[0]
-    with module.lock, translated():
-        slot = next(s for s in module.slots() if s.slot_id == chosen.slot_id)
-    return Token(module, slot, pin_provider=pin_provider)
+    matches.sort(key=lambda match: match[1].token is None or match[1].token.label != BELPIC_LABEL)
+    return Token(module, matches[0][0], pin_provider=pin_provider)
 
 
 @dataclass
