@@ -10,6 +10,12 @@ from __future__ import annotations
 
 __all__ = [
     "CardRemoved",
+    "CertificateExpired",
+    "CertificateInvalid",
+    "CertificateNotYetValid",
+    "CertificateRevoked",
+    "CertificateUntrusted",
+    "DisallowedPolicy",
     "EidError",
     "KeyNotFound",
     "MalformedInput",
@@ -17,15 +23,21 @@ __all__ = [
     "NoCard",
     "NoModule",
     "NoReader",
+    "NonceExpired",
+    "NonceReplayed",
+    "NonceUnknown",
+    "OriginMismatch",
     "PinCancelled",
     "PinIncorrect",
     "PinLocked",
+    "RevocationUnknown",
     "SignatureInvalid",
     "TokenError",
     "TokenNotFound",
     "UnknownCard",
     "UsageError",
     "VerificationFailed",
+    "WrongPurpose",
 ]
 
 
@@ -117,6 +129,78 @@ class SignatureInvalid(VerificationFailed):
     def details(self) -> dict[str, object]:
         """The file or object whose signature failed, where known."""
         return {"source": self.source} if self.source else {}
+
+
+class CertificateInvalid(VerificationFailed):
+    """A certificate is not acceptable for the use asked of it."""
+
+    code = "certificate_invalid"
+
+
+class CertificateExpired(CertificateInvalid):
+    """The certificate (or one in its chain) expired before the validation time."""
+
+    code = "certificate_expired"
+
+
+class CertificateNotYetValid(CertificateInvalid):
+    """The certificate (or one in its chain) is not yet valid at the validation time."""
+
+    code = "certificate_not_yet_valid"
+
+
+class CertificateUntrusted(CertificateInvalid):
+    """No path leads from the certificate to a trust anchor."""
+
+    code = "certificate_untrusted"
+
+
+class CertificateRevoked(CertificateInvalid):
+    """The certificate (or one in its chain) is revoked."""
+
+    code = "certificate_revoked"
+
+
+class RevocationUnknown(CertificateInvalid):
+    """Revocation status could not be established (unknown, unreachable, stale or invalid answer)."""
+
+    code = "revocation_unknown"
+
+
+class WrongPurpose(CertificateInvalid):
+    """The certificate's key usage, extended key usage or type does not allow this use."""
+
+    code = "wrong_purpose"
+
+
+class DisallowedPolicy(CertificateInvalid):
+    """The certificate carries a policy the relying party does not accept."""
+
+    code = "disallowed_policy"
+
+
+class NonceUnknown(VerificationFailed):
+    """The challenge nonce was never issued here (or was already forgotten)."""
+
+    code = "nonce_unknown"
+
+
+class NonceExpired(VerificationFailed):
+    """The challenge nonce outlived its time to live."""
+
+    code = "nonce_expired"
+
+
+class NonceReplayed(VerificationFailed):
+    """The challenge nonce was already used once."""
+
+    code = "nonce_replayed"
+
+
+class OriginMismatch(VerificationFailed):
+    """The response was made for another origin than the one expected."""
+
+    code = "origin_mismatch"
 
 
 class TokenError(EidError):
