@@ -220,3 +220,15 @@ def test_demo(tmp_path: Path) -> None:
     assert "Alice Geldig Specimen" in result.stdout
     again = eid("demo", "--json", home=tmp_path)
     assert as_json(again)["identity"]["checks"]["identity_signature"]["status"] == "valid"
+
+
+def test_an_unreadable_virtual_card_says_how_to_mend_it(tmp_path: Path) -> None:
+    target = tmp_path / "virtual-card"
+    assert eid("virtual-card", "create", "--dir", str(target), home=tmp_path).returncode == 0
+    (target / "card.json").write_text('{"holder": "from an older version"}')
+    broken = eid("identity", "--json", home=tmp_path)
+    assert broken.returncode == 2
+    assert "--replace" in as_json(broken)["error"]["message"]
+    mended = eid("virtual-card", "create", "--replace", "--json", home=tmp_path)
+    assert mended.returncode == 0, mended.stdout + mended.stderr
+    assert eid("identity", home=tmp_path).returncode == 0

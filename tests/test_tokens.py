@@ -305,3 +305,16 @@ def test_uninitialised_tokens_are_not_offered(virtual_card: VirtualCard) -> None
     assert [s.problem for s in slots if s.token is None] == ["not_initialized"]
     with open_token(module) as token:
         assert token.label == "BELPIC"
+
+
+def test_the_test_pki_is_rebuilt_identical_from_the_manifest(
+    virtual_card: VirtualCard, token: Token
+) -> None:
+    pki = virtual_card.pki()
+    assert token.certificate(Role.ROOT).certificate == pki.root.certificate
+    assert token.certificate(Role.CA).certificate == pki.citizen_ca.certificate
+    stored = (virtual_card.directory / "pki" / "root.pem").read_bytes()
+    assert stored == pki.root.cert_pem()
+    assert virtual_card.pki_base_url.startswith("http://127.0.0.1:")
+    # The manifest holds the PKI seed: it is readable by its owner only.
+    assert (virtual_card.directory / "card.json").stat().st_mode & 0o077 == 0

@@ -35,7 +35,8 @@ def open_default(
 
     ``module`` (or ``EID_PKCS11_MODULE``) names the PKCS#11 module; without one, the
     Belgian middleware and OpenSC are tried where they are installed, and when none
-    of them holds a token, the virtual card (see `eid.tokens.virtual`).
+    of them holds a token, the virtual card (see `eid.tokens.virtual`), whose PIN is
+    ``EID_PIN`` or its test PIN rather than ``pin_provider``'s.
     """
     explicit = module or os.environ.get(MODULE_ENV)
     if explicit:
@@ -52,7 +53,7 @@ def open_default(
             failures.append(error)
     card = find_virtual_card(virtual_directory)
     if card is not None and label in (None, card.label) and slot_id is None:
-        return card.open(pin_provider=pin_provider)
+        return card.open()  # its own PIN policy: EID_PIN, else the test PIN
     for kind in _SPECIFICITY:
         for failure in failures:
             if type(failure) is kind:

@@ -12,8 +12,7 @@ import os
 import sys
 import sysconfig
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +53,11 @@ def candidate_modules() -> list[Path]:
         names = [f"{d}/libbeidpkcs11.so.0" for d in libdirs]
         names += [f"{d}/opensc-pkcs11.so" for d in libdirs]
         names += [f"{d}/pkcs11/opensc-pkcs11.so" for d in libdirs]
-    return [Path(name) for name in names if Path(name).is_file()]
+    found: dict[Path, None] = {}  # a module reached through several links counts once
+    for name in names:
+        if Path(name).is_file():
+            found.setdefault(Path(name).resolve())
+    return list(found)
 
 
 class Module:
@@ -80,11 +83,10 @@ class Module:
         with self.lock:
             return list(self._lib.get_slots(token_present=token_present))
 
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the module's lock for a sequence of calls that must not interleave."""
-        with self.lock:
-            yield
+    @property
+    def environment(self) -> Mapping[str, str]:
+        """The environment variables the module was initialised with (SoftHSM2's configuration)."""
+        return dict(self._environment)
 
     def _reinitialize(self, environment: Mapping[str, str]) -> None:
         with self.lock:

@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import struct
 import subprocess
 from dataclasses import dataclass
@@ -126,13 +127,25 @@ class VirtualCardSpec:
 
 @dataclass(frozen=True)
 class VirtualCard:
-    """A provisioned virtual card: where it lives and how to open it."""
+    """A provisioned virtual card: where it lives, how to open it, and its test PKI.
+
+    The test PKI is rebuilt, identical, from the seed and time kept in the card's
+    manifest; its services (OCSP, CRL, TSA) are expected at ``pki_base_url``.
+    """
 
     directory: Path
-    holder: str
+    given_names: str
+    surname: str
     national_number: str
     key_kind: KeyKind
     created: datetime
+    pki_seed: bytes
+    pki_base_url: str
+
+    @property
+    def holder(self) -> str:
+        """The holder's given names and surname."""
+        return f"{self.given_names} {self.surname}"
 
     @property
     def config(self) -> Path:
@@ -152,8 +165,14 @@ class VirtualCard:
         """Open the card as a `Token`; its PIN comes from ``EID_PIN``, else the test PIN."""
         return open_token(self.module(), label=_LABEL, pin_provider=pin_provider or virtual_pin)
 
+    def pki(self) -> TestPKI:
+        """The card's test PKI, rebuilt from its seed (root, CAs, RRN, OCSP and TSA keys)."""
+        return TestPKI.create(
+            key_kind=self.key_kind, seed=self.pki_seed, now=self.created, base_url=self.pki_base_url
+        )
+
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready description (no secrets: the PIN is not stored)."""
+        """JSON-ready description (no secrets: neither the PIN nor the PKI seed)."""
         return {
             "directory": str(self.directory),
             "label": _LABEL,
@@ -162,6 +181,7 @@ class VirtualCard:
             "key_kind": self.key_kind,
             "created": self.created.isoformat(),
             "softhsm2_conf": str(self.config),
+            "pki_base_url": self.pki_base_url,
         }
 
 
@@ -170,14 +190,29 @@ def find_virtual_card(directory: Path | None = None) -> VirtualCard | None:
     directory = directory or default_directory()
     try:
         manifest = json.loads((directory / _MANIFEST).read_text())
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read the virtual card in {directory}: {error}") from None
+    try:
+        return _card_from_manifest(directory, manifest)
+    except (KeyError, TypeError, ValueError):
+        raise UsageError(
+            f"the virtual card in {directory} was made by another version of eid; "
+            "make it again with `eid virtual-card create --replace`"
+        ) from None
+
+
+def _card_from_manifest(directory: Path, manifest: Any) -> VirtualCard:
     return VirtualCard(
         directory=directory,
-        holder=manifest["holder"],
+        given_names=manifest["given_names"],
+        surname=manifest["surname"],
         national_number=manifest["national_number"],
         key_kind=manifest["key_kind"],
         created=datetime.fromisoformat(manifest["created"]),
+        pki_seed=bytes.fromhex(manifest["pki"]["seed"]),
+        pki_base_url=manifest["pki"]["base_url"],
     )
 
 
@@ -196,15 +231,17 @@ def create_virtual_card(
     directory = (directory or default_directory()).expanduser().resolve()
     spec = spec or VirtualCardSpec()
     spec.validate()
-    existing = find_virtual_card(directory)
-    if existing is not None and not replace:
+    existing = None if replace else find_virtual_card(directory)
+    if existing is not None:
         return existing, False
     module_path = softhsm_module()
     now = now or datetime.now(UTC).replace(microsecond=0)
     _reset_directory(directory)
     _init_token(directory, spec.pin)
 
-    pki = TestPKI.create(key_kind=spec.key_kind, seed=seed, now=now)
+    seed = seed or secrets.token_bytes(32)
+    base_url = f"http://127.0.0.1:{_free_port()}"
+    pki = TestPKI.create(key_kind=spec.key_kind, seed=seed, now=now, base_url=base_url)
     _write_pki(directory / "pki", pki)
     national_number = str(NationalNumber.parse(spec.national_number))
     holder = Holder(spec.given_names, spec.surname, national_number)
@@ -237,12 +274,17 @@ def create_virtual_card(
             for label, object_id, value in card_data_objects(card_data):
                 _store_data(session, label, object_id, value)
     manifest = {
-        "holder": f"{spec.given_names} {spec.surname}",
+        "given_names": spec.given_names,
+        "surname": spec.surname,
         "national_number": national_number,
         "key_kind": spec.key_kind,
         "created": now.isoformat(),
+        # Test material: the seed rebuilds the test PKI (its CA keys included).
+        "pki": {"seed": seed.hex(), "base_url": base_url},
     }
-    (directory / _MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest_file = directory / _MANIFEST
+    manifest_file.touch(mode=0o600)
+    manifest_file.write_text(json.dumps(manifest, indent=2) + "\n")
     found = find_virtual_card(directory)
     assert found is not None
     return found, True
@@ -265,21 +307,17 @@ def _reset_directory(directory: Path) -> None:
 
 
 def _write_pki(directory: Path, pki: TestPKI) -> None:
-    """Keep the test PKI beside the card (certificates, and keys for the test services)."""
+    """Keep the test PKI's certificates beside the card, to trust or inspect them."""
     directory.mkdir(mode=0o700)
     for name, issued in (("root", pki.root), ("citizen-ca", pki.citizen_ca), ("rrn", pki.rrn)):
-        (directory / f"{name}.crt.pem").write_bytes(
-            issued.certificate.public_bytes(serialization.Encoding.PEM)
-        )
-        key_file = directory / f"{name}.key.pem"
-        key_file.write_bytes(
-            issued.key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        key_file.chmod(0o600)
+        (directory / f"{name}.pem").write_bytes(issued.cert_pem())
+
+
+def _free_port() -> int:
+    """A loopback port free now, where the card's test PKI services will listen."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _init_token(directory: Path, pin: str) -> None:
