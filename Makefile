@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The demo needs SoftHSM2; the tests also load OpenSC's module (with no pcscd: a module without readers).
+# The demo needs SoftHSM2; the tests also load OpenSC's module, and the smart-card tier runs
+# pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root).
 DEMO_PACKAGES := softhsm2
-TEST_PACKAGES := softhsm2 opensc-pkcs11
+TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd
 
 .PHONY: demo test lint typecheck bench clean
 

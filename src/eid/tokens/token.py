@@ -7,6 +7,7 @@ application, not a session), so keep one `Token` per physical token.
 
 from __future__ import annotations
 
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,6 +31,7 @@ from eid.errors import (
     NoReader,
     PinIncorrect,
     PinLocked,
+    TokenError,
     TokenNotFound,
     UnknownCard,
 )
@@ -59,6 +61,9 @@ __all__ = [
 ]
 
 BELPIC_LABEL = "BELPIC"
+# How long an unexplained module failure waits for the reader to say the card has gone (s).
+# pcscd polls readers without card events every 0.4 s.
+_REMOVAL_GRACE = 1.0
 
 
 class Role(StrEnum):
@@ -315,8 +320,15 @@ class Token:
 
     @property
     def info(self) -> TokenInfo:
-        """The token's current information and PIN state (asked from the token each time)."""
+        """The token's current information and PIN state (asked from the token each time).
+
+        Raises `CardRemoved` when the token has left its slot: some modules (OpenSC) answer
+        with what they knew of the card until the reader is looked at again.
+        """
         with self._calls():
+            if self._present() is False:
+                self._forget_sessions()
+                raise CardRemoved("the card or token was removed")
             return _token_info(self._slot, self._slot.get_token())
 
     def pin_state(self) -> PinState:
@@ -538,6 +550,34 @@ class Token:
         self._keys[role] = key
         return key
 
+    def _present(self) -> bool | None:
+        """Whether the token is in its slot, asking the module afresh; None if it cannot tell.
+
+        Listing the slots makes a module look at its readers again (OpenSC asks pcscd).
+        """
+        try:
+            for slot in self.module.slots():
+                if slot.slot_id == self._slot.slot_id:
+                    return bool(SlotFlag(slot.flags) & SlotFlag.TOKEN_PRESENT)
+        except p11.PKCS11Error:
+            return None
+        return False
+
+    def _removed(self) -> bool:
+        """After an unexplained failure: did the token leave? Waits briefly for the reader to tell.
+
+        A card pulled out during a command first fails the transmission (OpenSC:
+        ``CKR_GENERAL_ERROR``); pcscd sees the empty reader only at its next poll.
+        """
+        deadline = time.monotonic() + _REMOVAL_GRACE
+        while True:
+            present = self._present()
+            if present is not True:
+                return present is False
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
     def _forget_sessions(self) -> None:
         self._session = self._user_session = None
         self._keys.clear()
@@ -560,6 +600,8 @@ class _Calls:
                 raise self._token._wrong_pin() from error
             if isinstance(error, p11.PKCS11Error):
                 translated_error = translate(error)
+                if type(translated_error) is TokenError and self._token._removed():
+                    translated_error = CardRemoved("the card or token was removed")
                 if isinstance(translated_error, CardRemoved):
                     self._token._forget_sessions()
                 raise translated_error from error
