@@ -9,9 +9,11 @@ No error message ever holds a PIN.
 from __future__ import annotations
 
 __all__ = [
+    "AuthTokenMalformed",
     "CardRemoved",
     "CertificateExpired",
     "CertificateInvalid",
+    "CertificateMalformed",
     "CertificateNotYetValid",
     "CertificateRevoked",
     "CertificateUntrusted",
@@ -32,6 +34,7 @@ __all__ = [
     "PinLocked",
     "RevocationUnknown",
     "SignatureInvalid",
+    "TimestampFailed",
     "TokenError",
     "TokenNotFound",
     "UnknownCard",
@@ -108,6 +111,18 @@ class MalformedInput(EidError):
             )
             if value is not None
         }
+
+
+class AuthTokenMalformed(MalformedInput):
+    """An authentication token (Web eID) does not have the required form."""
+
+    code = "auth_token_malformed"
+
+
+class CertificateMalformed(MalformedInput):
+    """A certificate cannot be decoded."""
+
+    code = "certificate_malformed"
 
 
 class VerificationFailed(EidError):
@@ -201,6 +216,12 @@ class OriginMismatch(VerificationFailed):
     """The response was made for another origin than the one expected."""
 
     code = "origin_mismatch"
+
+
+class TimestampFailed(EidError):
+    """The timestamp authority could not be reached or gave no usable timestamp."""
+
+    code = "timestamp_failed"
 
 
 class TokenError(EidError):
