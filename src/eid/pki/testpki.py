@@ -52,6 +52,7 @@ from eid.pki.policy_arcs import TEST_POLICY_ARC, TEST_ROOT_NAME, PolicyRole, pol
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "OCSP_NOCHECK",
     "OCSP_PATH",
     "QC_COMPLIANCE",
     "QC_SSCD",
@@ -100,6 +101,9 @@ QC_COMPLIANCE = ObjectIdentifier("0.4.0.1862.1.1")
 
 QC_SSCD = ObjectIdentifier("0.4.0.1862.1.4")
 """id-etsi-qcs-QcSSCD: the private key lives in a qualified signature creation device."""
+
+OCSP_NOCHECK = ObjectIdentifier("1.3.6.1.5.5.7.48.1.5")
+"""id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): do not check this responder's own status."""
 
 _KEY_KINDS: tuple[KeyKind, ...] = ("rsa", "ec")
 _PURPOSES: tuple[Purpose, ...] = ("authentication", "signature")
@@ -301,6 +305,7 @@ class TestPKI:
         self._lock = threading.Lock()
         self._issued_count = 0
         self._authority_names: dict[bytes, AuthorityName] = {}
+        self._services: dict[str, Issued] = {}
 
         start = now - _ONE_DAY
         ca_end = _add_years(start, 12)
@@ -560,7 +565,83 @@ class TestPKI:
             )
         return Issued(key, _sign(builder, ca.key))
 
+    def ocsp_responder(self, authority: AuthorityName) -> Issued:
+        """Return the delegated OCSP responder of ``authority`` (made on first use).
+
+        ``CN=<CA name> OCSP Responder``, issued by the CA, EC P-384 (fast to make), EKU
+        id-kp-OCSPSigning (critical), ocsp-nocheck, keyUsage digitalSignature, valid like a
+        card certificate.
+        """
+        if authority not in ("root", "citizen", "foreigner"):
+            raise UsageError(f"unknown authority {authority!r}")
+        ca = self.authorities[authority]
+        return self._service_certificate(
+            f"ocsp/{authority}",
+            ca,
+            f"{_common_name(ca)} OCSP Responder",
+            ExtendedKeyUsageOID.OCSP_SIGNING,
+            nocheck=True,
+        )
+
+    def tsa(self) -> Issued:
+        """Return the time-stamping authority certificate (made on first use).
+
+        ``CN=Belgium Test TSA``, issued by the root, RSA-2048 (pyHanko's DummyTimeStamper signs
+        with RSA only), EKU timeStamping (critical, the
+        only purpose, as RFC 3161 2.3 requires), keyUsage digitalSignature + nonRepudiation.
+        """
+        return self._service_certificate(
+            "tsa", self._root, "Belgium Test TSA", ExtendedKeyUsageOID.TIME_STAMPING, nocheck=False
+        )
+
     # -- internals -------------------------------------------------------------------------
+
+    def _service_certificate(
+        self, label: str, ca: Issued, common_name: str, eku: ObjectIdentifier, *, nocheck: bool
+    ) -> Issued:
+        with self._lock:
+            made = self._services.get(label)
+            if made is not None:
+                return made
+            # pyHanko's DummyTimeStamper signs with RSA only; responders use fast EC keys.
+            key = self._new_key("rsa" if label == "tsa" else "ec", f"{label}/key")
+            start, end = self._validity(None, None)
+            builder = (
+                x509.CertificateBuilder()
+                .subject_name(
+                    x509.Name(
+                        [
+                            x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
+                            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORGANIZATION),
+                            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                        ]
+                    )
+                )
+                .issuer_name(ca.certificate.subject)
+                .public_key(key.public_key())
+                .serial_number(self._serial(f"{label}/serial"))
+                .not_valid_before(start)
+                .not_valid_after(end)
+                .add_extension(
+                    _key_usage(digital_signature=True, content_commitment=not nocheck),
+                    critical=True,
+                )
+                .add_extension(x509.ExtendedKeyUsage([eku]), critical=True)
+                .add_extension(x509.AuthorityKeyIdentifier(ca.key_id(), None, None), critical=False)
+                .add_extension(
+                    x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+                )
+            )
+            if nocheck:
+                builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
+            else:
+                authority = self._authority_name(ca)
+                builder = builder.add_extension(
+                    self._crl_distribution_points(authority), critical=False
+                ).add_extension(self._authority_information_access(authority), critical=False)
+            made = Issued(key, _sign(builder, ca.key))
+            self._services[label] = made
+            return made
 
     def _new_key(self, kind: KeyKind, label: str) -> PrivateKey:
         if self._seed is None:
@@ -693,6 +774,12 @@ class TestPKI:
             )
         )
         return Issued(key, _sign(builder, self._root.key))
+
+
+def _common_name(issued: Issued) -> str:
+    names = issued.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    value = names[0].value if names else "CA"
+    return value if isinstance(value, str) else value.decode()
 
 
 def _sign(builder: x509.CertificateBuilder, key: PrivateKey) -> x509.Certificate:
