@@ -63,3 +63,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests must never pick up a PIN or a module from the developer's environment.
     for name in ("EID_PIN", "EID_PKCS11_MODULE"):
         os.environ.pop(name, None)
+
+
+@pytest.fixture
+def home(tmp_path: Path, virtual_card: VirtualCard) -> Path:
+    """An EID_HOME whose virtual card is the session's card (RSA or EC)."""
+    (tmp_path / "virtual-card").symlink_to(virtual_card.directory)
+    return tmp_path

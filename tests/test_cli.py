@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography import x509
 
 from eid.tokens.virtual import VirtualCard
 
+from .cli_support import as_json, eid
 from .conftest import FIXTURES, OPENSC
 
 VECTORS = FIXTURES / "belgium" / "identity-vectors"
@@ -26,31 +22,6 @@ SIGNED_SET = {
     "CERT_RN_FILE.der": "test-rrn-cert.der",
     "PHOTO_FILE.jpg": "test-photo.jpg",
 }
-
-
-def eid(
-    *args: str, home: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in ("EID_PIN", "EID_PKCS11_MODULE")}
-    environment.update({"EID_HOME": str(home), **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "eid", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def as_json(result: subprocess.CompletedProcess[str]) -> Any:
-    return json.loads(result.stdout)
-
-
-@pytest.fixture
-def home(tmp_path: Path, virtual_card: VirtualCard) -> Path:
-    """An EID_HOME whose virtual card is the session's card (RSA or EC)."""
-    (tmp_path / "virtual-card").symlink_to(virtual_card.directory)
-    return tmp_path
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from eid import __version__
+from eid.cli.auth import auth
 from eid.cli.demo import demo
 from eid.cli.tokens import certs, identity, tokens
 from eid.cli.virtual import virtual_card
+from eid.cli.webeid import webeid
 
 __all__ = ["cli", "main"]
 
@@ -26,6 +28,8 @@ cli.add_command(tokens)
 cli.add_command(certs)
 cli.add_command(identity)
 cli.add_command(virtual_card)
+cli.add_command(webeid)
+cli.add_command(auth)
 cli.add_command(demo)
 
 

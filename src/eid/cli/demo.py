@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 
+from eid.auth import Authenticator, respond
+from eid.cli.auth import login_trust
 from eid.cli.output import Output, json_option
 from eid.cli.tokens import print_card
 from eid.cli.virtual import print_created
+from eid.cli.webeid import print_auth_result
 from eid.tokens import list_slots
 from eid.tokens.token import readable_name
 from eid.tokens.virtual import create_virtual_card
@@ -17,7 +20,7 @@ __all__ = ["demo"]
 @click.command()
 @json_option
 def demo(as_json: bool) -> None:
-    """Create the virtual eID, list it, and read and verify its identity like a real card."""
+    """Create the virtual eID, read and verify its identity like a real card, and log in with it."""
     out = Output(as_json)
     with out.errors_to_exit_codes():
         out.section("1. the virtual eID")
@@ -43,12 +46,24 @@ def demo(as_json: bool) -> None:
 
             out.section("3. identity and address, read and verified")
             data = token.read_card()
-        out.emit(
-            {
-                "virtual_card": card.to_dict(),
-                "slots": [s.to_dict() for s in slots],
-                "certificates": [c.to_dict() for c in certificates],
-                "identity": data.to_dict(),
-            },
-            lambda: print_card(out, data),
-        )
+            if not as_json:
+                print_card(out, data)
+
+            out.section("4. login: challenge, the card's answer, verification with OCSP")
+            with login_trust(token, ()) as trust:
+                portal = Authenticator(origin="https://portal.localhost", trust=trust)
+                challenge = portal.new_challenge()
+                out.say(f"the portal's challenge: {challenge.nonce}")
+                login = portal.verify(respond(token, challenge), challenge=challenge.nonce)
+            if not as_json:
+                print_auth_result(out, login)
+        if as_json:
+            out.json(
+                {
+                    "virtual_card": card.to_dict(),
+                    "slots": [s.to_dict() for s in slots],
+                    "certificates": [c.to_dict() for c in certificates],
+                    "identity": data.to_dict(),
+                    "login": login.to_dict(),
+                }
+            )

@@ -1,0 +1,276 @@
+"""The Web eID authentication token: its JSON form, the value it signs, and its signature.
+
+A token proves possession of the authentication key for one origin and one
+challenge: its signature covers ``hash(origin) || hash(challenge)``, hashed again
+by the signature algorithm. The challenge nonce is signed as its base64 text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from eid.errors import AuthTokenMalformed, CertificateMalformed, SignatureInvalid, UsageError
+
+__all__ = [
+    "ALGORITHMS",
+    "SigningCertificateEntry",
+    "WebEidToken",
+    "authentication_value",
+    "normalise_origin",
+    "parse_token",
+    "verify_token_signature",
+]
+
+ALGORITHMS: Mapping[str, tuple[Literal["ecdsa", "pss", "pkcs1v15"], hashes.HashAlgorithm]] = {
+    "ES256": ("ecdsa", hashes.SHA256()),
+    "ES384": ("ecdsa", hashes.SHA384()),
+    "ES512": ("ecdsa", hashes.SHA512()),
+    "PS256": ("pss", hashes.SHA256()),
+    "PS384": ("pss", hashes.SHA384()),
+    "PS512": ("pss", hashes.SHA512()),
+    "RS256": ("pkcs1v15", hashes.SHA256()),
+    "RS384": ("pkcs1v15", hashes.SHA384()),
+    "RS512": ("pkcs1v15", hashes.SHA512()),
+}
+"""Signature algorithms a token may name, with their scheme and hash."""
+
+_CURVES = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}  # RFC 7518, 3.4
+_FORMAT = re.compile(r"web-eid:1(\.[0-9]+)?")  # major version 1, any minor
+_TOKEN_LENGTH = (100, 10000)
+_NONCE_LENGTH = (44, 128)
+_CRYPTO = {"ECC", "RSA"}
+_HASH_FUNCTIONS = {
+    "SHA-224",
+    "SHA-256",
+    "SHA-384",
+    "SHA-512",
+    "SHA3-224",
+    "SHA3-256",
+    "SHA3-384",
+    "SHA3-512",
+}
+_PADDINGS = {"NONE", "PKCS1.5", "PSS"}
+
+
+@dataclass(frozen=True)
+class SigningCertificateEntry:
+    """A signing certificate offered in a format 1.1 token, with the algorithms it supports."""
+
+    certificate: x509.Certificate
+    algorithms: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class WebEidToken:
+    """A parsed (not yet validated) Web eID authentication token."""
+
+    certificate_der: bytes
+    algorithm: str
+    signature: bytes
+    format: str
+    app_version: str
+    signing_certificates: tuple[SigningCertificateEntry, ...] = ()
+
+
+def _b64(value: object, field: str) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise AuthTokenMalformed(f"'{field}' is missing or not a string", field=field)
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise AuthTokenMalformed(f"'{field}' is not standard base64", field=field) from None
+    # Only the canonical encoding: otherwise two texts (differing in unused bits) mean the same bytes.
+    if base64.b64encode(decoded).decode("ascii") != value:
+        raise AuthTokenMalformed(f"'{field}' is not canonical base64", field=field)
+    return decoded
+
+
+def _certificate_field(value: object) -> bytes:
+    """The authentication certificate's bytes; one card sends the same text at every login."""
+    if isinstance(value, str):
+        return _decode_certificate_text(value)
+    return _b64(value, "unverifiedCertificate")
+
+
+@functools.lru_cache(maxsize=1024)
+def _decode_certificate_text(value: str) -> bytes:
+    return _b64(value, "unverifiedCertificate")
+
+
+def _certificate(der: bytes, field: str) -> x509.Certificate:
+    try:
+        return x509.load_der_x509_certificate(der)
+    except ValueError as error:
+        raise CertificateMalformed(f"not a DER certificate ({error})", field=field) from None
+
+
+def parse_token(token: str | bytes | Mapping[str, Any]) -> WebEidToken:
+    """Parse a token (JSON text or an already decoded object) and check its form.
+
+    Unknown fields are ignored. Raises `AuthTokenMalformed` for anything out of form;
+    the certificate is decoded later (`CertificateMalformed`), in the order of checks.
+    """
+    if isinstance(token, Mapping):
+        data: Any = token
+    else:
+        text = token.decode("utf-8", "replace") if isinstance(token, bytes) else token
+        if not _TOKEN_LENGTH[0] <= len(text) <= _TOKEN_LENGTH[1]:
+            raise AuthTokenMalformed(
+                f"a token has {_TOKEN_LENGTH[0]} to {_TOKEN_LENGTH[1]} characters, not {len(text)}"
+            )
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise AuthTokenMalformed("the token is not JSON") from None
+    if not isinstance(data, Mapping):
+        raise AuthTokenMalformed("the token is not a JSON object")
+    declared = data.get("format")
+    if not isinstance(declared, str) or not _FORMAT.fullmatch(declared):
+        raise AuthTokenMalformed(f"unsupported token format {declared!r}", field="format")
+    algorithm = data.get("algorithm")
+    if algorithm not in ALGORITHMS:
+        raise AuthTokenMalformed(f"unsupported algorithm {algorithm!r}", field="algorithm")
+    app_version = data.get("appVersion")
+    if not isinstance(app_version, str) or not app_version:
+        raise AuthTokenMalformed("'appVersion' is missing", field="appVersion")
+    signing = data.get("unverifiedSigningCertificates")
+    if declared in ("web-eid:1", "web-eid:1.0") and signing is not None:
+        raise AuthTokenMalformed(f"'unverifiedSigningCertificates' is not allowed in {declared}")
+    if declared == "web-eid:1.1" and not signing:
+        raise AuthTokenMalformed("format web-eid:1.1 needs 'unverifiedSigningCertificates'")
+    return WebEidToken(
+        certificate_der=_certificate_field(data.get("unverifiedCertificate")),
+        algorithm=str(algorithm),
+        signature=_b64(data.get("signature"), "signature"),
+        format=declared,
+        app_version=app_version,
+        signing_certificates=tuple(
+            _signing_entry(entry, i) for i, entry in enumerate(signing or ())
+        ),
+    )
+
+
+def _signing_entry(entry: object, index: int) -> SigningCertificateEntry:
+    field = f"unverifiedSigningCertificates[{index}]"
+    if not isinstance(entry, Mapping):
+        raise AuthTokenMalformed("not an object", field=field)
+    algorithms = entry.get("supportedSignatureAlgorithms")
+    if not isinstance(algorithms, list) or not algorithms:
+        raise AuthTokenMalformed("'supportedSignatureAlgorithms' is missing", field=field)
+    parsed = []
+    for algorithm in algorithms:
+        values = (
+            (
+                algorithm.get("cryptoAlgorithm"),
+                algorithm.get("hashFunction"),
+                algorithm.get("paddingScheme"),
+            )
+            if isinstance(algorithm, Mapping)
+            else (None, None, None)
+        )
+        if (
+            values[0] not in _CRYPTO
+            or values[1] not in _HASH_FUNCTIONS
+            or values[2] not in _PADDINGS
+        ):
+            raise AuthTokenMalformed(f"unsupported signature algorithm {values}", field=field)
+        parsed.append((str(values[0]), str(values[1]), str(values[2])))
+    certificate = _certificate(
+        _b64(entry.get("certificate"), f"{field}.certificate"), f"{field}.certificate"
+    )
+    return SigningCertificateEntry(certificate, tuple(parsed))
+
+
+@functools.lru_cache(maxsize=256)
+def normalise_origin(origin: str) -> str:
+    """The ASCII serialisation of an https origin (``https://host[:port]``, default port dropped)."""
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        raise UsageError(f"not an origin: {origin!r}") from None
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+        raise UsageError(f"an origin is https://host[:port], not {origin!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise UsageError(f"an origin has no path, query or fragment: {origin!r}")
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise UsageError(f"not a valid host name in {origin!r}") from None
+    return f"https://{host}" if port in (None, 443) else f"https://{host}:{port}"
+
+
+def authentication_value(
+    origin: str, challenge: str, hash_algorithm: hashes.HashAlgorithm
+) -> bytes:
+    """``hash(origin) || hash(challenge)``: what a token's signature covers (before its own hash)."""
+    if not _NONCE_LENGTH[0] <= len(challenge) <= _NONCE_LENGTH[1]:
+        raise UsageError(
+            f"a challenge nonce has {_NONCE_LENGTH[0]} to {_NONCE_LENGTH[1]} characters"
+        )
+    name = hash_algorithm.name
+    return (
+        hashlib.new(name, origin.encode()).digest() + hashlib.new(name, challenge.encode()).digest()
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _public_key(certificate: x509.Certificate) -> Any:
+    """The certificate's key, built once (`public_key()` decodes it anew at every call)."""
+    return certificate.public_key()
+
+
+def verify_token_signature(
+    token: WebEidToken, certificate: x509.Certificate, origin: str, challenge: str
+) -> None:
+    """Check the token's signature with the certificate's key; `SignatureInvalid` when it fails."""
+    scheme, hash_algorithm = ALGORITHMS[token.algorithm]
+    value = authentication_value(origin, challenge, hash_algorithm)
+    key = _public_key(certificate)
+    try:
+        if scheme == "ecdsa":
+            curve = _CURVES[token.algorithm]
+            if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve:
+                raise SignatureInvalid(
+                    f"{token.algorithm} needs a {curve} key, the certificate has another"
+                )
+            size = (key.curve.key_size + 7) // 8
+            if len(token.signature) != 2 * size:
+                raise SignatureInvalid(
+                    f"an {token.algorithm} signature on this curve has {2 * size} bytes"
+                )
+            der = encode_dss_signature(
+                int.from_bytes(token.signature[:size], "big"),
+                int.from_bytes(token.signature[size:], "big"),
+            )
+            key.verify(der, value, ec.ECDSA(hash_algorithm))
+        else:
+            if not isinstance(key, rsa.RSAPublicKey):
+                raise SignatureInvalid(
+                    f"{token.algorithm} needs an RSA key, the certificate has another"
+                )
+            pad: padding.AsymmetricPadding = (
+                padding.PSS(padding.MGF1(hash_algorithm), hash_algorithm.digest_size)
+                if scheme == "pss"
+                else padding.PKCS1v15()
+            )
+            key.verify(token.signature, value, pad, hash_algorithm)
+    except InvalidSignature:
+        raise SignatureInvalid(
+            "the token's signature does not verify for this origin and challenge"
+        ) from None
