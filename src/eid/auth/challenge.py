@@ -81,7 +81,7 @@ class Authenticator:
         record = self.store.consume(challenge, now=now)
         if record.origin != self.origin:
             raise OriginMismatch(f"the challenge was issued for {record.origin}, not {self.origin}")
-        result = webeid.validate(
+        return webeid.validate(
             token,
             origin=self.origin,
             challenge=challenge,
@@ -89,9 +89,7 @@ class Authenticator:
             at=now,
             revocation=self.revocation,
             disallowed_policies=self.disallowed_policies,
-        )
-        return AuthResult(
-            result.validated, "challenge_response", now, self.origin, result.signing_certificates
+            method="challenge_response",
         )
 
 

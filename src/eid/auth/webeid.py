@@ -11,6 +11,7 @@ revocation (`certificate_revoked`, `revocation_unknown`), and the signature over
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from eid.errors import CertificateInvalid, CertificateMalformed, MalformedInput, WrongPurpose
 from eid.pki import (
     CertificateInput,
+    LoadedCertificate,
     RevocationPolicy,
     RevocationSettings,
     TrustStore,
@@ -28,7 +30,7 @@ from eid.pki import (
     validate_certificate,
 )
 
-from .result import AuthResult
+from .result import AuthMethod, AuthResult
 from .webeid_create import create_token
 from .webeid_format import WebEidToken, normalise_origin, parse_token, verify_token_signature
 
@@ -45,16 +47,17 @@ def validate(
     revocation: RevocationSettings | None = None,
     disallowed_policies: Iterable[str] = (),
     intermediates: Iterable[CertificateInput] = (),
+    method: AuthMethod = "webeid",
 ) -> AuthResult:
     """Validate a Web eID token for ``origin`` and ``challenge``; return who authenticated.
 
     ``at`` is the validation time (default now); ``revocation`` defaults to OCSP then CRL,
-    required. Raises the `eid.errors` of the first check that fails.
+    required; ``method`` is what the result calls the login. Raises the `eid.errors` of the first check that fails.
     """
     parsed = parse_token(token)
     origin = normalise_origin(origin)
     try:
-        certificate = load_certificate(parsed.certificate_der, source="unverifiedCertificate")
+        certificate = _load(parsed.certificate_der)
     except MalformedInput as error:
         raise CertificateMalformed(
             f"the authentication certificate cannot be decoded: {error.message}"
@@ -68,13 +71,17 @@ def validate(
         extra_certificates=intermediates,
         disallowed_policies=disallowed_policies,
     )
-    if certificate.crypto is None:
-        raise CertificateMalformed("the authentication certificate's key cannot be used here")
-    verify_token_signature(parsed, certificate.crypto, origin, challenge)
+    verify_token_signature(parsed, certificate, origin, challenge)
     signing = _validate_signing_certificates(
         parsed, validated, trust, validated.validated_at, intermediates
     )
-    return AuthResult(validated, "webeid", validated.validated_at, origin, signing)
+    return AuthResult(validated, method, validated.validated_at, origin, signing)
+
+
+@functools.lru_cache(maxsize=1024)
+def _load(der: bytes) -> LoadedCertificate:
+    """The token's certificate, loaded once per distinct certificate."""
+    return load_certificate(der, source="unverifiedCertificate")
 
 
 def _same_person(signing: x509.Name, authentication: x509.Name) -> bool:

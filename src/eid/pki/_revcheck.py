@@ -19,6 +19,7 @@ from eid.pki.revocation import (
     RevocationSettings,
     StatusFacts,
     check_freshness,
+    usable_until,
 )
 
 __all__ = ["CertIdKey", "check_path"]
@@ -39,6 +40,7 @@ def check_path(
     warnings: list[str] = []
     soft_failed = False
     source: Method | None = None
+    fresh_until: dt.datetime | None = None
     # A designated (pinned) responder answers for end-entity certificates only; the CAs of
     # the chain are checked through their own AIA and CRL distribution points.
     pinned = settings.ocsp_responder is not None or settings.ocsp_responder_certificate is not None
@@ -83,7 +85,11 @@ def check_path(
             warnings.extend(facts.warnings)
             if index == 0 and facts.status != "unknown":
                 source = facts.source
-    return RevocationResult("unknown_soft_fail" if soft_failed else "good", source, tuple(warnings))
+            until = usable_until(facts.this_update, facts.next_update, settings)
+            fresh_until = until if fresh_until is None else min(fresh_until, until)
+    return RevocationResult(
+        "unknown_soft_fail" if soft_failed else "good", source, tuple(warnings), fresh_until
+    )
 
 
 def _status(

@@ -59,20 +59,26 @@ class ValidationCache:
     ``paths``: validated paths and classification by (leaf, trust store, extra certificates),
     reused while the validation time lies in every certificate's validity. ``ocsp``: verified
     OCSP answers by CertID, ``crls``: verified CRLs by URL; both reused until their nextUpdate
-    (re-checked against the settings on every use).
+    (re-checked against the settings on every use). ``results``: whole validations that
+    passed cleanly, by everything they depend on, reused while their path is valid at the
+    validation time and their revocation answers are still usable now.
     """
 
-    def __init__(self, *, paths: int = 4096, ocsp: int = 4096, crls: int = 64) -> None:
+    def __init__(
+        self, *, paths: int = 4096, ocsp: int = 4096, crls: int = 64, results: int = 4096
+    ) -> None:
         """Make empty caches with these bounds."""
         self.paths: LruCache[Hashable, Any] = LruCache(paths)
         self.ocsp: LruCache[Hashable, Any] = LruCache(ocsp)
         self.crls: LruCache[str, Any] = LruCache(crls)
+        self.results: LruCache[Hashable, Any] = LruCache(results)
 
     def clear(self) -> None:
-        """Forget every path, OCSP answer and CRL."""
+        """Forget every path, OCSP answer, CRL and validation result."""
         self.paths.clear()
         self.ocsp.clear()
         self.crls.clear()
+        self.results.clear()
 
 
 _DEFAULT = ValidationCache()

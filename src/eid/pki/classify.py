@@ -47,7 +47,9 @@ class CertificateKind:
     """The classification of a certificate.
 
     ``policies`` are the dotted policy OIDs; ``qc_statements`` the QCStatement ids;
-    ``belgian_policy`` tells whether a Belgian (or test PKI) policy OID decided.
+    ``belgian_policy`` tells whether a Belgian (or test PKI) policy OID decided;
+    ``key_usages`` (asn1crypto names) and ``extended_key_usages`` (dotted) are None when
+    the certificate has no such extension.
     """
 
     holder: HolderKind
@@ -56,6 +58,8 @@ class CertificateKind:
     policies: tuple[str, ...]
     qc_statements: tuple[str, ...]
     belgian_policy: bool
+    key_usages: frozenset[str] | None = None
+    extended_key_usages: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ def classify(cert: CertificateInput) -> CertificateKind:
         usage = _usage_from_key_usage(asn1)
         if usage != "other":
             holder = _holder_from_name(asn1.issuer)
+    key_usages = asn1.key_usage_value
+    ekus = asn1.extended_key_usage_value
     return CertificateKind(
         holder=holder,
         usage=usage,
@@ -112,6 +118,8 @@ def classify(cert: CertificateInput) -> CertificateKind:
         policies=policies,
         qc_statements=qc,
         belgian_policy=belgian,
+        key_usages=frozenset(key_usages.native) if key_usages is not None else None,
+        extended_key_usages=frozenset(e.dotted for e in ekus) if ekus is not None else None,
     )
 
 

@@ -100,11 +100,14 @@ class RevocationResult:
     ``status`` is "good" (every checked certificate), "not_checked" (policy OFF) or
     "unknown_soft_fail" (policy PREFER and some status could not be had; see ``warnings``).
     ``source`` is how the end-entity status was had ("ocsp", "crl") or None.
+    ``fresh_until`` is when the first of the answers used stops being usable (None when
+    no answer was used).
     """
 
     status: RevocationStatus
     source: Method | None
     warnings: tuple[str, ...] = ()
+    fresh_until: dt.datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,21 @@ class StatusFacts:
 
 class RevInfoError(Exception):
     """Revocation information could not be had or was not acceptable (internal)."""
+
+
+def usable_until(
+    this_update: dt.datetime, next_update: dt.datetime | None, settings: RevocationSettings
+) -> dt.datetime:
+    """The last moment `check_freshness` accepts an answer made at ``this_update``."""
+    skew = settings.clock_skew
+    limits = []
+    if next_update is not None:
+        limits.append(next_update + skew)
+    if settings.max_age is not None:
+        limits.append(this_update + settings.max_age + skew)
+    if not limits:
+        limits.append(this_update + skew)
+    return min(limits)
 
 
 def check_freshness(

@@ -148,18 +148,39 @@ def validate_certificate(
     leaf = load_certificate(cert, source="certificate")
     extras = tuple(load_certificate(c, source="extra certificate") for c in extra_certificates)
     key = (leaf.fingerprint, trust.token, tuple(sorted(c.fingerprint for c in extras)), allow_sha1)
+    refused = frozenset(
+        p.dotted_string if isinstance(p, ObjectIdentifier) else str(p) for p in disallowed_policies
+    )
+    result_key = (key, purpose, refused, settings)
+    remembered: tuple[_PathEntry, RevocationResult] | None = store.results.get(result_key)
+    if remembered is not None:
+        path, revocation_result = remembered
+        if path.not_before <= moment <= path.not_after and (
+            revocation_result.fresh_until is None or settings.now() <= revocation_result.fresh_until
+        ):
+            return _validated(leaf, path, revocation_result, moment)
     entry: _PathEntry | None = store.paths.get(key)
     fresh = entry is not None and entry.not_before <= moment <= entry.not_after
     # Purpose and policies first, then the path (the order Web eID prescribes): a
     # certificate for the wrong use is refused for that, whatever its chain.
     kind = entry.kind if entry is not None and fresh else classify(leaf)
     _check_purpose(leaf, kind, purpose)
-    _check_policies(leaf, kind, disallowed_policies)
+    _check_policies(leaf, kind, refused)
     if entry is None or not fresh:
         entry = _build(leaf, trust, extras, moment, allow_sha1, kind)
         store.paths.put(key, entry)
 
     result = check_path(entry.links, settings, moment, store)
+    if not result.warnings and result.status in ("good", "not_checked"):
+        # A clean outcome holds as long as its path and answers do; anything with a
+        # warning (soft failure, later revocation) is worked out again every time.
+        store.results.put(result_key, (entry, result))
+    return _validated(leaf, entry, result, moment)
+
+
+def _validated(
+    leaf: LoadedCertificate, entry: _PathEntry, result: RevocationResult, moment: dt.datetime
+) -> ValidatedCertificate:
     return ValidatedCertificate(
         certificate=leaf,
         chain=entry.chain,
@@ -249,10 +270,8 @@ def _check_purpose(leaf: LoadedCertificate, kind: CertificateKind, purpose: Purp
         raise WrongPurpose(f"{describe(leaf)} is a CA certificate, not for {purpose}")
     if kind.belgian_policy and kind.usage != purpose:
         raise WrongPurpose(f"{describe(leaf)} is a {kind.usage} certificate, not for {purpose}")
-    usages_value = leaf.asn1.key_usage_value
-    usages = set(usages_value.native) if usages_value is not None else None
-    ekus_value = leaf.asn1.extended_key_usage_value
-    ekus = {e.dotted for e in ekus_value} if ekus_value is not None else None
+    usages = kind.key_usages
+    ekus = kind.extended_key_usages
     if purpose == "authentication":
         if usages is not None and "digital_signature" not in usages:
             raise WrongPurpose(f"{describe(leaf)}: key usage lacks digitalSignature")
@@ -265,11 +284,8 @@ def _check_purpose(leaf: LoadedCertificate, kind: CertificateKind, purpose: Purp
 
 
 def _check_policies(
-    leaf: LoadedCertificate,
-    kind: CertificateKind,
-    disallowed: Iterable[str | ObjectIdentifier],
+    leaf: LoadedCertificate, kind: CertificateKind, refused: frozenset[str]
 ) -> None:
-    refused = {p.dotted_string if isinstance(p, ObjectIdentifier) else str(p) for p in disallowed}
     hit = sorted(refused.intersection(kind.policies))
     if hit:
         raise DisallowedPolicy(f"{describe(leaf)} carries disallowed policy {', '.join(hit)}")

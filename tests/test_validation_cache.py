@@ -1,0 +1,64 @@
+"""Remembered validations: reused only while their path and revocation answers hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from eid.errors import CertificateRevoked
+from eid.pki import RevocationPolicy, RevocationSettings, ValidationCache, validate_certificate
+from eid.pki.services import TestServices
+
+from ._pki_helpers import new_card, trust_of
+
+
+def test_a_clean_validation_is_reused_until_its_answers_go_stale() -> None:
+    now = [dt.datetime.now(dt.UTC)]
+    with TestServices(
+        key_kind="ec", seed=b"memo", validity=dt.timedelta(minutes=30), clock=lambda: now[0]
+    ) as services:
+        card = new_card(services.pki)
+        cache = ValidationCache()
+        settings = RevocationSettings(clock=lambda: now[0])
+        check = lambda: validate_certificate(  # noqa: E731
+            card.authentication.certificate,
+            trust=trust_of(services),
+            revocation=settings,
+            cache=cache,
+        )
+        first = check()
+        assert first.revocation.status == "good"
+        asked = services.request_count
+        assert check().revocation.status == "good"
+        assert services.request_count == asked  # remembered: no request
+        # Past nextUpdate + skew the answers are stale: the validation is made again,
+        # and sees what happened meanwhile.
+        services.revoke(card.authentication.certificate)
+        now[0] += dt.timedelta(minutes=46)
+        with pytest.raises(CertificateRevoked):
+            check()
+        assert services.request_count > asked
+
+
+def test_a_soft_failure_is_not_remembered() -> None:
+    with TestServices(key_kind="ec", seed=b"memo soft") as services:
+        card = new_card(services.pki)
+        cache = ValidationCache()
+        prefer = RevocationSettings(policy=RevocationPolicy.PREFER)
+        services.ocsp_enabled = services.crl_enabled = False
+        soft = validate_certificate(
+            card.authentication.certificate,
+            trust=trust_of(services),
+            revocation=prefer,
+            cache=cache,
+        )
+        assert soft.revocation.status == "unknown_soft_fail"
+        services.ocsp_enabled = services.crl_enabled = True
+        again = validate_certificate(
+            card.authentication.certificate,
+            trust=trust_of(services),
+            revocation=prefer,
+            cache=cache,
+        )
+        assert again.revocation.status == "good"
