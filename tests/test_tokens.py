@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import struct
-import threading
 from pathlib import Path
 
 import pytest
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pkcs11 import Attribute, ObjectClass
 
 from eid.errors import (
@@ -20,7 +14,6 @@ from eid.errors import (
     NoModule,
     NoReader,
     PinCancelled,
-    PinIncorrect,
     TokenNotFound,
 )
 from eid.tokens import (
@@ -37,33 +30,6 @@ from eid.tokens.belpic.labels import FILE_OBJECT_IDS
 from eid.tokens.virtual import VirtualCard
 
 from .conftest import OPENSC
-
-
-def verify(token: Token, role: Role, signature: bytes, data: bytes, *, pss: bool = False) -> None:
-    """Verify with the certificate's public key; raises InvalidSignature on a bad signature."""
-    public = token.certificate(role).certificate.public_key()
-    if isinstance(public, rsa.RSAPublicKey):
-        pad = (
-            padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.DIGEST_LENGTH)
-            if pss
-            else padding.PKCS1v15()
-        )
-        public.verify(signature, data, pad, hashes.SHA256())
-    else:
-        assert isinstance(public, ec.EllipticCurvePublicKey)
-        public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
-
-
-class CountingPin:
-    """A PIN provider that counts how often it is asked."""
-
-    def __init__(self, pin: str) -> None:
-        self.pin = pin
-        self.requests: list[PinRequest] = []
-
-    def __call__(self, request: PinRequest, /) -> str:
-        self.requests.append(request)
-        return self.pin
 
 
 def test_slot_and_token_info(virtual_card: VirtualCard) -> None:
@@ -131,72 +97,9 @@ def test_read_card_verifies_the_rrn_signatures(virtual_card: VirtualCard, token:
     assert card.photo.startswith(b"\xff\xd8")
 
 
-@pytest.mark.parametrize("role", [Role.AUTHENTICATION, Role.SIGNATURE])
-def test_sign_with_each_key(token: Token, role: Role) -> None:
-    data = b"to be signed"
-    verify(token, role, token.sign(data, key=role), data)
-
-
-def test_rsa_pss_and_ecdsa_raw_format(token: Token) -> None:
-    data = b"pss or raw"
-    public = token.certificate(Role.AUTHENTICATION).certificate.public_key()
-    if isinstance(public, rsa.RSAPublicKey):
-        verify(token, Role.AUTHENTICATION, token.sign(data, padding="pss"), data, pss=True)
-    else:
-        raw = token.sign(data, ecdsa_format="raw")
-        assert len(raw) == 96  # r || s for P-384
-        der = encode_dss_signature(int.from_bytes(raw[:48], "big"), int.from_bytes(raw[48:], "big"))
-        verify(token, Role.AUTHENTICATION, der, data)
-
-
-def test_sign_digest(token: Token) -> None:
-    data = b"hashed elsewhere"
-    hasher = hashes.Hash(hashes.SHA256())
-    hasher.update(data)
-    verify(token, Role.AUTHENTICATION, token.sign_digest(hasher.finalize()), data)
+def test_a_digest_of_the_wrong_length_is_refused(token: Token) -> None:
     with pytest.raises(MalformedInput):
         token.sign_digest(b"short")
-
-
-def test_signature_key_asks_the_pin_before_every_signature(virtual_card: VirtualCard) -> None:
-    pin = CountingPin("1234")
-    with virtual_card.open(pin_provider=pin) as token:
-        for _ in range(3):
-            token.sign(b"x", key=Role.SIGNATURE)
-        assert [r.purpose for r in pin.requests] == ["login"] + [
-            "a signature with the signature key"
-        ] * 3
-        token.sign(b"x", key=Role.AUTHENTICATION)
-        token.sign(b"y", key=Role.AUTHENTICATION)
-        assert len(pin.requests) == 4  # the authentication key needs the PIN once per session
-
-
-def test_wrong_pin_is_refused_once_and_never_retried(
-    virtual_card: VirtualCard, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    pin = CountingPin("987654")
-    with virtual_card.open(pin_provider=pin) as token:
-        with pytest.raises(PinIncorrect) as raised:
-            token.sign(b"x")
-        assert len(pin.requests) == 1
-        error = raised.value
-        assert error.code == "pin_incorrect"
-        assert error.exit_code == 3
-        # No PIN in the message, the structured form, a repr, or the log.
-        for text in (str(error), repr(error), str(error.to_dict()), repr(token), caplog.text):
-            assert "987654" not in text
-    with virtual_card.open() as token:  # the right PIN still works: nothing was locked
-        verify(token, Role.AUTHENTICATION, token.sign(b"x"), b"x")
-
-
-def test_wrong_pin_on_the_per_signature_check(virtual_card: VirtualCard) -> None:
-    answers = iter(["1234", "000000"])
-    with (
-        virtual_card.open(pin_provider=lambda request: next(answers)) as token,
-        pytest.raises(PinIncorrect),
-    ):
-        token.sign(b"x", key=Role.SIGNATURE)
 
 
 def test_cancelled_pin(virtual_card: VirtualCard) -> None:
@@ -205,29 +108,6 @@ def test_cancelled_pin(virtual_card: VirtualCard) -> None:
 
     with virtual_card.open(pin_provider=cancel) as token, pytest.raises(PinCancelled):
         token.sign(b"x")
-
-
-def test_eight_threads_signing_on_one_token(token: Token) -> None:
-    results: list[tuple[bytes, bytes]] = []
-    errors: list[BaseException] = []
-
-    def work(n: int) -> None:
-        try:
-            for i in range(5):
-                data = f"thread {n} message {i}".encode()
-                role = Role.SIGNATURE if i % 2 else Role.AUTHENTICATION
-                results.append((data, token.sign(data, key=role)))
-                verify(token, role, results[-1][1], data)
-        except BaseException as error:  # collected and reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert len(results) == 40
 
 
 def test_unknown_label_and_missing_module(virtual_card: VirtualCard, tmp_path: Path) -> None:
@@ -274,16 +154,6 @@ def test_open_default_with_an_explicit_module(
     monkeypatch.setenv("EID_PKCS11_MODULE", str(OPENSC))
     with pytest.raises(NoReader):
         open_default()
-
-
-def test_pkcs11_is_the_same_key_as_the_certificate(token: Token) -> None:
-    """The private key behind each role belongs to that role's certificate."""
-    for role in (Role.AUTHENTICATION, Role.SIGNATURE):
-        data = role.value.encode()
-        verify(token, role, token.sign(data, key=role), data)
-    other = token.sign(b"a", key=Role.AUTHENTICATION)
-    with pytest.raises(InvalidSignature):
-        verify(token, Role.SIGNATURE, other, b"a")
 
 
 def test_card_data_objects(virtual_card: VirtualCard, token: Token) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import pytest
@@ -119,12 +120,19 @@ def test_signature_key_asks_the_pin_before_every_signature(backend: Backend) -> 
         assert len(pin.requests) == 4  # the authentication key: once per session
 
 
-def test_wrong_pin_is_refused_once_and_never_retried(backend: Backend) -> None:
+def test_wrong_pin_is_refused_once_and_never_retried(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     pin = CountingPin("987654")
     with backend.open(pin) as token, pytest.raises(PinIncorrect) as raised:
         token.sign(b"x")
     assert len(pin.requests) == 1
-    assert "987654" not in str(raised.value.to_dict())
+    error = raised.value
+    assert (error.code, error.exit_code) == ("pin_incorrect", 3)
+    # No PIN in the message, the structured form, a repr, or the log.
+    for text in (str(error), repr(error), str(error.to_dict()), repr(token), caplog.text):
+        assert "987654" not in text
     with backend.open() as token:  # the right PIN works (and resets a card's counter)
         verify(backend, Role.AUTHENTICATION, token.sign(b"x"), b"x")
 
