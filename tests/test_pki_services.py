@@ -106,3 +106,18 @@ def test_tsa() -> None:
         assert asn1_x509.Certificate.load(tsa_cert).extended_key_usage_value.native == [
             "time_stamping"
         ]
+
+
+def test_a_stopped_server_answers_no_more_on_kept_connections() -> None:
+    """A client's pooled keep-alive connection must reach the next server on the port."""
+    from eid.pki import _http
+
+    first = TestServices(key_kind="ec", seed=b"first").start()
+    port = int(first.base_url.rsplit(":", 1)[1])
+    url = f"{first.base_url}/ca/root.crt"
+    before, _ = _http.get(url, timeout=5)
+    assert before == first.pki.root.cert_der()
+    first.stop()
+    with TestServices(key_kind="ec", seed=b"second", port=port) as second:
+        after, _ = _http.get(url, timeout=5)
+        assert after == second.pki.root.cert_der() != before

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import enum
 import os
+import socket
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -104,6 +106,7 @@ class TestServices:
         self.ocsp_enabled = True
         self.crl_enabled = True
         self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
         self._requests: list[tuple[str, str]] = []
         self._revoked: dict[tuple[str, int], tuple[dt.datetime, str]] = {}
@@ -126,11 +129,20 @@ class TestServices:
         return self
 
     def stop(self) -> None:
-        """Stop serving, join the thread and close the socket."""
+        """Stop serving, join the thread, close every open connection and the socket.
+
+        Keep-alive connections are closed too: otherwise a client's pooled connection would
+        go on getting this server's answers after another one took the port.
+        """
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join()
             self._thread = None
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         self._server.server_close()
 
     def __enter__(self) -> TestServices:
@@ -443,6 +455,18 @@ def _handler(services: TestServices) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            with services._lock:
+                services._connections.add(self.connection)
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                with services._lock:
+                    services._connections.discard(self.connection)
 
         def do_GET(self) -> None:
             self._answer("GET", b"")
