@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_auth, bench_identity, bench_tokens
+from benchmarks import bench_auth, bench_identity, bench_sign, bench_tokens
 
 BENCHMARKS = {
     "tokens": bench_tokens.main,
     "identity": bench_identity.main,
     "auth": bench_auth.main,
+    "sign": bench_sign.main,
 }
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko_certvalidator import ValidationContext
 
-from eid.errors import CertificateUntrusted, RevocationUnknown, UsageError
+from eid.errors import CertificateUntrusted, RevocationUnknown
 from eid.pki.testpki import TestPKI
 from eid.sign import EidSigner, Level, SignatureOptions, sign_asice, sign_cades, sign_pdf
 from eid.tokens.virtual import VirtualCard
@@ -133,11 +133,18 @@ def test_b_lt_without_revocation_data_fails_and_writes_nothing(
     assert not (tmp_path / "data.p7s").exists()
 
 
-def test_cms_b_lta_is_refused(tsa: Tsa, signer: EidSigner, tmp_path: Path) -> None:
+def test_cms_b_lta_adds_an_archive_timestamp(
+    signer: EidSigner, virtual_card: VirtualCard, tsa: Tsa, tmp_path: Path
+) -> None:
+    # The archive timestamp's imprint is recomputed in tests/test_sign_lta.py.
     data = tmp_path / "data.bin"
     data.write_bytes(b"x")
     options = SignatureOptions(
-        level=Level.B_LTA, tsa_url=tsa.url, validation_context=ValidationContext(trust_roots=[])
+        level=Level.B_LTA, tsa_url=tsa.url, validation_context=_context(signer, virtual_card, tsa)
     )
-    with pytest.raises(UsageError, match="B-LTA"):
-        sign_cades(data, tmp_path / "data.p7s", signer, options)
+    result = sign_cades(data, tmp_path / "data.p7s", signer, options)
+    (signer_info,) = cms.ContentInfo.load(result.output.read_bytes())["content"]["signer_infos"]
+    kinds = [a["type"].dotted for a in signer_info["unsigned_attrs"]]
+    assert "0.4.0.1733.2.4" in kinds
+    checked = openssl_verify(result.output, chain_pem(signer), tmp_path, content=data)
+    assert checked.returncode == 0, checked.stderr

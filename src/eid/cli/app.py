@@ -7,6 +7,7 @@ import click
 from eid import __version__
 from eid.cli.auth import auth
 from eid.cli.demo import demo
+from eid.cli.sign import sign
 from eid.cli.tokens import certs, identity, tokens
 from eid.cli.virtual import virtual_card
 from eid.cli.webeid import webeid
@@ -30,6 +31,7 @@ cli.add_command(identity)
 cli.add_command(virtual_card)
 cli.add_command(webeid)
 cli.add_command(auth)
+cli.add_command(sign)
 cli.add_command(demo)
 
 

@@ -2,25 +2,58 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from eid.auth import Authenticator, respond
 from eid.cli.auth import login_trust
 from eid.cli.output import Output, json_option
+from eid.cli.sign import signing_options
 from eid.cli.tokens import print_card
 from eid.cli.virtual import print_created
 from eid.cli.webeid import print_auth_result
+from eid.sign import Level, TokenSigner, sign_pdf
 from eid.tokens import list_slots
 from eid.tokens.token import readable_name
 from eid.tokens.virtual import create_virtual_card
 
-__all__ = ["demo"]
+__all__ = ["demo", "demo_pdf"]
+
+
+def demo_pdf(path: Path, text: str = "A letter for the eid demo") -> Path:
+    """Write a one-page A4 PDF showing ``text`` (ASCII) in Helvetica; made here, no template."""
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    content = f"BT /F1 18 Tf 72 760 Td ({escaped}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(out))
+    return path
 
 
 @click.command()
 @json_option
 def demo(as_json: bool) -> None:
-    """Create the virtual eID, read and verify its identity like a real card, and log in with it."""
+    """Create the virtual eID, read and verify its identity, log in with it, and sign a PDF."""
     out = Output(as_json)
     with out.errors_to_exit_codes():
         out.section("1. the virtual eID")
@@ -57,6 +90,18 @@ def demo(as_json: bool) -> None:
                 login = portal.verify(respond(token, challenge), challenge=challenge.nonce)
             if not as_json:
                 print_auth_result(out, login)
+
+            out.section("5. sign a PDF (PAdES B-T) with the card")
+            folder = card.directory.parent / "demo"
+            folder.mkdir(parents=True, exist_ok=True)
+            letter = demo_pdf(folder / "letter.pdf")
+            with signing_options(token, Level.B_T, None, ()) as options:
+                out.say(f"timestamps from the test PKI's TSA at {options.tsa_url}")
+                signed = sign_pdf(letter, folder / "letter.signed.pdf", TokenSigner(token), options)
+            out.say(
+                f"signed {letter} -> [bold]{signed.output}[/bold] "
+                f"({signed.size} bytes, {signed.level.value}, by {signed.signer})"
+            )
         if as_json:
             out.json(
                 {
@@ -65,5 +110,8 @@ def demo(as_json: bool) -> None:
                     "certificates": [c.to_dict() for c in certificates],
                     "identity": data.to_dict(),
                     "login": login.to_dict(),
+                    # The signed PDF: the hook for the verification step.
+                    "signed": str(signed.output),
+                    "signing": signed.to_dict(),
                 }
             )

@@ -3,7 +3,8 @@
 The input is hashed as a stream (constant memory, any size); the signature has
 the CAdES signed attributes (content type, message digest, signing time,
 signing-certificate-v2) and, from B-T up, a signature timestamp. B-LT adds the
-certificate paths and revocation data (`eid.sign.validation_data`).
+certificate paths and revocation data (`eid.sign.validation_data`); B-LTA then
+an archive-time-stamp-v3 over it all (`eid.sign.archive`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import TimeStamper
 
 from eid.errors import UsageError
+from eid.sign.archive import add_archive_timestamp
 from eid.sign.atomic import atomic_output, check_distinct
 from eid.sign.enveloping import CHUNK, write_enveloping
 from eid.sign.options import Level, SignatureOptions, SignedFile
@@ -55,9 +57,8 @@ def digest_stream(stream: BinaryIO, digest: str) -> tuple[bytes, int]:
 
 
 def check_cms_level(options: SignatureOptions) -> None:
-    """Refuse the levels CMS signatures do not offer yet (B-LTA: archive-time-stamp-v3)."""
-    if options.level is Level.B_LTA:
-        raise UsageError("B-LTA is offered for PAdES only so far; use B-LT for CAdES and ASiC")
+    """Refuse the levels CMS signatures do not offer (none now: B-B to B-LTA all are)."""
+    del options
 
 
 async def cms_signature(
@@ -79,6 +80,9 @@ async def cms_signature(
     if options.level.long_term:
         assert options.validation_context is not None
         await embed_validation_data(signature["content"], options.validation_context)
+    if options.level is Level.B_LTA:
+        assert timestamper is not None
+        await add_archive_timestamp(signature["content"], data_digest, digest, timestamper)
     return signature
 
 

@@ -13,6 +13,7 @@ from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from eid.errors import (
     CertificateExpired,
@@ -22,8 +23,9 @@ from eid.errors import (
     CertificateUntrusted,
     RevocationUnknown,
 )
+from eid.pki import TrustStore
 
-__all__ = ["certificate_error", "embed_validation_data"]
+__all__ = ["certificate_error", "embed_validation_data", "fetching_context"]
 
 
 def certificate_error(error: Exception) -> CertificateInvalid:
@@ -94,3 +96,19 @@ async def embed_validation_data(signed_data: cms.SignedData, context: Validation
     ]
     if revocation:
         signed_data["crls"] = revocation
+
+
+def fetching_context(trust: TrustStore) -> ValidationContext:
+    """A context for B-LT and up that trusts ``trust`` and fetches OCSP and CRLs as it goes.
+
+    Revocation data is required (``hard-fail``): a signature is made long-term
+    only with the answers that prove its certificates were good.
+    """
+    return ValidationContext(
+        trust_roots=[c.asn1 for c in trust.anchors],
+        other_certs=[c.asn1 for c in trust.intermediates],
+        allow_fetching=True,
+        revocation_mode="hard-fail",
+        # Blocking HTTP: no aiohttp session left for someone to close.
+        fetcher_backend=RequestsFetcherBackend(),
+    )

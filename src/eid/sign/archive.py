@@ -1,0 +1,143 @@
+"""CAdES B-LTA: the archive-time-stamp-v3 attribute (ETSI EN 319 122-1, 5.5.2 and 5.5.3).
+
+The archive timestamp is an unsigned attribute of the signer info. Its message
+imprint is a hash of the concatenation of
+
+1. the DER ``eContentType`` of ``encapContentInfo``;
+2. the hash of the signed content (the file, or an ASiC-E manifest);
+3. the DER ``version``, ``sid``, ``digestAlgorithm``, ``signedAttrs``,
+   ``signatureAlgorithm`` and ``signature`` of the signer info, as they stand;
+4. the DER ``ATSHashIndexV3`` value,
+
+all hashed with the timestamp's own algorithm (here: the signature's digest).
+``ATSHashIndexV3`` lists a hash of every ``CertificateChoices`` in
+``SignedData.certificates``, of every ``RevocationInfoChoice`` in
+``SignedData.crls`` and, for every unsigned attribute, of its DER ``attrType``
+followed by each DER value; it travels as the ``ats-hash-index-v3`` unsigned
+attribute of the timestamp token's own signer info.
+"""
+
+from __future__ import annotations
+
+from asn1crypto import algos, cms, core
+from cryptography.hazmat.primitives import hashes
+from pyhanko.sign.timestamps import TimeStamper
+
+__all__ = [
+    "ARCHIVE_TIME_STAMP_V3",
+    "ATS_HASH_INDEX_V3",
+    "add_archive_timestamp",
+    "archive_imprint_input",
+    "ats_hash_index_v3",
+]
+
+ARCHIVE_TIME_STAMP_V3 = "0.4.0.1733.2.4"
+"""id-aa-ets-archiveTimestampV3."""
+
+ATS_HASH_INDEX_V3 = "0.4.0.19122.1.5"
+"""id-aa-ATSHashIndex-v3."""
+
+
+class _HashIndex(core.Sequence):  # type: ignore[misc]
+    _fields = [  # noqa: RUF012 - asn1crypto's declaration style
+        ("hash_ind_algorithm", algos.DigestAlgorithm),
+        ("certificates_hash_index", core.SequenceOf, {"spec": core.OctetString}),
+        ("crls_hash_index", core.SequenceOf, {"spec": core.OctetString}),
+        ("unsigned_attr_values_hash_index", core.SequenceOf, {"spec": core.OctetString}),
+    ]
+
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+
+def _hash(digest: str, *parts: bytes) -> bytes:
+    hasher = hashes.Hash(_HASHES[digest]())
+    for part in parts:
+        hasher.update(part)
+    return hasher.finalize()
+
+
+def _unsigned(signer_info: cms.SignerInfo) -> list[cms.CMSAttribute]:
+    attributes = signer_info["unsigned_attrs"]
+    return list(attributes) if attributes.native is not None else []
+
+
+def ats_hash_index_v3(
+    signed_data: cms.SignedData, signer_info: cms.SignerInfo, digest: str
+) -> bytes:
+    """The DER ``ATSHashIndexV3`` of ``signer_info`` in ``signed_data`` as it stands now."""
+    certificates = signed_data["certificates"]
+    crls = signed_data["crls"]
+    attribute_hashes = []
+    for attribute in _unsigned(signer_info):
+        kind = attribute["type"].dump()
+        for value in attribute["values"]:
+            attribute_hashes.append(_hash(digest, kind, value.dump()))
+    index = _HashIndex(
+        {
+            # The algorithm is written even when it is the default (SHA-256), as DSS does.
+            "hash_ind_algorithm": algos.DigestAlgorithm({"algorithm": digest}),
+            "certificates_hash_index": [
+                _hash(digest, c.dump()) for c in (certificates if certificates.native else [])
+            ],
+            "crls_hash_index": [_hash(digest, c.dump()) for c in (crls if crls.native else [])],
+            "unsigned_attr_values_hash_index": attribute_hashes,
+        }
+    )
+    return bytes(index.dump())
+
+
+def archive_imprint_input(
+    signed_data: cms.SignedData, signer_info: cms.SignerInfo, content_digest: bytes, index: bytes
+) -> bytes:
+    """What the archive timestamp's message imprint is the hash of (see the module text)."""
+    fields = (
+        "version",
+        "sid",
+        "digest_algorithm",
+        "signed_attrs",
+        "signature_algorithm",
+        "signature",
+    )
+    return b"".join(
+        [
+            signed_data["encap_content_info"]["content_type"].dump(),
+            content_digest,
+            *(signer_info[name].dump() for name in fields),
+            index,
+        ]
+    )
+
+
+async def add_archive_timestamp(
+    signed_data: cms.SignedData, content_digest: bytes, digest: str, timestamper: TimeStamper
+) -> None:
+    """Add an archive-time-stamp-v3 to the first signer info of ``signed_data``.
+
+    ``content_digest`` is the hash of the signed content with ``digest``, which is
+    also the timestamp's algorithm. Call it on a B-LT signature: the validation
+    data must be in place, as the index fixes what was there when stamped.
+    """
+    # Read back as it will be written: DER puts SET OF members (certificates, CRLs,
+    # attributes) in order when encoding, and the index follows the written order.
+    written = cms.SignedData.load(signed_data.untag().dump())
+    written_signer = written["signer_infos"][0]
+    index = ats_hash_index_v3(written, written_signer, digest)
+    imprint = _hash(digest, archive_imprint_input(written, written_signer, content_digest, index))
+    signer_info = signed_data["signer_infos"][0]
+    token = await timestamper.async_timestamp(imprint, digest)
+    token_signer = token["content"]["signer_infos"][0]
+    token_attributes = _unsigned(token_signer)
+    token_attributes.append(
+        cms.CMSAttribute({"type": ATS_HASH_INDEX_V3, "values": [core.Any.load(index)]})
+    )
+    token_signer["unsigned_attrs"] = token_attributes
+    attributes = _unsigned(signer_info)
+    attributes.append(
+        cms.CMSAttribute({"type": ARCHIVE_TIME_STAMP_V3, "values": [core.Any.load(token.dump())]})
+    )
+    signer_info["unsigned_attrs"] = attributes
