@@ -9,6 +9,7 @@ from eid.cli.auth import auth
 from eid.cli.demo import demo
 from eid.cli.sign import sign
 from eid.cli.tokens import certs, identity, tokens
+from eid.cli.verify import verify
 from eid.cli.virtual import virtual_card
 from eid.cli.webeid import webeid
 
@@ -32,6 +33,7 @@ cli.add_command(virtual_card)
 cli.add_command(webeid)
 cli.add_command(auth)
 cli.add_command(sign)
+cli.add_command(verify)
 cli.add_command(demo)
 
 

@@ -1,0 +1,90 @@
+"""`eid verify FILE`: every signature of a PDF, CMS file or ASiC container, with ETSI indications.
+
+Exit 0 when every signature is TOTAL_PASSED, 1 when one is not, 2 when the file is not a
+signed document at all (or bad usage). ``--report OUT.html`` writes a page for a person.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from eid.cli.output import Output, json_option
+from eid.cli.trust import (
+    parse_time,
+    revocation_options,
+    revocation_settings,
+    trust_option,
+    trust_store,
+)
+from eid.errors import UsageError
+from eid.sign.report import Indication, ValidationReport
+from eid.sign.report_html import report_html
+from eid.sign.report_text import report_lines
+from eid.sign.verify_document import verify as verify_file
+
+__all__ = ["verify"]
+
+_COLOURS = {
+    Indication.TOTAL_PASSED: "green",
+    Indication.TOTAL_FAILED: "red",
+    Indication.INDETERMINATE: "yellow",
+}
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--detached",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The signed data of a detached signature (.p7s).",
+)
+@trust_option
+@click.option("--at", "at_time", metavar="ISO-TIME", help="Validate at this time instead of now.")
+@revocation_options
+@json_option
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="OUT.html",
+    help="Also write an HTML report for a person.",
+)
+def verify(
+    file: Path,
+    detached: Path | None,
+    trust: tuple[str, ...],
+    at_time: str | None,
+    revocation: str,
+    no_revocation: bool,
+    as_json: bool,
+    report_path: Path | None,
+) -> None:
+    """Verify every signature in FILE (PDF, .p7s/.p7m, ASiC-E/ASiC-S)."""
+    out = Output(as_json)
+    with out.errors_to_exit_codes():
+        result = verify_file(
+            file,
+            detached=detached,
+            trust=trust_store(trust),
+            at=parse_time(at_time),
+            revocation=revocation_settings(revocation, no_revocation),
+        )
+        if report_path is not None:
+            try:
+                report_path.write_text(report_html(result), encoding="utf-8")
+            except OSError as error:
+                raise UsageError(f"cannot write {report_path}: {error.strerror}") from error
+        out.emit(result.to_dict(), lambda: _print(out, result))
+    sys.exit(0 if result.passed else 1 if result.signed else 2)
+
+
+def _print(out: Output, result: ValidationReport) -> None:
+    for line in report_lines(result):
+        colour = next(
+            (c for i, c in _COLOURS.items() if line.startswith("- ") and i.value in line), None
+        )
+        out.console.print(Text(line, style=colour or ""))

@@ -1,0 +1,274 @@
+"""What verification found: `ValidationReport` and its JSON form (a stable schema).
+
+Indications and sub-indications are the names of ETSI EN 319 102-1 (clause 5.1.3).
+JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)::
+
+    {
+      "schema": "eid.validation-report/1",
+      "file": "contract.pdf",              # the path given
+      "format": "pdf" | "cades" | "asic-e" | "asic-s" | "unknown",
+      "validation_time": "2026-11-01T12:00:00+00:00",
+      "revocation": "require" | "prefer" | "off",
+      "indication": "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE" | null,  # the worst, null if none
+      "problems": ["..."],                 # about the file as a whole (not a signed document...)
+      "signatures": [{
+        "id": "Signature1" | "META-INF/signature001.p7s" | "signer 1",
+        "indication": "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE",
+        "sub_indication": null | "HASH_FAILURE" | "SIG_CRYPTO_FAILURE" | "REVOKED" | ...,
+        "reasons": ["..."],                # why it is not TOTAL_PASSED (empty when it is)
+        "warnings": ["..."],               # what did not change the indication
+        "signer": null | {"subject", "issuer", "common_name", "given_names", "surname",
+                          "serial_number", "national_number", "country",
+                          "certificate_sha256", "certificate"},   # certificate: base64 DER
+        "chain": ["subject", ...],         # signer to anchor, when a path was found
+        "qualified": {"qc_compliance": bool, "qc_sscd": bool},
+        "claimed_signing_time": iso | null,  # signing-time attribute or the PDF's /M
+        "proven_signing_time": iso | null,   # the earliest valid signature timestamp
+        "timestamps": [{"kind": "signature" | "document", "time": iso | null, "tsa": str | null,
+                        "valid": bool, "reasons": ["..."]}],
+        "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,
+        "digest_algorithm": "sha256" | null, "signature_algorithm": "..." | null,
+        "covers": {"kind": "bytes" | "files" | "content", "byte_range": [..] | null,
+                   "whole_file": bool | null, "files": ["..."], "size": int | null},
+        "modifications": null | {"level": "NONE" | "LTA_UPDATES" | "FORM_FILLING" |
+                                  "ANNOTATIONS" | "OTHER", "coverage": "ENTIRE_FILE" | ...,
+                                  "reason": str | null},    # PDFs: pyHanko's difference analysis
+        "revocation": null | {"status": "good" | "not_checked" | "unknown_soft_fail",
+                              "source": "ocsp" | "crl" | null}
+      }]
+    }
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "SCHEMA",
+    "Covers",
+    "Indication",
+    "SignatureReport",
+    "SignerInfo",
+    "SubIndication",
+    "TimestampReport",
+    "ValidationReport",
+]
+
+SCHEMA = "eid.validation-report/1"
+"""The name and version of the JSON schema."""
+
+
+class Indication(StrEnum):
+    """ETSI EN 319 102-1 main status indications."""
+
+    TOTAL_PASSED = "TOTAL_PASSED"
+    TOTAL_FAILED = "TOTAL_FAILED"
+    INDETERMINATE = "INDETERMINATE"
+
+
+class SubIndication(StrEnum):
+    """ETSI EN 319 102-1 sub-indications (those `eid` reports)."""
+
+    FORMAT_FAILURE = "FORMAT_FAILURE"
+    HASH_FAILURE = "HASH_FAILURE"
+    SIG_CRYPTO_FAILURE = "SIG_CRYPTO_FAILURE"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+    NOT_YET_VALID = "NOT_YET_VALID"
+    SIG_CONSTRAINTS_FAILURE = "SIG_CONSTRAINTS_FAILURE"
+    CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
+    CERTIFICATE_CHAIN_GENERAL_FAILURE = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
+    NO_SIGNING_CERTIFICATE_FOUND = "NO_SIGNING_CERTIFICATE_FOUND"
+    NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
+    REVOKED_NO_POE = "REVOKED_NO_POE"
+    OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
+    TRY_LATER = "TRY_LATER"
+    SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
+    GENERIC = "GENERIC"
+
+
+_SEVERITY = {Indication.TOTAL_PASSED: 0, Indication.INDETERMINATE: 1, Indication.TOTAL_FAILED: 2}
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat() if moment is not None else None
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    """Who signed: the certificate's subject and the person it names (eid.pki identity)."""
+
+    subject: str
+    issuer: str
+    common_name: str | None
+    given_names: str | None
+    surname: str | None
+    serial_number: str | None
+    national_number: str | None
+    country: str | None
+    certificate: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "common_name": self.common_name,
+            "given_names": self.given_names,
+            "surname": self.surname,
+            "serial_number": self.serial_number,
+            "national_number": self.national_number,
+            "country": self.country,
+            "certificate_sha256": hashlib.sha256(self.certificate).hexdigest(),
+            "certificate": base64.b64encode(self.certificate).decode("ascii"),
+        }
+
+
+@dataclass(frozen=True)
+class TimestampReport:
+    """One timestamp: over the signature value ("signature") or over the document ("document")."""
+
+    kind: str
+    time: dt.datetime | None
+    tsa: str | None
+    valid: bool
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "kind": self.kind,
+            "time": _iso(self.time),
+            "tsa": self.tsa,
+            "valid": self.valid,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Covers:
+    """What a signature covers: PDF bytes (a /ByteRange), files of a container, or content."""
+
+    kind: str
+    files: tuple[str, ...] = ()
+    byte_range: tuple[int, ...] | None = None
+    whole_file: bool | None = None
+    size: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "kind": self.kind,
+            "byte_range": list(self.byte_range) if self.byte_range is not None else None,
+            "whole_file": self.whole_file,
+            "files": list(self.files),
+            "size": self.size,
+        }
+
+
+@dataclass
+class SignatureReport:
+    """The verdict on one signature, and everything learnt on the way (see the module schema)."""
+
+    id: str
+    indication: Indication = Indication.TOTAL_PASSED
+    sub_indication: SubIndication | None = None
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    signer: SignerInfo | None = None
+    chain: list[str] = field(default_factory=list)
+    qc_compliance: bool = False
+    qc_sscd: bool = False
+    claimed_signing_time: dt.datetime | None = None
+    proven_signing_time: dt.datetime | None = None
+    timestamps: list[TimestampReport] = field(default_factory=list)
+    level: str | None = None
+    digest_algorithm: str | None = None
+    signature_algorithm: str | None = None
+    covers: Covers | None = None
+    modifications: dict[str, Any] | None = None
+    revocation: dict[str, Any] | None = None
+
+    def fail(self, indication: Indication, sub: SubIndication | None, reason: str) -> None:
+        """Record a finding; the indication only ever gets worse (TOTAL_FAILED wins)."""
+        self.reasons.append(reason)
+        if _SEVERITY[indication] > _SEVERITY[self.indication]:
+            self.indication, self.sub_indication = indication, sub
+        elif indication is self.indication and self.sub_indication is None:
+            self.sub_indication = sub
+
+    @property
+    def passed(self) -> bool:
+        """Whether the indication is TOTAL_PASSED."""
+        return self.indication is Indication.TOTAL_PASSED
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (schema in the module docstring)."""
+        return {
+            "id": self.id,
+            "indication": self.indication.value,
+            "sub_indication": self.sub_indication.value if self.sub_indication else None,
+            "reasons": list(self.reasons),
+            "warnings": list(self.warnings),
+            "signer": self.signer.to_dict() if self.signer else None,
+            "chain": list(self.chain),
+            "qualified": {"qc_compliance": self.qc_compliance, "qc_sscd": self.qc_sscd},
+            "claimed_signing_time": _iso(self.claimed_signing_time),
+            "proven_signing_time": _iso(self.proven_signing_time),
+            "timestamps": [t.to_dict() for t in self.timestamps],
+            "level": self.level,
+            "digest_algorithm": self.digest_algorithm,
+            "signature_algorithm": self.signature_algorithm,
+            "covers": self.covers.to_dict() if self.covers else None,
+            "modifications": self.modifications,
+            "revocation": self.revocation,
+        }
+
+
+@dataclass
+class ValidationReport:
+    """The verdict on a file: its format, its signatures, and problems with the file itself."""
+
+    file: str
+    format: str
+    validation_time: dt.datetime
+    revocation: str
+    signatures: list[SignatureReport] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def indication(self) -> Indication | None:
+        """The worst indication of all signatures (None when there are none)."""
+        if not self.signatures:
+            return None
+        return max((s.indication for s in self.signatures), key=_SEVERITY.__getitem__)
+
+    @property
+    def signed(self) -> bool:
+        """Whether the file holds at least one signature (readable or not)."""
+        return bool(self.signatures)
+
+    @property
+    def passed(self) -> bool:
+        """Whether there are signatures and every one is TOTAL_PASSED."""
+        return self.signed and all(s.passed for s in self.signatures)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (schema in the module docstring)."""
+        indication = self.indication
+        return {
+            "schema": SCHEMA,
+            "file": self.file,
+            "format": self.format,
+            "validation_time": _iso(self.validation_time),
+            "revocation": self.revocation,
+            "indication": indication.value if indication else None,
+            "problems": list(self.problems),
+            "signatures": [s.to_dict() for s in self.signatures],
+        }

@@ -1,0 +1,57 @@
+"""A `ValidationReport` as plain text lines for a terminal (no colour codes; the CLI adds them)."""
+
+from __future__ import annotations
+
+from eid.sign.report import SignatureReport, ValidationReport
+
+__all__ = ["report_lines", "signer_name"]
+
+
+def signer_name(signature: SignatureReport) -> str:
+    """The signer as a person reads it: names, else the common name, with the national number."""
+    signer = signature.signer
+    if signer is None:
+        return "unknown signer"
+    name = " ".join(p for p in (signer.given_names, signer.surname) if p) or (
+        signer.common_name or signer.subject
+    )
+    return f"{name} ({signer.national_number})" if signer.national_number else name
+
+
+def _time(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else "-"
+
+
+def report_lines(report: ValidationReport) -> list[str]:
+    """The report as lines of text: one block per signature, problems first."""
+    lines = [f"{report.file}: {report.format}, validated at {report.validation_time.isoformat()}"]
+    lines += [f"  problem: {p}" for p in report.problems]
+    if not report.signatures:
+        lines.append("  no signature")
+    for signature in report.signatures:
+        status = signature.indication.value
+        if signature.sub_indication is not None:
+            status += f" / {signature.sub_indication.value}"
+        lines.append(f"- {signature.id}: {status}")
+        lines.append(f"    signer: {signer_name(signature)}")
+        qualified = "qualified (QcCompliance" + (", QcSSCD)" if signature.qc_sscd else ")")
+        lines.append(
+            f"    level: {signature.level or '-'}"
+            + (f", {qualified}" if signature.qc_compliance else "")
+        )
+        lines.append(f"    claimed signing time: {_time(signature.claimed_signing_time)}")
+        lines.append(f"    proven signing time: {_time(signature.proven_signing_time)}")
+        if signature.covers is not None:
+            covers = signature.covers
+            what = (
+                ", ".join(covers.files)
+                if covers.files
+                else f"bytes {list(covers.byte_range or ())}"
+            )
+            whole = " (whole file)" if covers.whole_file else ""
+            lines.append(f"    covers: {what}{whole}")
+        if signature.modifications is not None:
+            lines.append(f"    changes after signing: {signature.modifications['level']}")
+        lines += [f"    reason: {r}" for r in signature.reasons]
+        lines += [f"    warning: {w}" for w in signature.warnings]
+    return lines

@@ -1,0 +1,302 @@
+"""One CMS signer info checked the CAdES way: digest, signature, signing certificate, timestamps.
+
+The signature is verified over the signed attributes exactly as they are encoded in the
+file (their ``[0] IMPLICIT`` content re-tagged as a SET), never over a re-encoding: some
+real signatures are not in DER order. Signature timestamps (RFC 3161 tokens, themselves
+CMS) are checked the same way, their imprint against the signature value, and their TSA
+certificate through `eid.pki`. Every problem lands in the `SignatureReport`; nothing raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from asn1crypto import cms, tsp
+
+from eid.errors import CertificateInvalid, MalformedInput
+from eid.pki import LoadedCertificate, load_certificate
+from eid.sign.report import Indication, SignatureReport, SubIndication, TimestampReport
+from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
+from eid.sign.verify_crypto import verify_signature_value
+
+__all__ = [
+    "DIGESTS",
+    "DigestOf",
+    "check_signed_data",
+    "check_timestamp_token",
+    "embedded_certificates",
+    "level_of_cms",
+    "signed_attrs_der",
+]
+
+DIGESTS = ("sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
+"""Digest algorithms accepted for signed content."""
+
+DigestOf = Callable[[str], bytes] | None
+"""Gives the digest of the signed content for an algorithm name (None: content not found)."""
+
+_SIG_TS = "1.2.840.113549.1.9.16.2.14"  # id-aa-signatureTimeStampToken
+_ARCHIVE_TS_V3 = "0.4.0.1733.2.4"  # id-aa-ets-archiveTimestampV3
+_REVOCATION_VALUES = "1.2.840.113549.1.9.16.2.24"
+
+
+def _length(size: int) -> bytes:
+    if size < 0x80:
+        return bytes([size])
+    body = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def signed_attrs_der(signer: cms.SignerInfo) -> bytes:
+    """The signed attributes as signed: the encoded content from the file under a SET tag."""
+    raw = bytes(signer["signed_attrs"].contents)
+    return b"\x31" + _length(len(raw)) + raw
+
+
+def embedded_certificates(signed_data: cms.SignedData) -> list[LoadedCertificate]:
+    """The X.509 certificates in ``SignedData.certificates`` that load (others are skipped)."""
+    found: list[LoadedCertificate] = []
+    for choice in signed_data["certificates"] or []:
+        if choice.name != "certificate":
+            continue
+        try:
+            found.append(load_certificate(choice.chosen.dump()))
+        except MalformedInput:
+            continue
+    return found
+
+
+def _find_signer(
+    sid: cms.SignerIdentifier, certs: Sequence[LoadedCertificate]
+) -> LoadedCertificate | None:
+    for cert in certs:
+        if sid.name == "issuer_and_serial_number":
+            wanted = sid.chosen
+            if (
+                cert.asn1.serial_number == wanted["serial_number"].native
+                and cert.asn1.issuer == wanted["issuer"]
+            ):
+                return cert
+        elif cert.asn1.key_identifier == sid.chosen.native:
+            return cert
+    return None
+
+
+def _attribute(attrs: Any, name: str) -> list[Any]:
+    values: list[Any] = []
+    for attr in attrs or []:
+        if attr["type"].native == name or attr["type"].dotted == name:
+            values.extend(attr["values"])
+    return values
+
+
+def _check_ess(signer: cms.SignerInfo, certificate: LoadedCertificate) -> str | None:
+    """None when a signing-certificate(-v2) attribute names ``certificate``; else the problem."""
+    attrs = signer["signed_attrs"]
+    for value in _attribute(attrs, "signing_certificate_v2"):
+        first = value["certs"][0]
+        algorithm = first["hash_algorithm"]["algorithm"].native
+        if hashlib.new(algorithm, certificate.der).digest() != first["cert_hash"].native:
+            return "the signing-certificate-v2 attribute names another certificate"
+        return None
+    for value in _attribute(attrs, "signing_certificate"):
+        if (
+            hashlib.sha1(certificate.der, usedforsecurity=False).digest()
+            != value["certs"][0]["cert_hash"].native
+        ):
+            return "the signing-certificate attribute names another certificate"
+        return None
+    return "no signing-certificate attribute (not an AdES signature)"
+
+
+def _crypto(
+    report: SignatureReport,
+    signed_data: cms.SignedData,
+    signer: cms.SignerInfo,
+    digest_of: DigestOf,
+    pool: Sequence[LoadedCertificate],
+) -> LoadedCertificate | None:
+    """Digest, signature value and ESS checks of one signer info; the signer's certificate."""
+    digest = str(signer["digest_algorithm"]["algorithm"].native)
+    report.digest_algorithm = digest
+    report.signature_algorithm = str(signer["signature_algorithm"]["algorithm"].native)
+    if digest not in DIGESTS:
+        report.fail(
+            Indication.INDETERMINATE,
+            SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+            f"digest algorithm {digest} is not accepted",
+        )
+        return None
+    certificate = _find_signer(signer["sid"], pool)
+    if certificate is None:
+        report.fail(
+            Indication.INDETERMINATE,
+            SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+            "the signer's certificate is not in the signature",
+        )
+        return None
+    if not signer["signed_attrs"]:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "the signature has no signed attributes (CAdES requires them)",
+        )
+        return certificate
+    digests = _attribute(signer["signed_attrs"], "message_digest")
+    types = _attribute(signer["signed_attrs"], "content_type")
+    if len(digests) != 1 or len(types) != 1:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "the signed attributes need exactly one message-digest and one content-type",
+        )
+        return certificate
+    if types[0].dotted != signed_data["encap_content_info"]["content_type"].dotted:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "the content-type attribute does not match the encapsulated content type",
+        )
+    actual = digest_of(digest) if digest_of is not None else None
+    if actual is None:
+        report.fail(
+            Indication.INDETERMINATE,
+            SubIndication.SIGNED_DATA_NOT_FOUND,
+            "the signed content is not available (give the detached data)",
+        )
+    elif actual != digests[0].native:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.HASH_FAILURE,
+            "the content does not match the message digest that was signed: it changed after signing",
+        )
+    try:
+        good = verify_signature_value(
+            certificate.asn1.public_key,
+            signer["signature_algorithm"],
+            bytes(signer["signature"].native),
+            signed_attrs_der(signer),
+            digest_algorithm=digest,
+        )
+    except MalformedInput as error:
+        report.fail(
+            Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, error.message
+        )
+        return certificate
+    if not good:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.SIG_CRYPTO_FAILURE,
+            "the signature value does not verify with the signer's public key",
+        )
+    problem = _check_ess(signer, certificate)
+    if problem is not None:
+        if problem.startswith("no "):
+            report.warnings.append(problem)
+        else:
+            report.fail(
+                Indication.INDETERMINATE, SubIndication.NO_SIGNING_CERTIFICATE_FOUND, problem
+            )
+    times = _attribute(signer["signed_attrs"], "signing_time")
+    if times:
+        report.claimed_signing_time = times[0].native
+    return certificate
+
+
+def check_timestamp_token(
+    token: cms.ContentInfo,
+    imprint_of: Callable[[str], bytes],
+    context: VerifyContext,
+    kind: str = "signature",
+) -> TimestampReport:
+    """Check an RFC 3161 token: its CMS, its imprint (``imprint_of(digest)``), its TSA certificate.
+
+    ``imprint_of`` gives the digest of what the token should be over (the signature value,
+    or a PDF's /ByteRange for a document timestamp).
+    """
+    scratch = SignatureReport(id="timestamp")
+    time: dt.datetime | None = None
+    tsa: str | None = None
+    try:
+        signed_data = token["content"]
+        encap = signed_data["encap_content_info"]
+        if encap["content_type"].native != "tst_info":
+            raise MalformedInput("not a timestamp token (no TSTInfo)")
+        raw = bytes(encap["content"].contents)
+        info = tsp.TSTInfo.load(raw)
+        time = info["gen_time"].native
+        pool = embedded_certificates(signed_data)
+        (signer,) = signed_data["signer_infos"]
+        certificate = _crypto(
+            scratch, signed_data, signer, lambda name: hashlib.new(name, raw).digest(), pool
+        )
+        imprint = info["message_imprint"]
+        algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
+        if algorithm not in DIGESTS:
+            scratch.fail(Indication.INDETERMINATE, None, f"imprint digest {algorithm} not accepted")
+        elif imprint_of(algorithm) != imprint["hashed_message"].native:
+            scratch.fail(
+                Indication.TOTAL_FAILED,
+                SubIndication.HASH_FAILURE,
+                "the timestamp is over other data (message imprint mismatch)",
+            )
+        if certificate is not None:
+            tsa = certificate.subject
+            try:
+                check_certificate(certificate, pool, context, context.moment, None)
+            except (CertificateInvalid, MalformedInput) as error:
+                scratch.fail(
+                    Indication.INDETERMINATE, None, f"timestamp authority: {error.message}"
+                )
+    except (ValueError, TypeError, KeyError, MalformedInput) as error:
+        scratch.fail(
+            Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, f"unreadable timestamp ({error})"
+        )
+    return TimestampReport(kind, time, tsa, scratch.passed, tuple(scratch.reasons))
+
+
+def level_of_cms(
+    signed_data: cms.SignedData, signer: cms.SignerInfo, report: SignatureReport
+) -> str:
+    """The AdES baseline level the signature's structure reaches (B-B .. B-LTA)."""
+    unsigned = signer["unsigned_attrs"]
+    level = "B-B"
+    if any(t.valid and t.kind == "signature" for t in report.timestamps):
+        level = "B-T"
+        if len(signed_data["crls"] or []) or _attribute(unsigned, _REVOCATION_VALUES):
+            level = "B-LT"
+            if _attribute(unsigned, _ARCHIVE_TS_V3):
+                level = "B-LTA"
+    return level
+
+
+def check_signed_data(
+    report: SignatureReport,
+    signed_data: cms.SignedData,
+    signer: cms.SignerInfo,
+    digest_of: DigestOf,
+    context: VerifyContext,
+    extra_certificates: Sequence[LoadedCertificate] = (),
+) -> None:
+    """Check one signer info of ``signed_data`` completely, filling ``report``."""
+    pool = [*embedded_certificates(signed_data), *extra_certificates]
+    certificate = _crypto(report, signed_data, signer, digest_of, pool)
+    value = bytes(signer["signature"].native)
+    for token in _attribute(signer["unsigned_attrs"], _SIG_TS):
+        report.timestamps.append(
+            check_timestamp_token(token, lambda name: hashlib.new(name, value).digest(), context)
+        )
+    proven = [t.time for t in report.timestamps if t.valid and t.time is not None]
+    for stamp in report.timestamps:
+        if not stamp.valid:
+            report.warnings.append(
+                "a signature timestamp is not valid: " + "; ".join(stamp.reasons)
+            )
+    if proven:
+        report.proven_signing_time = min(proven)
+    if certificate is not None:
+        check_signer(report, certificate, pool, context)
+    report.level = level_of_cms(signed_data, signer, report)

@@ -1,0 +1,193 @@
+"""The signature-value primitive of verification: one signature, one key, one algorithm.
+
+`verify_signature_value` is what `eid.sign.verify` uses for every CMS signer info (and
+every timestamp token): RSASSA-PKCS1-v1_5, RSASSA-PSS (parameters from the algorithm
+identifier), ECDSA with a DER ``Ecdsa-Sig-Value`` and plain ECDSA (BSI TR-03111
+``ecdsa-plain-*``, ``0.4.0.127.0.7.1.1.4.1.x``: r || s, each as long as the curve order).
+Verification is strict: a DER signature must be DER (no BER, no padding), a plain one
+exactly 2 x the order's length, a PKCS#1 DigestInfo exactly the DER one (with its NULL
+parameters); SHA-1 and MD5 are not accepted for signatures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asn1crypto import algos, keys
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from eid.errors import MalformedInput
+
+__all__ = ["PLAIN_ECDSA_OIDS", "verify_signature_value"]
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+    "sha3_256": hashes.SHA3_256,
+    "sha3_384": hashes.SHA3_384,
+    "sha3_512": hashes.SHA3_512,
+}
+
+PLAIN_ECDSA_OIDS: dict[str, str] = {
+    "0.4.0.127.0.7.1.1.4.1.2": "sha224",
+    "0.4.0.127.0.7.1.1.4.1.3": "sha256",
+    "0.4.0.127.0.7.1.1.4.1.4": "sha384",
+    "0.4.0.127.0.7.1.1.4.1.5": "sha512",
+    "0.4.0.127.0.7.1.1.4.1.8": "sha3_256",
+    "0.4.0.127.0.7.1.1.4.1.9": "sha3_384",
+    "0.4.0.127.0.7.1.1.4.1.10": "sha3_512",
+}
+"""BSI TR-03111 ``ecdsa-plain-<hash>`` algorithm OIDs and their digests."""
+
+_RSA_PKCS1: dict[str, str] = {
+    "1.2.840.113549.1.1.14": "sha224",
+    "1.2.840.113549.1.1.11": "sha256",
+    "1.2.840.113549.1.1.12": "sha384",
+    "1.2.840.113549.1.1.13": "sha512",
+    "2.16.840.1.101.3.4.3.14": "sha3_256",
+    "2.16.840.1.101.3.4.3.15": "sha3_384",
+    "2.16.840.1.101.3.4.3.16": "sha3_512",
+}
+_ECDSA_DER: dict[str, str] = {
+    "1.2.840.10045.4.3.1": "sha224",
+    "1.2.840.10045.4.3.2": "sha256",
+    "1.2.840.10045.4.3.3": "sha384",
+    "1.2.840.10045.4.3.4": "sha512",
+    "2.16.840.1.101.3.4.3.10": "sha3_256",
+    "2.16.840.1.101.3.4.3.11": "sha3_384",
+    "2.16.840.1.101.3.4.3.12": "sha3_512",
+}
+_RSA_ENCRYPTION = (
+    "1.2.840.113549.1.1.1"  # as a CMS signature algorithm: PKCS#1 v1.5 with the digest
+)
+_EC_PUBLIC_KEY = "1.2.840.10045.2.1"  # as a CMS signature algorithm: ECDSA with the digest
+_PSS = "1.2.840.113549.1.1.10"
+
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+
+
+def _hash(name: str | None, what: str) -> hashes.HashAlgorithm:
+    if name is None or name not in _HASHES:
+        raise MalformedInput(f"digest {name!r} is not accepted", field=what)
+    return _HASHES[name]()
+
+
+def _digest_name(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.lower().replace("-", "")
+    return str(value["algorithm"].native).lower()
+
+
+def _public_key(public_key_info: Any) -> PublicKey:
+    try:
+        der = public_key_info if isinstance(public_key_info, bytes) else public_key_info.dump()
+        key = serialization.load_der_public_key(der)
+    except (ValueError, UnsupportedAlgorithm, TypeError) as error:
+        raise MalformedInput(
+            f"unusable public key ({error})", field="subjectPublicKeyInfo"
+        ) from error
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise MalformedInput(
+            f"{type(key).__name__} keys are not accepted", field="subjectPublicKeyInfo"
+        )
+    return key
+
+
+def _pss(parameters: Any) -> tuple[hashes.HashAlgorithm, padding.PSS]:
+    try:
+        params = parameters if isinstance(parameters, algos.RSASSAPSSParams) else None
+        if params is None:
+            params = algos.RSASSAPSSParams.load(parameters.dump())
+        digest = _hash(str(params["hash_algorithm"]["algorithm"].native), "RSASSA-PSS hash")
+        mgf = params["mask_gen_algorithm"]
+        if mgf["algorithm"].native != "mgf1":
+            raise MalformedInput("only MGF1 is accepted", field="RSASSA-PSS maskGenAlgorithm")
+        mgf_hash = _hash(str(mgf["parameters"]["algorithm"].native), "RSASSA-PSS MGF1 hash")
+        salt = int(params["salt_length"].native)
+        if params["trailer_field"].native not in ("trailer_field_bc", 1):
+            raise MalformedInput("trailer field must be 1", field="RSASSA-PSS trailerField")
+    except (ValueError, TypeError, KeyError) as error:
+        raise MalformedInput(
+            f"bad RSASSA-PSS parameters ({error})", field="signatureAlgorithm"
+        ) from error
+    return digest, padding.PSS(mgf=padding.MGF1(mgf_hash), salt_length=salt)
+
+
+def _algorithm_oid(algorithm: Any) -> tuple[str, Any]:
+    if isinstance(algorithm, str):
+        return algorithm, None
+    try:
+        return str(algorithm["algorithm"].dotted), algorithm["parameters"]
+    except (ValueError, TypeError, KeyError) as error:
+        raise MalformedInput(
+            f"unreadable algorithm ({error})", field="signatureAlgorithm"
+        ) from error
+
+
+def verify_signature_value(
+    public_key_info: keys.PublicKeyInfo | bytes,
+    algorithm: algos.SignedDigestAlgorithm | str,
+    signature: bytes,
+    data: bytes,
+    *,
+    digest_algorithm: algos.DigestAlgorithm | str | None = None,
+) -> bool:
+    """Whether ``signature`` is a valid signature over ``data`` by the key, with ``algorithm``.
+
+    ``public_key_info`` is a SubjectPublicKeyInfo (asn1crypto or DER); ``algorithm`` a
+    signature AlgorithmIdentifier (asn1crypto) or its dotted OID. ``digest_algorithm`` is
+    used where the algorithm names no digest (CMS signer infos that say only
+    ``rsaEncryption`` or ``id-ecPublicKey``). Returns False for a signature that does not
+    verify; raises `MalformedInput` for a key or an algorithm that cannot be used (unknown,
+    unsupported, SHA-1, parameters that make no sense, key type not matching).
+    """
+    key = _public_key(public_key_info)
+    oid, parameters = _algorithm_oid(algorithm)
+    fallback = _digest_name(digest_algorithm)
+    try:
+        if oid in _RSA_PKCS1 or oid in (_RSA_ENCRYPTION, _PSS):
+            if not isinstance(key, rsa.RSAPublicKey):
+                raise MalformedInput(
+                    "an RSA algorithm with a non-RSA key", field="signatureAlgorithm"
+                )
+            if oid == _PSS:
+                digest, pss = _pss(parameters)
+                key.verify(signature, data, pss, digest)
+            else:
+                digest = _hash(_RSA_PKCS1.get(oid, fallback), "signatureAlgorithm")
+                key.verify(signature, data, padding.PKCS1v15(), digest)
+            return True
+        if oid in _ECDSA_DER or oid == _EC_PUBLIC_KEY or oid in PLAIN_ECDSA_OIDS:
+            if not isinstance(key, ec.EllipticCurvePublicKey):
+                raise MalformedInput(
+                    "an ECDSA algorithm with a non-EC key", field="signatureAlgorithm"
+                )
+            if oid in PLAIN_ECDSA_OIDS:
+                signature = _plain_to_der(signature, key)
+                if not signature:
+                    return False
+                digest = _hash(PLAIN_ECDSA_OIDS[oid], "signatureAlgorithm")
+            else:
+                digest = _hash(_ECDSA_DER.get(oid, fallback), "signatureAlgorithm")
+            key.verify(signature, data, ec.ECDSA(digest))
+            return True
+    except InvalidSignature:
+        return False
+    raise MalformedInput(f"signature algorithm {oid} is not accepted", field="signatureAlgorithm")
+
+
+def _plain_to_der(signature: bytes, key: ec.EllipticCurvePublicKey) -> bytes:
+    """R || s as DER, or b"" when the length is not exactly twice the order's."""
+    size = (key.curve.key_size + 7) // 8
+    if len(signature) != 2 * size:
+        return b""
+    r = int.from_bytes(signature[:size], "big")
+    s = int.from_bytes(signature[size:], "big")
+    return encode_dss_signature(r, s)

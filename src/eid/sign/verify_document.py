@@ -1,0 +1,176 @@
+"""`verify`: every signature of a PDF, a CMS file (.p7s/.p7m) or an ASiC container, judged.
+
+The format is found from the content (``%PDF-`` in the first KiB, a ZIP, else CMS), not
+from the name. Each signature gets an ETSI EN 319 102-1 indication in the
+`ValidationReport` (`eid.sign.report`). A malformed or hostile file gives a report that
+says what is wrong (``problems``, or a signature with FORMAT_FAILURE); only bad usage
+(a file that cannot be read, bad arguments) raises.
+
+Trust, chains and revocation are `eid.pki`'s (`validate_certificate`), for the signer and
+for the timestamp authorities, with the given `TrustStore` and `RevocationSettings`;
+the signature values are checked by `eid.sign.verify_crypto.verify_signature_value`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from asn1crypto import cms
+
+from eid.errors import MalformedInput, UsageError
+from eid.pki import RevocationSettings, TrustStore, ValidationCache
+from eid.sign.report import Covers, Indication, SignatureReport, SubIndication, ValidationReport
+from eid.sign.verify_asic import verify_asic
+from eid.sign.verify_chain import VerifyContext
+from eid.sign.verify_cms import check_signed_data
+from eid.sign.verify_pdf import verify_pdf
+
+__all__ = ["MAX_CMS_SIZE", "verify"]
+
+MAX_CMS_SIZE = 1 << 30
+"""The largest CMS file (.p7s/.p7m) read into memory (bytes)."""
+
+_HEADER_WINDOW = 1024
+
+
+def verify(
+    path: Path | str,
+    *,
+    detached: Path | str | None = None,
+    trust: TrustStore | None = None,
+    at: dt.datetime | None = None,
+    revocation: RevocationSettings | None = None,
+    cache: ValidationCache | None = None,
+) -> ValidationReport:
+    """Verify every signature in the file at ``path``; return the report (never raises on content).
+
+    ``detached``: the signed data of a detached CMS signature (``.p7s``; default: the file
+    of the same name without ``.p7s``, when it exists). ``trust`` defaults to the bundled
+    Belgian roots; ``at`` (timezone-aware) to now; ``revocation`` to OCSP-then-CRL,
+    required. Raises `UsageError` for a file that cannot be read or bad arguments.
+    """
+    if at is not None and (not isinstance(at, dt.datetime) or at.utcoffset() is None):
+        raise UsageError("at must be a timezone-aware datetime")
+    settings = revocation if revocation is not None else RevocationSettings()
+    context = VerifyContext(
+        trust=trust if trust is not None else TrustStore.belgium(),
+        moment=(at or settings.now()).astimezone(dt.UTC),
+        revocation=settings,
+        cache=cache,
+    )
+    source = Path(path)
+    report = ValidationReport(
+        file=str(source),
+        format="unknown",
+        validation_time=context.moment,
+        revocation=settings.policy.value,
+    )
+    try:
+        handle = source.open("rb")
+    except OSError as error:
+        raise UsageError(f"cannot read {source}: {error.strerror}") from error
+    with handle:
+        head = handle.read(_HEADER_WINDOW)
+        handle.seek(0)
+        try:
+            if b"%PDF-" in head:
+                verify_pdf(handle, report, context)
+            elif head.startswith(b"PK\x03\x04"):
+                with zipfile.ZipFile(handle) as archive:
+                    verify_asic(archive, report, context)
+            elif head[:1] == b"\x30":
+                _verify_cms(handle.read(MAX_CMS_SIZE + 1), source, detached, report, context)
+            else:
+                report.problems.append(
+                    "not a signed document: neither a PDF, an ASiC container nor a CMS signature"
+                )
+        except (MalformedInput, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+            report.problems.append(str(error))
+        except UsageError:
+            raise
+        except Exception as error:  # hostile input must give a report, whatever the parser raises
+            report.problems.append(f"malformed file ({type(error).__name__}: {error})")
+    return report
+
+
+def _file_digester(path: Path) -> Callable[[str], bytes]:
+    cache: dict[str, bytes] = {}
+
+    def digest_of(name: str) -> bytes:
+        if name not in cache:
+            hasher = hashlib.new(name)
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    hasher.update(chunk)
+            cache[name] = hasher.digest()
+        return cache[name]
+
+    return digest_of
+
+
+def _verify_cms(
+    data: bytes,
+    source: Path,
+    detached: Path | str | None,
+    report: ValidationReport,
+    context: VerifyContext,
+) -> None:
+    if len(data) > MAX_CMS_SIZE:
+        raise MalformedInput(f"larger than {MAX_CMS_SIZE} bytes", source=str(source))
+    try:
+        info = cms.ContentInfo.load(data, strict=True)
+        if info["content_type"].native != "signed_data":
+            raise MalformedInput("a CMS file, but not SignedData", source=str(source))
+        signed_data = info["content"]
+        signers = list(signed_data["signer_infos"])
+        content = signed_data["encap_content_info"]["content"]
+        embedded = bytes(content.contents) if content.native is not None else None
+    except (ValueError, TypeError, KeyError) as error:
+        raise MalformedInput(f"not a CMS signature ({error})", source=str(source)) from error
+    report.format = "cades"
+    if not signers:
+        raise MalformedInput("a CMS SignedData without any signer", source=str(source))
+    digest_of: Callable[[str], bytes] | None
+    covers: Covers
+    if embedded is not None:
+        covers = Covers("content", whole_file=True, size=len(embedded))
+        digest_of = lambda name: hashlib.new(name, embedded).digest()  # noqa: E731
+        if detached is not None:
+            report.problems.append(
+                "the signature holds its content; the detached data was not used"
+            )
+    else:
+        target = Path(detached) if detached is not None else _beside(source)
+        if target is not None and not target.is_file():
+            raise UsageError(f"cannot read the detached data {target}")
+        digest_of = _file_digester(target) if target is not None else None
+        covers = Covers(
+            "files",
+            files=(str(target),) if target is not None else (),
+            whole_file=target is not None,
+            size=target.stat().st_size if target is not None else None,
+        )
+    for number, signer in enumerate(signers, start=1):
+        signature = SignatureReport(id=f"signer {number}", covers=covers)
+        report.signatures.append(signature)
+        try:
+            check_signed_data(signature, signed_data, signer, digest_of, context)
+        except (ValueError, TypeError, KeyError, IndexError, MalformedInput) as error:
+            signature.fail(
+                Indication.TOTAL_FAILED,
+                SubIndication.FORMAT_FAILURE,
+                f"malformed signer info ({error})",
+            )
+
+
+def _beside(source: Path) -> Path | None:
+    """The data file a detached ``x.p7s`` is usually next to: ``x``."""
+    if source.suffix.lower() in (".p7s", ".sig"):
+        candidate = source.with_suffix("")
+        if candidate.is_file():
+            return candidate
+    return None
