@@ -1,4 +1,4 @@
-"""`eid auth`, `eid webeid` and the demo's login, run as real processes on the virtual card."""
+"""`eid auth` and `eid webeid`, run as real processes on the virtual card."""
 
 from __future__ import annotations
 
@@ -78,11 +78,3 @@ def test_webeid_create_and_verify(home: Path, tmp_path: Path, virtual_card: Virt
         2,
         "auth_token_malformed",
     )
-
-
-def test_demo_logs_in(tmp_path: Path) -> None:
-    result = eid("demo", "--json", home=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    demo = as_json(result)
-    assert demo["identity"]["checks"]["identity_signature"]["status"] == "valid"
-    assert demo["login"]["revocation"]["status"] == "good"

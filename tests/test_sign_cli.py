@@ -284,13 +284,20 @@ def test_usage_errors_are_exit_2(home: Path, tmp_path: Path) -> None:
     assert (malformed.returncode, as_json(malformed)["error"]["code"]) == (2, "malformed_input")
 
 
-def test_demo_signs_a_pdf(tmp_path: Path) -> None:
+def test_demo_runs_the_whole_path(tmp_path: Path) -> None:
+    """Card, identity, login with OCSP, a signed PDF, and its verification."""
     result = eid("demo", "--json", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     demo = as_json(result)
     signed = Path(demo["signed"])
     assert signed == tmp_path / "demo" / "letter.signed.pdf"
     assert demo["signing"]["level"] == "B-T"
+    assert demo["identity"]["checks"]["identity_signature"]["status"] == "valid"
+    assert demo["login"]["revocation"]["status"] == "good"
+    (verified,) = demo["verification"]["signatures"]
+    assert verified["indication"] == "TOTAL_PASSED"
+    assert verified["signer"]["national_number"] == "85073003427"
+    assert verified["level"] == "B-T"
     pki = tmp_path / "virtual-card" / "pki"
     context = ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(_der(pki / "root.pem"))],
@@ -309,3 +316,36 @@ def test_demo_signs_a_pdf(tmp_path: Path) -> None:
 def _der(path: Path) -> bytes:
     body = path.read_text().split("-----")[2]
     return base64.b64decode("".join(body.split()))
+
+
+def test_sign_then_verify_with_the_commands(
+    home: Path, virtual_card: VirtualCard, tmp_path: Path
+) -> None:
+    letter = tmp_path / "letter.txt"
+    letter.write_text("to the municipality\n")
+    assert eid("sign", str(letter), home=home).returncode == 0
+    signature = tmp_path / "letter.txt.p7s"
+    pki = virtual_card.directory / "pki"
+    trust = ["--trust", str(pki / "root.pem"), "--trust", str(pki / "citizen-ca.pem")]
+    command = ["verify", str(signature), "--detached", str(letter), *trust, "--json"]
+
+    passed = eid(*command, "--revocation", "off", home=home)
+    assert passed.returncode == 0, passed.stdout
+    (report,) = as_json(passed)["signatures"]
+    assert (report["indication"], report["signer"]["national_number"]) == (
+        "TOTAL_PASSED",
+        virtual_card.national_number,
+    )
+    # Revocation required, and no OCSP or CRL answers outside `eid sign`: not yet decidable.
+    unknown = eid(*command, home=home)
+    (report,) = as_json(unknown)["signatures"]
+    assert (unknown.returncode, report["indication"], report["sub_indication"]) == (
+        1,
+        "INDETERMINATE",
+        "TRY_LATER",
+    )
+    letter.write_text("to the municipality, changed\n")
+    failed = eid(*command, "--revocation", "off", home=home)
+    (report,) = as_json(failed)["signatures"]
+    assert (failed.returncode, report["indication"]) == (1, "TOTAL_FAILED")
+    assert eid("verify", str(letter), home=home).returncode == 2  # not a signed document

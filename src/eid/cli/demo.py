@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from eid.auth import Authenticator, respond
-from eid.cli.auth import login_trust
 from eid.cli.output import Output, json_option
-from eid.cli.sign import signing_options
+from eid.cli.testpki import card_trust, test_pki_services
 from eid.cli.tokens import print_card
 from eid.cli.virtual import print_created
 from eid.cli.webeid import print_auth_result
-from eid.sign import Level, TokenSigner, sign_pdf
+from eid.sign import Level, SignatureOptions, TokenSigner, sign_pdf, verify
+from eid.sign.report_text import report_lines
 from eid.tokens import list_slots
 from eid.tokens.token import readable_name
 from eid.tokens.virtual import create_virtual_card
@@ -53,7 +53,7 @@ def demo_pdf(path: Path, text: str = "A letter for the eid demo") -> Path:
 @click.command()
 @json_option
 def demo(as_json: bool) -> None:
-    """Create the virtual eID, read and verify its identity, log in with it, and sign a PDF."""
+    """Create the virtual eID, read its identity, log in, sign a PDF and verify the signature."""
     out = Output(as_json)
     with out.errors_to_exit_codes():
         out.section("1. the virtual eID")
@@ -82,26 +82,35 @@ def demo(as_json: bool) -> None:
             if not as_json:
                 print_card(out, data)
 
-            out.section("4. login: challenge, the card's answer, verification with OCSP")
-            with login_trust(token, ()) as trust:
+            # The card's test PKI, built once and served on loopback for steps 4 to 6.
+            pki = card.pki()
+            trust = card_trust(pki)
+            with test_pki_services(pki) as services:
+                out.section("4. login: challenge, the card's answer, verification with OCSP")
                 portal = Authenticator(origin="https://portal.localhost", trust=trust)
                 challenge = portal.new_challenge()
                 out.say(f"the portal's challenge: {challenge.nonce}")
                 login = portal.verify(respond(token, challenge), challenge=challenge.nonce)
-            if not as_json:
-                print_auth_result(out, login)
+                if not as_json:
+                    print_auth_result(out, login)
 
-            out.section("5. sign a PDF (PAdES B-T) with the card")
-            folder = card.directory.parent / "demo"
-            folder.mkdir(parents=True, exist_ok=True)
-            letter = demo_pdf(folder / "letter.pdf")
-            with signing_options(token, Level.B_T, None, ()) as options:
-                out.say(f"timestamps from the test PKI's TSA at {options.tsa_url}")
+                out.section("5. sign a PDF (PAdES B-T) with the card")
+                folder = card.directory.parent / "demo"
+                folder.mkdir(parents=True, exist_ok=True)
+                letter = demo_pdf(folder / "letter.pdf")
+                out.say(f"timestamps from the test PKI's TSA at {services.tsa_url}")
+                options = SignatureOptions(level=Level.B_T, tsa_url=services.tsa_url)
                 signed = sign_pdf(letter, folder / "letter.signed.pdf", TokenSigner(token), options)
-            out.say(
-                f"signed {letter} -> [bold]{signed.output}[/bold] "
-                f"({signed.size} bytes, {signed.level.value}, by {signed.signer})"
-            )
+                out.say(
+                    f"signed {letter} -> [bold]{signed.output}[/bold] "
+                    f"({signed.size} bytes, {signed.level.value}, by {signed.signer})"
+                )
+
+                out.section("6. verify the signed PDF (ETSI EN 319 102-1, OCSP required)")
+                report = verify(signed.output, trust=trust)
+            if not as_json:
+                for line in report_lines(report):
+                    out.say(line)
         if as_json:
             out.json(
                 {
@@ -110,8 +119,8 @@ def demo(as_json: bool) -> None:
                     "certificates": [c.to_dict() for c in certificates],
                     "identity": data.to_dict(),
                     "login": login.to_dict(),
-                    # The signed PDF: the hook for the verification step.
                     "signed": str(signed.output),
                     "signing": signed.to_dict(),
+                    "verification": report.to_dict(),
                 }
             )
