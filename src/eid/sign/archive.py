@@ -23,6 +23,8 @@ from asn1crypto import algos, cms, core
 from cryptography.hazmat.primitives import hashes
 from pyhanko.sign.timestamps import TimeStamper
 
+from eid.hashing import SIGNING_DIGESTS, hash_algorithm
+
 __all__ = [
     "ARCHIVE_TIME_STAMP_V3",
     "ATS_HASH_INDEX_V3",
@@ -47,15 +49,8 @@ class _HashIndex(core.Sequence):  # type: ignore[misc]
     ]
 
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
-
-
 def _hash(digest: str, *parts: bytes) -> bytes:
-    hasher = hashes.Hash(_HASHES[digest]())
+    hasher = hashes.Hash(hash_algorithm(digest, SIGNING_DIGESTS))
     for part in parts:
         hasher.update(part)
     return hasher.finalize()

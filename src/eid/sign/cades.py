@@ -19,6 +19,8 @@ from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import TimeStamper
 
 from eid.errors import UsageError
+from eid.hashing import SIGNING_DIGESTS
+from eid.hashing import hash_algorithm as shared_hash_algorithm
 from eid.sign.archive import add_archive_timestamp
 from eid.sign.atomic import atomic_output, check_distinct
 from eid.sign.enveloping import CHUNK, write_enveloping
@@ -29,19 +31,10 @@ from eid.sign.validation_data import embed_validation_data
 
 __all__ = ["cms_signature", "digest_stream", "hash_algorithm", "sign_cades"]
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
-
 
 def hash_algorithm(digest: str) -> hashes.HashAlgorithm:
-    """The `cryptography` hash for a digest name (sha256, sha384, sha512)."""
-    try:
-        return _HASHES[digest]()
-    except KeyError:
-        raise UsageError(f"digest must be one of {', '.join(_HASHES)}, got {digest!r}") from None
+    """The `cryptography` hash for a signing digest name (sha256, sha384, sha512)."""
+    return shared_hash_algorithm(digest, SIGNING_DIGESTS)
 
 
 def digest_stream(stream: BinaryIO, digest: str) -> tuple[bytes, int]:

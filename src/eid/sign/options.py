@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eid.errors import UsageError
+from eid.hashing import SIGNING_DIGESTS
 
 if TYPE_CHECKING:
     from pyhanko_certvalidator import ValidationContext
@@ -24,7 +25,7 @@ __all__ = [
     "VisibleSignature",
 ]
 
-DIGESTS = ("sha256", "sha384", "sha512")
+DIGESTS = SIGNING_DIGESTS
 """The digest algorithms a signature may use."""
 
 

@@ -28,17 +28,15 @@ from pyhanko.sign.signers.pdf_cms import Signer, select_suitable_signing_md
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from eid.errors import MalformedInput, UsageError
+from eid.hashing import hash_algorithm
 from eid.sign.options import DIGESTS
 from eid.tokens import Role, Token
 from eid.tokens.token import readable_name
 
 __all__ = ["EidSigner", "SoftwareSigner", "TokenSigner", "certificate_chain"]
 
-_HASHES: dict[str, hashes.HashAlgorithm] = {
-    "sha256": hashes.SHA256(),
-    "sha384": hashes.SHA384(),
-    "sha512": hashes.SHA512(),
-}
+# Hash objects made once, for the signing digests.
+_HASHES: dict[str, hashes.HashAlgorithm] = {name: hash_algorithm(name) for name in DIGESTS}
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 

@@ -20,18 +20,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from eid.errors import MalformedInput
+from eid.hashing import HASHES
 
 __all__ = ["PLAIN_ECDSA_OIDS", "verify_signature_value"]
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-    "sha3_256": hashes.SHA3_256,
-    "sha3_384": hashes.SHA3_384,
-    "sha3_512": hashes.SHA3_512,
-}
+_VERIFY_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
+"""The digests accepted in a verified signature (SHA-1 is not)."""
 
 PLAIN_ECDSA_OIDS: dict[str, str] = {
     "0.4.0.127.0.7.1.1.4.1.2": "sha224",
@@ -72,9 +66,9 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 
 def _hash(name: str | None, what: str) -> hashes.HashAlgorithm:
-    if name is None or name not in _HASHES:
+    if name is None or name not in _VERIFY_HASHES:
         raise MalformedInput(f"digest {name!r} is not accepted", field=what)
-    return _HASHES[name]()
+    return HASHES[name]()
 
 
 def _digest_name(value: Any) -> str | None:

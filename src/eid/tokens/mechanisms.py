@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pkcs11 import KeyType, Mechanism
 from pkcs11.mechanisms import MGF
 
-from eid.errors import MechanismUnsupported, UsageError
+from eid.errors import MechanismUnsupported
+from eid.hashing import hash_algorithm as shared_hash_algorithm
 from eid.tokens.digestinfo import digest_info
 
 __all__ = [
@@ -31,13 +32,8 @@ __all__ = [
 HashName = Literal["sha1", "sha224", "sha256", "sha384", "sha512"]
 Padding = Literal["pkcs1v15", "pss"]
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
+PKCS11_HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
+"""The hashes PKCS#11 signature mechanisms name."""
 
 _HASH_MECHANISM = {
     "sha1": Mechanism.SHA_1,
@@ -77,11 +73,8 @@ _ECDSA = {
 
 
 def hash_algorithm(name: str) -> hashes.HashAlgorithm:
-    """The `cryptography` hash for a hash name."""
-    try:
-        return _HASHES[name]()
-    except KeyError:
-        raise UsageError(f"unsupported hash {name!r}; use one of {', '.join(_HASHES)}") from None
+    """The `cryptography` hash for a PKCS#11 hash name; `UsageError` for another."""
+    return shared_hash_algorithm(name, PKCS11_HASHES)
 
 
 @dataclass(frozen=True)
