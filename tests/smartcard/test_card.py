@@ -14,8 +14,10 @@ from typing import TypeVar
 import pytest
 
 from eid.errors import CardRemoved, NoCard, NoReader
+from eid.pki.testpki import TestPKI
 from eid.tokens import Role, open_token
 
+from ..conftest import NOW
 from .conftest import Backend, opensc, reinitialize_opensc, wait_for_card
 from .stack import OPENSC, READER
 
@@ -103,8 +105,8 @@ def test_no_pcscd_gives_no_reader(card: Backend) -> None:
         card.insert()
 
 
-def _eid(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EID_PIN": "", "EID_HOME": "/nonexistent"}
+def _eid(*args: str, pin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EID_PIN": pin, "EID_HOME": "/nonexistent"}
     env.pop("EID_PKCS11_MODULE", None)
     return subprocess.run(
         [sys.executable, "-m", "eid", *args],
@@ -142,3 +144,27 @@ def test_cli_no_card_exit_code(card: Backend) -> None:
         assert json.loads(result.stdout or result.stderr)["error"]["code"] == "no_card"
     finally:
         card.insert()
+
+
+def test_cli_sign_on_the_card_and_verify(card: Backend, tmp_path: Path) -> None:
+    """eid sign with the card's 9C key (PIN before the signature), checked with eid verify."""
+    letter = tmp_path / "letter.txt"
+    letter.write_text("signed on a card behind pcscd\n")
+    signed = _eid("sign", str(letter), "--module", str(OPENSC), "--json", pin=card.pin)
+    assert signed.returncode == 0, signed.stdout + signed.stderr
+    (output,) = json.loads(signed.stdout)["outputs"]
+    assert output["format"] == "cades-detached"
+    kind = card.name.split("-")[1]
+    pki = TestPKI.create(
+        key_kind="ec" if kind == "ec" else "rsa", seed=f"piv-{kind}".encode(), now=NOW
+    )
+    trust = tmp_path / "trust.pem"
+    trust.write_bytes(pki.root.cert_pem() + pki.citizen_ca.cert_pem())
+    checked = _eid(
+        "verify", output["output"], "--detached", str(letter), "--trust", str(trust),
+        "--revocation", "off", "--json",
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+    (report,) = json.loads(checked.stdout)["signatures"]
+    assert report["indication"] == "TOTAL_PASSED"
+    assert report["signer"]["national_number"] == "85073003427"
