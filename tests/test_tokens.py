@@ -186,5 +186,7 @@ def test_the_test_pki_is_rebuilt_identical_from_the_manifest(
     stored = (virtual_card.directory / "pki" / "root.pem").read_bytes()
     assert stored == pki.root.cert_pem()
     assert virtual_card.pki_base_url.startswith("http://127.0.0.1:")
+    # Below the kernel's ephemeral range: no "any port" server is given it later.
+    assert 20000 <= int(virtual_card.pki_base_url.rsplit(":", 1)[1]) < 32000
     # The manifest holds the PKI seed: it is readable by its owner only.
     assert (virtual_card.directory / "card.json").stat().st_mode & 0o077 == 0

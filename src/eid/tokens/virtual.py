@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import shutil
 import socket
@@ -314,10 +315,21 @@ def _write_pki(directory: Path, pki: TestPKI) -> None:
 
 
 def _free_port() -> int:
-    """A loopback port free now, where the card's test PKI services will listen."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port free now, where the card's test PKI services will listen.
+
+    Chosen below the kernel's ephemeral range (Linux: 32768 and up), so that no server
+    asking for "any port" is given it later, while the card still names it.
+    """
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise UsageError("no free loopback port between 20000 and 32000 for the virtual card's services")
 
 
 def _init_token(directory: Path, pin: str) -> None:
