@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 from cryptography.hazmat.primitives import hashes
 
 from eid.errors import MalformedInput, UsageError
-from eid.sign.atomic import atomic_output, check_distinct
+from eid.sign.atomic import atomic_output, check_distinct, open_input
 from eid.sign.cades import check_cms_level, cms_signature, hash_algorithm
 from eid.sign.container import (
     ASIC_E,
@@ -186,10 +186,7 @@ def add_asice_signature(
     source, target = Path(container), Path(output)
     check_distinct(target, source)
     digest = options.digest or signer.default_digest()
-    try:
-        handle = source.open("rb")
-    except OSError as error:
-        raise UsageError(f"cannot read {source}: {error.strerror}") from error
+    handle = open_input(source)
     with handle:
         try:
             with zipfile.ZipFile(handle) as existing:

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from eid.errors import UsageError
 
-__all__ = ["atomic_output", "check_distinct"]
+__all__ = ["atomic_output", "check_distinct", "open_input"]
 
 
 def check_distinct(output: Path, *inputs: Path) -> None:
@@ -26,6 +26,14 @@ def check_distinct(output: Path, *inputs: Path) -> None:
             output.exists() and source.exists() and os.path.samefile(output, source)
         ):
             raise UsageError(f"the output {output} is an input; choose another output file")
+
+
+def open_input(path: Path) -> BinaryIO:
+    """Open an input for reading; `UsageError` naming it when it cannot be read."""
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from error
 
 
 @contextlib.contextmanager

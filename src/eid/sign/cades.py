@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives import hashes
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import TimeStamper
 
-from eid.errors import UsageError
 from eid.hashing import SIGNING_DIGESTS
 from eid.hashing import hash_algorithm as shared_hash_algorithm
 from eid.sign.archive import add_archive_timestamp
-from eid.sign.atomic import atomic_output, check_distinct
+from eid.sign.atomic import atomic_output, check_distinct, open_input
 from eid.sign.enveloping import CHUNK, write_enveloping
 from eid.sign.options import Level, SignatureOptions, SignedFile
 from eid.sign.signers import EidSigner
@@ -96,10 +95,7 @@ def sign_cades(
     source, target = Path(input), Path(output)
     check_distinct(target, source)
     digest = options.digest or signer.default_digest()
-    try:
-        handle = source.open("rb")
-    except OSError as error:
-        raise UsageError(f"cannot read {source}: {error.strerror}") from error
+    handle = open_input(source)
     with handle:
         data_digest, size = digest_stream(handle, digest)
         signature = run_signing(

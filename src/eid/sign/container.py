@@ -10,6 +10,7 @@ from typing import IO
 from cryptography.hazmat.primitives import hashes
 
 from eid.errors import MalformedInput, UsageError
+from eid.sign.atomic import open_input
 from eid.sign.enveloping import CHUNK
 
 __all__ = [
@@ -64,10 +65,7 @@ def add_file(
     hasher = hashes.Hash(digest)
     info = zipfile.ZipInfo(name)
     info.compress_type = zipfile.ZIP_DEFLATED
-    try:
-        handle = source.open("rb")
-    except OSError as error:
-        raise UsageError(f"cannot read {source}: {error.strerror}") from error
+    handle = open_input(source)
     with handle, archive.open(info, "w", force_zip64=source.stat().st_size >= _ZIP64_FROM) as entry:
         _pump(handle, entry, hasher)
     return hasher.finalize()

@@ -18,7 +18,7 @@ from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko.stamp.text import TextStampStyle
 
 from eid.errors import MalformedInput, UsageError
-from eid.sign.atomic import atomic_output, check_distinct
+from eid.sign.atomic import atomic_output, check_distinct, open_input
 from eid.sign.options import Level, SignatureOptions, SignedFile
 from eid.sign.signers import EidSigner
 from eid.sign.timestamping import run_signing, timestamper_for
@@ -62,10 +62,7 @@ def sign_pdf(
     source, target = Path(input), Path(output)
     check_distinct(target, source)
     digest = options.digest or signer.default_digest()
-    try:
-        handle = source.open("rb")
-    except OSError as error:
-        raise UsageError(f"cannot read {source}: {error.strerror}") from error
+    handle = open_input(source)
     with handle:
         _check_pdf(handle, source)
         try:

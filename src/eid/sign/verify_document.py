@@ -23,6 +23,7 @@ from asn1crypto import cms
 
 from eid.errors import MalformedInput, UsageError
 from eid.pki import RevocationSettings, TrustStore, ValidationCache
+from eid.sign.atomic import open_input
 from eid.sign.report import Covers, Indication, SignatureReport, SubIndication, ValidationReport
 from eid.sign.verify_asic import verify_asic
 from eid.sign.verify_chain import VerifyContext
@@ -69,10 +70,7 @@ def verify(
         validation_time=context.moment,
         revocation=settings.policy.value,
     )
-    try:
-        handle = source.open("rb")
-    except OSError as error:
-        raise UsageError(f"cannot read {source}: {error.strerror}") from error
+    handle = open_input(source)
     with handle:
         head = handle.read(_HEADER_WINDOW)
         handle.seek(0)
