@@ -23,6 +23,7 @@ from eid.sign import (
     sign_cades,
     sign_pdf,
 )
+from eid.sign.validation_data import fetching_context
 from eid.tokens.virtual import VirtualCard
 from tests.sign_support import make_pdf
 
@@ -66,7 +67,12 @@ def any_signer(
 
 def options(level: Level, services: TestServices) -> SignatureOptions:
     """B-B, or B-T with the services' TSA."""
-    return SignatureOptions(level=level, tsa_url=services.tsa_url if level.timestamped else None)
+    context = fetching_context(trust_of(services.pki)) if level.long_term else None
+    return SignatureOptions(
+        level=level,
+        tsa_url=services.tsa_url if level.timestamped else None,
+        validation_context=context,
+    )
 
 
 def sign_as(

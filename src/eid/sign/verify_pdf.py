@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from asn1crypto import cms
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
@@ -133,7 +134,7 @@ def _signature(
     report: SignatureReport,
     context: VerifyContext,
     document_timestamps: list[tuple[int, TimestampReport]],
-    dss_revision: int | None,
+    dss_revisions: list[int],
 ) -> None:
     _check_byte_range(embedded, stream, size, report)
     _check_changes(embedded, report)
@@ -147,13 +148,12 @@ def _signature(
     check_signed_data(report, signed_data, embedded.signer_info, embedded.compute_digest, context)
     if report.level == "B-B" and proven:
         report.level = "B-T"
-    if (
-        report.level == "B-T"
-        and dss_revision is not None
-        and dss_revision > embedded.signed_revision
-    ):
+    # B-LT: validation data (a DSS) added after the signature; B-LTA: then a valid document
+    # timestamp over it. A DSS updated once more afterwards (for the timestamp) changes neither.
+    first_dss = next((r for r in dss_revisions if r > embedded.signed_revision), None)
+    if report.level == "B-T" and first_dss is not None:
         report.level = "B-LT"
-        if any(r >= dss_revision and t.valid for r, t in document_timestamps):
+        if any(r >= first_dss and t.valid for r, t in document_timestamps):
             report.level = "B-LTA"
 
 
@@ -172,17 +172,18 @@ def _document_timestamp(
     )
 
 
-def _dss_revision(reader: PdfFileReader) -> int | None:
+def _dss_revisions(reader: PdfFileReader) -> list[int]:
+    """The revisions that wrote the DSS dictionary, oldest first (empty: no DSS)."""
     try:
         reference = reader.root.raw_get("/DSS")
     except KeyError:
-        return None
-    try:
-        return int(reader.xrefs.get_last_change(reference.reference))
-    except _ERRORS:
-        return (
-            reader.xrefs.total_revisions - 1 if hasattr(reader.xrefs, "total_revisions") else None
-        )
+        return []
+    xrefs = reader.xrefs
+    if not isinstance(reference, generic.IndirectObject):
+        # A direct DSS changes with the catalog: credit the last revision.
+        return [xrefs.total_revisions - 1]
+    written = reference.reference
+    return [r for r in range(xrefs.total_revisions) if written in xrefs.explicit_refs_in_revision(r)]
 
 
 def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContext) -> None:
@@ -226,7 +227,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
                 result.problems.append(f"document timestamp {name} is unreadable ({error})")
         else:
             signatures.append((embedded, report))
-    dss = _dss_revision(reader)
+    dss = _dss_revisions(reader)
     for embedded, report in sorted(signatures, key=lambda pair: pair[0].signed_revision):
         try:
             _signature(embedded, stream, size, report, context, stamps, dss)
