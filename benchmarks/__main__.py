@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_auth, bench_identity, bench_sign, bench_tokens
+from benchmarks import bench_auth, bench_identity, bench_sign, bench_tokens, bench_verify
 
 BENCHMARKS = {
     "tokens": bench_tokens.main,
     "identity": bench_identity.main,
     "auth": bench_auth.main,
     "sign": bench_sign.main,
+    "verify": bench_verify.main,
 }
 
 if __name__ == "__main__":
