@@ -224,9 +224,13 @@ def authentication_value(
             f"a challenge nonce has {_NONCE_LENGTH[0]} to {_NONCE_LENGTH[1]} characters"
         )
     name = hash_algorithm.name
-    return (
-        hashlib.new(name, origin.encode()).digest() + hashlib.new(name, challenge.encode()).digest()
-    )
+    return _origin_hash(origin, name) + hashlib.new(name, challenge.encode()).digest()
+
+
+@functools.lru_cache(maxsize=256)
+def _origin_hash(origin: str, name: str) -> bytes:
+    """``hash(origin)``: the same for every login at one portal."""
+    return hashlib.new(name, origin.encode()).digest()
 
 
 Verifier = Callable[[bytes, bytes], None]

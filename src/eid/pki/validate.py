@@ -68,6 +68,7 @@ _ANY_EKU = "2.5.29.37.0"
 
 
 _DEFAULT_REVOCATION = RevocationSettings()
+_NONE_REFUSED: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,13 @@ def validate_certificate(
     leaf = load_certificate(cert, source="certificate")
     extras = tuple(load_certificate(c, source="extra certificate") for c in extra_certificates)
     key = (leaf.fingerprint, trust.token, tuple(sorted(c.fingerprint for c in extras)), allow_sha1)
-    refused = frozenset(
-        p.dotted_string if isinstance(p, ObjectIdentifier) else str(p) for p in disallowed_policies
+    refused = (
+        frozenset(
+            p.dotted_string if isinstance(p, ObjectIdentifier) else str(p)
+            for p in disallowed_policies
+        )
+        if disallowed_policies
+        else _NONE_REFUSED
     )
     result_key = (key, purpose, refused, settings)
     remembered: tuple[_PathEntry, RevocationResult] | None = store.results.get(result_key)
