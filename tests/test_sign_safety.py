@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from eid.errors import PinIncorrect, UsageError
+from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
 from eid.sign import (
     EidSigner,
     Level,
@@ -24,6 +25,7 @@ from eid.sign import (
     sign_asics,
     sign_cades,
     sign_pdf,
+    verify,
 )
 from eid.tokens import PinRequest, Role
 from eid.tokens.virtual import DEFAULT_PIN, VirtualCard
@@ -176,3 +178,62 @@ def test_large_input_streams_in_constant_memory(tmp_path: Path) -> None:
     signer = SoftwareSigner.from_pem(material.key_pem, material.cert_pem, [material.chain_pem])
     checked = openssl_verify(tmp_path / "large.p7s", chain_pem(signer), tmp_path, data)
     assert checked.returncode == 0, checked.stderr
+
+
+_LARGE_PDF = """
+import json, sys
+from pathlib import Path
+from eid.sign import SoftwareSigner, sign_pdf
+key, cert, chain, source, target = sys.argv[1:6]
+signer = SoftwareSigner.from_pem(key, cert, [chain])
+def peak():
+    status = Path("/proc/self/status").read_text()
+    return int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM:"))) * 1024
+before = peak()
+sign_pdf(source, target, signer)
+print(json.dumps({"before": before, "after": peak()}))
+"""
+
+
+def _write_large_pdf(path: Path, size: int) -> None:
+    """A one-page PDF whose content stream holds ``size`` bytes, written a MiB at a time."""
+    head = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+    ]
+    offsets = []
+    with path.open("wb") as out:
+        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        for number, body in enumerate(head, start=1):
+            offsets.append(out.tell())
+            out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+        offsets.append(out.tell())
+        out.write(b"4 0 obj\n<< /Length %d >>\nstream\n" % size)
+        block = b"%" * (1 << 20)
+        for _ in range(size // len(block)):
+            out.write(block)
+        out.write(b"\nendstream\nendobj\n")
+        xref = out.tell()
+        out.write(b"xref\n0 5\n0000000000 65535 f \n")
+        out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
+        out.write(b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+
+
+def test_a_100_mb_pdf_is_signed_without_holding_it_in_memory(tmp_path: Path) -> None:
+    material = support.software_material("ec", tmp_path / "keys")
+    source, target = tmp_path / "large.pdf", tmp_path / "large.signed.pdf"
+    _write_large_pdf(source, 100 << 20)
+    result = subprocess.run(
+        [sys.executable, "-c", _LARGE_PDF, str(material.key_pem), str(material.cert_pem),
+         str(material.chain_pem), str(source), str(target)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    measured = json.loads(result.stdout)
+    assert measured["after"] - measured["before"] < 32 << 20, measured  # measured: about 4 MiB
+    report = verify(
+        target,
+        trust=TrustStore.from_paths([material.chain_pem]),
+        revocation=RevocationSettings(policy=RevocationPolicy.OFF),
+    )
+    assert report.passed, report.to_dict()
