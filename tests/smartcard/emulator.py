@@ -186,6 +186,7 @@ class PivCard:
     _chain_header: bytes = b""
     _pending: bytes = b""
     objects: dict[bytes, bytes] = field(default_factory=dict)
+    blank: bool = False
 
     @classmethod
     def load(cls, directory: Path) -> PivCard:
@@ -205,6 +206,7 @@ class PivCard:
             guid=bytes.fromhex(config["guid"]),
             max_tries=config.get("tries", 3),
             tries_left=config.get("tries", 3),
+            blank=config.get("blank", False),
         )
         card._build_objects()
         return card
@@ -281,7 +283,7 @@ class PivCard:
     # -- commands ----------------------------------------------------------------------------
 
     def _select(self, p1: int, p2: int, data: bytes) -> tuple[bytes, bytes]:
-        if p1 != 0x04 or not data or not PIV_AID.startswith(data):
+        if self.blank or p1 != 0x04 or not data or not PIV_AID.startswith(data):
             self.selected = False
             return b"", SW_NOT_FOUND
         if not self.selected:
@@ -432,8 +434,12 @@ def write_card(
     puk: str = "12345678",
     guid: bytes | None = None,
     tries: int = 3,
+    blank: bool = False,
 ) -> Path:
-    """Write the card's files into ``directory`` (keys unencrypted: test material only)."""
+    """Write the card's files into ``directory`` (keys unencrypted: test material only).
+
+    A ``blank`` card answers reset but holds no application: no driver recognises it.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     for reference, (key, certificate) in slots.items():
         name = f"{reference:02x}"
@@ -447,7 +453,13 @@ def write_card(
         (directory / f"{name}.crt.der").write_bytes(
             certificate.public_bytes(serialization.Encoding.DER)
         )
-    config = {"pin": pin, "puk": puk, "guid": (guid or os.urandom(16)).hex(), "tries": tries}
+    config = {
+        "pin": pin,
+        "puk": puk,
+        "guid": (guid or os.urandom(16)).hex(),
+        "tries": tries,
+        "blank": blank,
+    }
     (directory / "card.json").write_text(json.dumps(config))
     return directory
 

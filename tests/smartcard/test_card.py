@@ -7,18 +7,20 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from eid.errors import CardRemoved, NoCard, NoReader
+from eid.errors import CardRemoved, NoCard, NoReader, UnknownCard
 from eid.pki.testpki import TestPKI
-from eid.tokens import Role, open_token
+from eid.tokens import Role, list_slots, open_token
 
 from ..conftest import NOW
 from .conftest import Backend, opensc, reinitialize_opensc, wait_for_card
+from .emulator import write_card
 from .stack import OPENSC, READER
 
 pytestmark = pytest.mark.smartcard
@@ -88,6 +90,28 @@ def test_empty_reader_gives_no_card(card: Backend) -> None:
         assert "2 reader(s)" in raised.value.message  # vpcd's two readers
         assert raised.value.exit_code == 3
     finally:
+        card.insert()
+
+
+def test_a_card_no_driver_knows_gives_unknown_card(card: Backend, tmp_path: Path) -> None:
+    """A card in the reader with no application OpenSC knows: `unknown_card`, not `no_card`."""
+    assert card.stack is not None
+    card.remove()
+    try:
+        card.stack.insert(write_card(tmp_path / "blank", {}, pin="000000", blank=True))
+        deadline = time.monotonic() + 15
+        while True:
+            slots = {s.description: s for s in list_slots(opensc())}
+            if slots[READER].problem == "unknown_card" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert slots[READER].problem == "unknown_card"
+        with pytest.raises(UnknownCard) as raised:
+            open_token(opensc())
+        assert (raised.value.code, raised.value.exit_code) == ("unknown_card", 3)
+    finally:
+        card.stack.remove()
+        wait_for_card(False)
         card.insert()
 
 
