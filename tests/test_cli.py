@@ -203,3 +203,13 @@ def test_an_unreadable_virtual_card_says_how_to_mend_it(tmp_path: Path) -> None:
     mended = eid("virtual-card", "create", "--replace", "--json", home=tmp_path)
     assert mended.returncode == 0, mended.stdout + mended.stderr
     assert eid("identity", home=tmp_path).returncode == 0
+
+
+def test_the_demo_replaces_an_unreadable_virtual_card(tmp_path: Path) -> None:
+    target = tmp_path / "virtual-card"
+    assert eid("virtual-card", "create", "--dir", str(target), home=tmp_path).returncode == 0
+    (target / "card.json").write_text('{"holder": "from an older version"}')
+    result = eid("demo", home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "making it anew" in result.stdout
+    assert "RRN signature valid" in result.stdout

@@ -12,6 +12,7 @@ from eid.cli.testpki import card_trust, test_pki_services
 from eid.cli.tokens import print_card
 from eid.cli.virtual import print_created
 from eid.cli.webeid import print_auth_result
+from eid.errors import UsageError
 from eid.sign import Level, SignatureOptions, TokenSigner, sign_pdf, verify
 from eid.sign.report_text import report_lines
 from eid.tokens import list_slots
@@ -57,7 +58,12 @@ def demo(as_json: bool) -> None:
     out = Output(as_json)
     with out.errors_to_exit_codes():
         out.section("1. the virtual eID")
-        card, made = create_virtual_card()
+        try:
+            card, made = create_virtual_card()
+        except UsageError as error:
+            # An unreadable card (made by another version): it is test material, make it anew.
+            out.say(f"[yellow]{error.message}[/yellow]; making it anew")
+            card, made = create_virtual_card(replace=True)
         if not as_json:
             print_created(out, card, made)
 
