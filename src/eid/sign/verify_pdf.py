@@ -183,7 +183,9 @@ def _dss_revisions(reader: PdfFileReader) -> list[int]:
         # A direct DSS changes with the catalog: credit the last revision.
         return [xrefs.total_revisions - 1]
     written = reference.reference
-    return [r for r in range(xrefs.total_revisions) if written in xrefs.explicit_refs_in_revision(r)]
+    return [
+        r for r in range(xrefs.total_revisions) if written in xrefs.explicit_refs_in_revision(r)
+    ]
 
 
 def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContext) -> None:

@@ -329,7 +329,9 @@ def _free_port() -> int:
             except OSError:
                 continue
             return port
-    raise UsageError("no free loopback port between 20000 and 32000 for the virtual card's services")
+    raise UsageError(
+        "no free loopback port between 20000 and 32000 for the virtual card's services"
+    )
 
 
 def _init_token(directory: Path, pin: str) -> None:
