@@ -124,6 +124,7 @@ def test_identity_from_the_virtual_card(
     assert data["identity"]["national_number"] == virtual_card.national_number
     assert data["address"]["municipality"] == "Brussel"
     assert {c["status"] for c in data["checks"].values()} == {"valid"}
+    assert "Belgium Test Root CA" in data["rrn_certificate_trusted_by"]
     assert photo.read_bytes().startswith(b"\xff\xd8")
     text = eid("identity", home=home)
     assert "identity file: RRN signature valid" in text.stdout
@@ -131,7 +132,11 @@ def test_identity_from_the_virtual_card(
 
 
 def test_identity_files_from_the_shared_vectors(signed_files: Path, tmp_path: Path) -> None:
-    result = eid("identity", "--files", str(signed_files), "--json", home=tmp_path)
+    # Their RRN certificate is a test one, under no Belgian root: without trusting it, refused.
+    refused = eid("identity", "--files", str(signed_files), "--json", home=tmp_path)
+    assert (refused.returncode, as_json(refused)["error"]["code"]) == (1, "certificate_untrusted")
+    rrn = str(VECTORS / "test-rrn-cert.der")
+    result = eid("identity", "--files", str(signed_files), "--trust", rrn, "--json", home=tmp_path)
     assert result.returncode == 0, result.stderr
     data = as_json(result)
     assert data["identity"]["surname"] == "SPECIMEN"

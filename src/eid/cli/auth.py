@@ -29,7 +29,7 @@ def login_trust(token: Token, values: tuple[str, ...]) -> Iterator[TrustStore]:
         return
     pki = card.pki()
     with test_pki_services(pki):
-        yield trust_store(values, default=lambda: card_trust(pki))
+        yield trust_store(values, default=lambda: card_trust(card))
 
 
 @click.command()

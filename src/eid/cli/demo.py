@@ -16,6 +16,7 @@ from eid.errors import UsageError
 from eid.sign import Level, SignatureOptions, TokenSigner, sign_pdf, verify
 from eid.sign.report_text import report_lines
 from eid.tokens import list_slots
+from eid.tokens.belpic.rrn_trust import validate_rrn_certificate
 from eid.tokens.token import readable_name
 from eid.tokens.virtual import create_virtual_card
 
@@ -85,12 +86,13 @@ def demo(as_json: bool) -> None:
 
             out.section("3. identity and address, read and verified")
             data = token.read_card()
+            trust = card_trust(card)
+            rrn = validate_rrn_certificate(data, trust)
             if not as_json:
-                print_card(out, data)
+                print_card(out, data, rrn)
 
             # The card's test PKI, built once and served on loopback for steps 4 to 6.
             pki = card.pki()
-            trust = card_trust(pki)
             with test_pki_services(pki) as services:
                 out.section("4. login: challenge, the card's answer, verification with OCSP")
                 portal = Authenticator(origin="https://portal.localhost", trust=trust)
@@ -123,7 +125,10 @@ def demo(as_json: bool) -> None:
                     "virtual_card": card.to_dict(),
                     "slots": [s.to_dict() for s in slots],
                     "certificates": [c.to_dict() for c in certificates],
-                    "identity": data.to_dict(),
+                    "identity": {
+                        **data.to_dict(),
+                        "rrn_certificate_trusted_by": rrn.chain[-1].subject,
+                    },
                     "login": login.to_dict(),
                     "signed": str(signed.output),
                     "signing": signed.to_dict(),

@@ -154,7 +154,7 @@ def signing_options(
     pki = card.pki()
     with test_pki_services(pki) as services:
         context = (
-            fetching_context(trust_store(trust, default=lambda: card_trust(pki)))
+            fetching_context(trust_store(trust, default=lambda: card_trust(card)))
             if level.long_term
             else None
         )

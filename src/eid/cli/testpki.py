@@ -27,9 +27,10 @@ def virtual_card_of(token: Token) -> VirtualCard | None:
     return card
 
 
-def card_trust(pki: TestPKI) -> TrustStore:
-    """Trust the test root, with the Citizen CA to complete paths."""
-    return TrustStore([pki.root.certificate], [pki.citizen_ca.certificate])
+def card_trust(card: VirtualCard) -> TrustStore:
+    """Trust the card's test root, with its Citizen CA to complete paths (as stored beside it)."""
+    folder = card.directory / "pki"
+    return TrustStore.from_paths([folder / "root.pem"], intermediates=[folder / "citizen-ca.pem"])
 
 
 @contextmanager

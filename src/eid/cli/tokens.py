@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import click
@@ -11,10 +13,14 @@ from rich.table import Table
 
 from eid.cli.options import open_cli_token, token_options
 from eid.cli.output import Output, json_option
+from eid.cli.testpki import card_trust, virtual_card_of
+from eid.cli.trust import trust_option, trust_store
 from eid.errors import EidError, NoModule, UsageError
+from eid.pki import TrustStore, ValidatedCertificate
 from eid.tokens import MODULE_ENV, candidate_modules, list_slots, load_module
 from eid.tokens.belpic import CardData, read_card_files
 from eid.tokens.belpic.labels import FILE_OBJECT_IDS
+from eid.tokens.belpic.rrn_trust import validate_rrn_certificate
 from eid.tokens.virtual import find_virtual_card
 
 __all__ = ["certs", "identity", "tokens"]
@@ -159,33 +165,49 @@ def read_files_dir(directory: Path) -> dict[str, bytes]:
 @click.option(
     "--photo", type=click.Path(dir_okay=False, path_type=Path), help="Write the photo (JPEG) here."
 )
+@trust_option
 @json_option
 def identity(
     module: Path | None,
     label: str | None,
     files_dir: Path | None,
     photo: Path | None,
+    trust: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Read identity and address, with the national register's (RRN) signatures checked."""
+    """Read identity and address, with the national register's (RRN) signatures checked.
+
+    The RRN certificate that made them must be issued by a root in --trust (default: the
+    Belgian roots; for the virtual card, its test root).
+    """
     out = Output(as_json)
     with out.errors_to_exit_codes():
+        default: Callable[[], TrustStore] = TrustStore.belgium
         if files_dir is not None:
             card = read_card_files(read_files_dir(files_dir))
         else:
             with open_cli_token(module, label) as token:
                 card = token.read_card()
+                virtual = virtual_card_of(token)
+            if virtual is not None:
+                default = partial(card_trust, virtual)
+        rrn = (
+            validate_rrn_certificate(card, trust_store(trust, default=default))
+            if card.rrn_certificate is not None
+            else None
+        )
         data = card.to_dict()
+        data["rrn_certificate_trusted_by"] = rrn.chain[-1].subject if rrn else None
         if photo is not None:
             if card.photo is None:
                 raise UsageError("there is no photo to write")
             photo.write_bytes(card.photo)
             data["photo_written"] = str(photo)
-        out.emit(data, lambda: print_card(out, card))
+        out.emit(data, lambda: print_card(out, card, rrn))
 
 
-def print_card(out: Output, card: CardData) -> None:
-    """Print identity, address and the checks for a person."""
+def print_card(out: Output, card: CardData, rrn: ValidatedCertificate | None) -> None:
+    """Print identity, address and the checks for a person (``rrn``: the checked RRN certificate)."""
     person = card.identity
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
@@ -211,3 +233,5 @@ def print_card(out: Output, card: CardData) -> None:
     out.console.print(table)
     for line in card.checks.describe():
         out.console.print(line)
+    if rrn is not None:
+        out.console.print(f"RRN certificate: trusted, issued by {rrn.chain[-1].subject}")

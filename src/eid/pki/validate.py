@@ -208,6 +208,8 @@ def _build(
 ) -> _PathEntry:
     if not len(trust):
         raise CertificateUntrusted(f"{describe(leaf)}: the trust store has no anchors")
+    if leaf.asn1.self_issued and not trust.is_anchor(leaf):
+        raise CertificateUntrusted(f"{describe(leaf)} is self-issued and not a trust anchor")
     context = ValidationContext(
         trust_roots=[c.asn1 for c in trust.anchors],
         other_certs=[c.asn1 for c in (*trust.intermediates, *extras)],
