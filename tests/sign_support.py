@@ -23,6 +23,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
+from eid.cli.demo import demo_pdf
 from eid.pki.testpki import Holder, TestPKI
 from eid.sign import EidSigner, SoftwareSigner, TokenSigner
 from eid.tokens.virtual import VirtualCard
@@ -275,30 +276,9 @@ def crl(issuer: x509.Certificate, key: rsa.RSAPrivateKey | ec.EllipticCurvePriva
 # -- files ---------------------------------------------------------------------------------------
 
 
-def make_pdf(path: Path, *, filler: int = 0) -> Path:
-    """A one-page PDF (with ``filler`` bytes of stream data to make it big)."""
-    content = b"0 0 1 rg 100 600 200 100 re f\n" + b"%" * filler
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    path.write_bytes(bytes(out))
-    return path
+def make_pdf(path: Path) -> Path:
+    """A one-page PDF (the demo's)."""
+    return demo_pdf(path, "a test document")
 
 
 def openssl_verify(
