@@ -55,8 +55,9 @@ def test_pades_validates(signer: EidSigner, tsa: Tsa, tmp_path: Path, level: Lev
         assert status.timestamp_validity.trusted
 
     tampered = bytearray(result.output.read_bytes())
-    index = tampered.find(b"100 600 200 100")
-    tampered[index] = ord("2")
+    index = tampered.find(b"a test document")
+    assert index >= 0
+    tampered[index] = ord("A")
     (tmp_path / "tampered.pdf").write_bytes(bytes(tampered))
     (broken,) = _statuses(tmp_path / "tampered.pdf", signer, tsa)
     assert not broken.intact  # type: ignore[attr-defined]

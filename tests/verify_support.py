@@ -83,7 +83,7 @@ def sign_as(
     data.write_bytes(b"I agree to the terms.\n" * 50)
     if kind == "pdf":
         out = sign_pdf(make_pdf(tmp / "in.pdf"), tmp / "out.pdf", signer, opts).output
-        return out, None, lambda: flip(out, b"100 600 200 100", tmp / "bad.pdf")
+        return out, None, lambda: flip(out, b"a test document", tmp / "bad.pdf")
     if kind == "cades-detached":
         out = sign_cades(data, tmp / "letter.p7s", signer, opts).output
 
