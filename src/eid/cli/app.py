@@ -19,7 +19,9 @@ __all__ = ["cli", "main"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="eid")
 def cli() -> None:
-    """Electronic identity: Belgian eID cards, PKCS#11 tokens, and the virtual eID.
+    """Electronic identity: read Belgian eID cards and PKCS#11 tokens, log in, sign and verify.
+
+    Without a card, the virtual eID (`eid virtual-card create`, `eid demo`) stands in for one.
 
     Exit codes: 0 success, 1 a verification said no, 2 bad usage or malformed
     input, 3 a token or card problem.
