@@ -74,6 +74,7 @@ def test_tsa_down_keeps_an_existing_output(signer: EidSigner, tmp_path: Path) ->
 
 def _wrong_signature_pin(request: PinRequest, /) -> str:
     # The login PIN is right; the PIN asked before the signature itself is wrong.
+    # (The tests log in first: a PIN typed for a login made by the signature allows it.)
     return DEFAULT_PIN if request.purpose == "login" else "999999"
 
 
@@ -82,8 +83,10 @@ def test_wrong_pin_leaves_nothing(virtual_card: VirtualCard, tmp_path: Path, fmt
     source = make_pdf(tmp_path / "in.pdf")
     before = source.read_bytes()
     output = tmp_path / "out.signed"
-    with virtual_card.open(pin_provider=_wrong_signature_pin) as token, pytest.raises(PinIncorrect):
-        _FORMATS[fmt](source, output, TokenSigner(token), SignatureOptions())
+    with virtual_card.open(pin_provider=_wrong_signature_pin) as token:
+        token.login()
+        with pytest.raises(PinIncorrect):
+            _FORMATS[fmt](source, output, TokenSigner(token), SignatureOptions())
     _assert_untouched(tmp_path, source, before, output)
 
 
@@ -92,8 +95,10 @@ def test_wrong_pin_on_an_existing_container(virtual_card: VirtualCard, tmp_path:
     with virtual_card.open() as token:
         container = sign_asice([source], tmp_path / "one.asice", TokenSigner(token)).output
     before = container.read_bytes()
-    with virtual_card.open(pin_provider=_wrong_signature_pin) as token, pytest.raises(PinIncorrect):
-        add_asice_signature(container, tmp_path / "two.asice", TokenSigner(token))
+    with virtual_card.open(pin_provider=_wrong_signature_pin) as token:
+        token.login()
+        with pytest.raises(PinIncorrect):
+            add_asice_signature(container, tmp_path / "two.asice", TokenSigner(token))
     _assert_untouched(tmp_path, container, before, tmp_path / "two.asice")
 
 

@@ -112,12 +112,14 @@ def test_signature_key_asks_the_pin_before_every_signature(backend: Backend) -> 
     with backend.open(pin) as token:
         for _ in range(3):
             token.sign(b"x", key=Role.SIGNATURE)
+        # The PIN typed to log in also allows the first signature (one entry, not two);
+        # every later signature asks again.
         assert [r.purpose for r in pin.requests] == ["login"] + [
             "a signature with the signature key"
-        ] * 3
+        ] * 2
         token.sign(b"x", key=Role.AUTHENTICATION)
         token.sign(b"y", key=Role.AUTHENTICATION)
-        assert len(pin.requests) == 4  # the authentication key: once per session
+        assert len(pin.requests) == 3  # the authentication key: once per session
 
 
 def test_wrong_pin_is_refused_once_and_never_retried(
@@ -138,9 +140,12 @@ def test_wrong_pin_is_refused_once_and_never_retried(
 
 
 def test_wrong_pin_on_the_per_signature_check(backend: Backend) -> None:
-    pin = CountingPin(backend.pin, "000000")
-    with backend.open(pin) as token, pytest.raises(PinIncorrect):
-        token.sign(b"x", key=Role.SIGNATURE)
+    pin = CountingPin(backend.pin, "000000")  # right to log in, wrong for the next signature
+    with backend.open(pin) as token:
+        token.sign(b"x", key=Role.SIGNATURE)  # the login's PIN allows this one
+        with pytest.raises(PinIncorrect):
+            token.sign(b"y", key=Role.SIGNATURE)
+    assert len(pin.requests) == 2
     with backend.open() as token:
         verify(backend, Role.SIGNATURE, token.sign(b"x", key=Role.SIGNATURE), b"x")
 

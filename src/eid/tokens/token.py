@@ -452,6 +452,8 @@ class Token:
         ecdsa_format: str,
     ) -> bytes:
         with self._calls():
+            # A PIN typed for this very login also allows this signature: one entry, not two.
+            typed = self._login()
             key = self._key(role)
             plan = key.plans.get((hash, padding))
             if plan is None:
@@ -473,7 +475,7 @@ class Token:
                 payload = data
             extra: dict[str, Any] = {}
             if key.always_authenticate:
-                extra["pin"] = self._context_pin(role)
+                extra["pin"] = typed if typed is not None else self._context_pin(role)
             signature = bytes(
                 key.handle.sign(
                     payload, mechanism=plan.mechanism, mechanism_param=plan.param, **extra
@@ -503,17 +505,20 @@ class Token:
     def _pinpad(self) -> bool:
         return bool(TokenFlag(self._token.flags) & TokenFlag.PROTECTED_AUTHENTICATION_PATH)
 
-    def _login(self) -> pkcs11.Session:
+    def _login(self) -> str | None:
+        """Log in unless logged in; return the PIN typed for it now (None: none was asked)."""
         if self._user_session is not None:
-            return self._user_session
-        pin: object = pkcs11.PROTECTED_AUTH if self._pinpad() else self._ask_pin("login")
+            return None
+        typed = None if self._pinpad() else self._ask_pin("login")
         try:
-            self._user_session = self._token.open(user_pin=pin)
+            self._user_session = self._token.open(
+                user_pin=pkcs11.PROTECTED_AUTH if typed is None else typed
+            )
         except p11.UserAlreadyLoggedIn:
             self._user_session = self._token.open()
         except (p11.PinIncorrect, p11.PinLenRange) as error:
             raise self._wrong_pin() from error
-        return self._user_session
+        return typed
 
     def _context_pin(self, role: Role) -> str:
         if self._pinpad():
@@ -533,7 +538,9 @@ class Token:
         if key is not None:
             return key
         cert = self.certificate(role)
-        session = self._login()
+        self._login()
+        session = self._user_session
+        assert session is not None
         handles = list(
             session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: cert.id})
         )
