@@ -68,6 +68,10 @@ def test_data_objects_carry_the_card_files_with_ascii_object_ids(
     ):
         assert objects[label], label
     assert objects["surname"] == b"Specimen"
+    assert token.data_objects({"surname", "DATA_FILE"}) == {
+        "surname": b"Specimen",
+        "DATA_FILE": objects["DATA_FILE"],
+    }
     assert objects["national_number"] == virtual_card.national_number.encode()
     # CKA_OBJECT_ID is an ASCII string on the card, not a DER OID.
     module = virtual_card.module()

@@ -8,6 +8,7 @@ application, not a session), so keep one `Token` per physical token.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
@@ -386,17 +387,22 @@ class Token:
                 return cert
         raise KeyNotFound(f"the token {self.label!r} holds no {role.value} certificate")
 
-    def data_objects(self) -> dict[str, bytes]:
-        """Public data objects by label (the BELPIC middleware exposes card files this way)."""
+    def data_objects(self, labels: Collection[str] | None = None) -> dict[str, bytes]:
+        """Public data objects by label (the BELPIC middleware exposes card files this way).
+
+        With ``labels``, only the values of those objects are read from the token.
+        """
         with self._calls():
-            objects = self._public_session().get_objects({Attribute.CLASS: ObjectClass.DATA})
-            return {str(obj[Attribute.LABEL]): bytes(obj[Attribute.VALUE]) for obj in objects}
+            found = {}
+            for obj in self._public_session().get_objects({Attribute.CLASS: ObjectClass.DATA}):
+                label = str(obj[Attribute.LABEL])
+                if labels is None or label in labels:
+                    found[label] = bytes(obj[Attribute.VALUE])
+            return found
 
     def read_card(self, *, require_signatures: bool = True) -> CardData:
         """Identity, address and photo from a Belgian eID, with the RRN signatures checked."""
-        files = {
-            label: data for label, data in self.data_objects().items() if label in FILE_OBJECT_IDS
-        }
+        files = self.data_objects(FILE_OBJECT_IDS.keys())
         return read_card_files(files, require_signatures=require_signatures)
 
     # -- login and signing ---------------------------------------------------------------
