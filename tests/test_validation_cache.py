@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from eid.errors import CertificateRevoked
+from eid.errors import CertificateRevoked, WrongPurpose
 from eid.pki import RevocationPolicy, RevocationSettings, ValidationCache, validate_certificate
 from eid.pki.services import TestServices
 
@@ -62,3 +62,30 @@ def test_a_soft_failure_is_not_remembered() -> None:
             cache=cache,
         )
         assert again.revocation.status == "good"
+
+
+def test_a_clean_validation_is_not_worked_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembered result is used: revocation is not checked again while it holds."""
+    import eid.pki.validate as validate_module
+
+    with TestServices(key_kind="ec", seed=b"memo used") as services:
+        card = new_card(services.pki)
+        cache = ValidationCache()
+        calls = []
+        checked = validate_module.check_path
+        monkeypatch.setattr(
+            validate_module, "check_path", lambda *a, **k: calls.append(1) or checked(*a, **k)
+        )
+        for _ in range(3):
+            validate_certificate(
+                card.authentication.certificate, trust=trust_of(services), cache=cache
+            )
+        assert len(calls) == 1
+        # Another purpose is another question: worked out once more.
+        with pytest.raises(WrongPurpose):
+            validate_certificate(
+                card.authentication.certificate,
+                trust=trust_of(services),
+                cache=cache,
+                purpose="signature",
+            )
