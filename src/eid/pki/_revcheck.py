@@ -1,4 +1,8 @@
-"""Revocation of a validated path: each certificate by OCSP then CRL, cached, by policy."""
+"""Revocation of a validated path: each certificate by OCSP then CRL, cached, by policy.
+
+Answers kept in the signed document (`eid.pki.embedded`) are used first; the network
+only for what they do not settle.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ from eid.errors import CertificateRevoked, RevocationUnknown
 from eid.pki.cache import ValidationCache
 from eid.pki.certificates import LoadedCertificate, describe, load_certificate
 from eid.pki.crl import check_crl
+from eid.pki.embedded import ValidationEvidence, status_from_evidence
 from eid.pki.ocsp import fetch_ocsp
 from eid.pki.revocation import (
     Method,
+    Origin,
     RevInfoError,
     RevocationPolicy,
     RevocationResult,
@@ -32,14 +38,21 @@ def check_path(
     settings: RevocationSettings,
     at: dt.datetime,
     cache: ValidationCache,
+    evidence: ValidationEvidence | None = None,
+    proven: dt.datetime | None = None,
 ) -> RevocationResult:
-    """Check (certificate, issuer, CertID) links, end entity first; raise or return the result."""
+    """Check (certificate, issuer, CertID) links, end entity first; raise or return the result.
+
+    ``evidence``: answers kept in the document, tried first, timely for ``at`` or for the
+    ``proven`` time (`eid.pki.embedded`).
+    """
     if settings.policy is RevocationPolicy.OFF:
         return RevocationResult("not_checked", None)
     now = settings.now()
     warnings: list[str] = []
     soft_failed = False
     source: Method | None = None
+    origin: Origin | None = None
     fresh_until: dt.datetime | None = None
     # A designated (pinned) responder answers for end-entity certificates only; the CAs of
     # the chain are checked through their own AIA and CRL distribution points.
@@ -52,9 +65,23 @@ def check_path(
     for index, (cert, issuer, key) in enumerate(links):
         if index and not settings.check_chain:
             break
-        facts, errors = _status(
-            cert, issuer, key, chain_settings if index else settings, now, cache
-        )
+        facts: StatusFacts | None = None
+        errors: list[str] = []
+        if evidence:
+            facts, errors = status_from_evidence(
+                evidence,
+                cert,
+                issuer,
+                chain_settings if index else settings,
+                at,
+                proven,
+                lambda c, i: check_crl(c, i, settings, now, cache),
+            )
+        if facts is None:
+            facts, more = _status(
+                cert, issuer, key, chain_settings if index else settings, now, cache
+            )
+            errors += more
         if facts is not None and facts.status == "revoked":
             when = facts.revocation_time or facts.this_update
             if when <= at:
@@ -84,11 +111,11 @@ def check_path(
         if facts is not None:
             warnings.extend(facts.warnings)
             if index == 0 and facts.status != "unknown":
-                source = facts.source
+                source, origin = facts.source, facts.origin
             until = usable_until(facts.this_update, facts.next_update, settings)
             fresh_until = until if fresh_until is None else min(fresh_until, until)
     return RevocationResult(
-        "unknown_soft_fail" if soft_failed else "good", source, tuple(warnings), fresh_until
+        "unknown_soft_fail" if soft_failed else "good", source, tuple(warnings), fresh_until, origin
     )
 
 

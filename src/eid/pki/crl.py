@@ -6,7 +6,8 @@ maximum age); it has no unknown critical extension; its scope (issuingDistributi
 the certificate (indirect and reason-partitioned CRLs are refused). A CRL naming a delta CRL
 (freshestCRL) is completed with the delta when one can be had (else a warning): the delta must
 be from the same issuer, fresh, and based on a CRL number not above the base's. Verified CRLs
-are cached by URL until their nextUpdate.
+are cached by URL until their nextUpdate. A CRL kept in a signed document
+(`crl_status_of`) gets the same checks, its freshness judged by the caller.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from eid.pki.revocation import (
     verify_signature,
 )
 
-__all__ = ["VerifiedCrl", "check_crl", "crl_urls"]
+__all__ = ["VerifiedCrl", "check_crl", "crl_status_of", "crl_urls"]
 
 _KNOWN_CRL_EXTENSIONS = {
     "crl_number",
@@ -98,6 +99,21 @@ def check_crl(
         except RevInfoError as error:
             errors.append(str(error))
     raise RevInfoError("; ".join(errors))
+
+
+def crl_status_of(
+    label: str, body: bytes, cert: LoadedCertificate, issuer: LoadedCertificate
+) -> StatusFacts:
+    """The status of ``cert`` by the CRL ``body`` (not fetched; ``label`` names it).
+
+    Issuer, cRLSign, signature, critical extensions and scope are checked as for a fetched
+    CRL; freshness is left to the caller. A delta CRL is refused, and a base CRL that names
+    one is used alone, with a warning. Raises RevInfoError.
+    """
+    verified = _verify(label, body, issuer, delta=False)
+    _check_scope(verified, cert)
+    warnings = (f"{label} names a delta CRL, which was not used",) if verified.delta_urls else ()
+    return _status(cert, verified, None, warnings)
 
 
 def _status(

@@ -5,6 +5,8 @@ the signer is the issuing CA, or a certificate issued by it with id-kp-OCSPSigni
 (when it lacks ocsp-nocheck its own status is checked by CRL), or the pinned responder;
 exactly one SingleResponse matches the CertID asked; thisUpdate/nextUpdate/producedAt against
 the clock with the allowed skew and maximum age; the nonce echoed when one was sent.
+An answer kept in a signed document (``archived``) gets the same checks, except that its
+responder is judged when it answered (producedAt) and its freshness by the caller.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from eid.pki.revocation import (
 
 __all__ = [
     "OCSP_SIGNING",
+    "Freshness",
     "build_request",
     "cert_id_key",
     "fetch_ocsp",
@@ -44,6 +47,9 @@ _HASHES["sha512"] = hashlib.sha512
 
 CrlCheck = Callable[[LoadedCertificate, LoadedCertificate], None]
 """Checks a responder certificate by CRL: (responder, issuer) -> None or RevInfoError."""
+
+Freshness = Callable[[str, dt.datetime, dt.datetime | None], None]
+"""Judges (what, thisUpdate, nextUpdate) of an answer: None, or raises RevInfoError."""
 
 
 def ocsp_url(cert: LoadedCertificate) -> str | None:
@@ -112,8 +118,15 @@ def verify_response(
     now: dt.datetime,
     nonce: bytes | None,
     crl_check: CrlCheck,
+    *,
+    archived: Freshness | None = None,
 ) -> StatusFacts:
-    """Check an OCSP response for ``cert`` completely; return what it says."""
+    """Check an OCSP response for ``cert`` completely; return what it says.
+
+    ``archived``: the response was kept (in a signed document), not fetched: its responder
+    must have been valid at producedAt, and ``archived`` judges its freshness instead of
+    the clock (``now`` then bounds producedAt only).
+    """
     try:
         response = ocsp.OCSPResponse.load(body, strict=True)
         status = response["response_status"].native
@@ -133,7 +146,10 @@ def verify_response(
     except (ValueError, TypeError, KeyError) as error:
         raise RevInfoError(f"OCSP response is malformed ({error})") from error
 
-    signer, warnings = _signer(basic, tbs["responder_id"], certs, issuer, settings, now, crl_check)
+    signer_time = produced_at if archived is not None else now
+    signer, warnings = _signer(
+        basic, tbs["responder_id"], certs, issuer, settings, signer_time, crl_check
+    )
     if not verify_signature(
         basic["signature"].native, tbs_bytes, signer.asn1.public_key, basic["signature_algorithm"]
     ):
@@ -157,7 +173,10 @@ def verify_response(
     next_update = single["next_update"].native
     if produced_at > now + settings.clock_skew:
         raise RevInfoError(f"OCSP response producedAt {produced_at.isoformat()} is in the future")
-    check_freshness("OCSP response", this_update, next_update, now, settings)
+    if archived is not None:
+        archived("OCSP response", this_update, next_update)
+    else:
+        check_freshness("OCSP response", this_update, next_update, now, settings)
 
     cert_status = single["cert_status"]
     kind = cert_status.name

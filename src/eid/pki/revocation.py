@@ -16,6 +16,7 @@ from eid.pki.certificates import CertificateInput
 __all__ = [
     "CertStatus",
     "Method",
+    "Origin",
     "RevInfoError",
     "RevocationPolicy",
     "RevocationResult",
@@ -28,6 +29,9 @@ __all__ = [
 
 Method: TypeAlias = Literal["ocsp", "crl"]
 """A source of revocation information."""
+
+Origin: TypeAlias = Literal["online", "document"]
+"""Where an answer came from: fetched now, or kept in the signed document (long-term data)."""
 
 RevocationStatus: TypeAlias = Literal["good", "not_checked", "unknown_soft_fail"]
 """The revocation outcome of a validation that did not fail."""
@@ -101,20 +105,22 @@ class RevocationResult:
     "unknown_soft_fail" (policy PREFER and some status could not be had; see ``warnings``).
     ``source`` is how the end-entity status was had ("ocsp", "crl") or None.
     ``fresh_until`` is when the first of the answers used stops being usable (None when
-    no answer was used).
+    no answer was used). ``origin`` says where the end-entity answer came from.
     """
 
     status: RevocationStatus
     source: Method | None
     warnings: tuple[str, ...] = ()
     fresh_until: dt.datetime | None = field(default=None, compare=False)
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)
 class StatusFacts:
     """A verified statement about one certificate, from an OCSP answer or a CRL.
 
-    ``signer`` is the SHA-256 fingerprint of the certificate whose key signed the answer.
+    ``signer`` is the SHA-256 fingerprint of the certificate whose key signed the answer;
+    ``origin`` whether it was fetched or kept in the signed document.
     """
 
     status: CertStatus
@@ -125,6 +131,7 @@ class StatusFacts:
     reason: str | None = None
     signer: bytes = b""
     warnings: tuple[str, ...] = ()
+    origin: Origin = "online"
 
 
 class RevInfoError(Exception):

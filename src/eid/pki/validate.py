@@ -50,6 +50,7 @@ from eid.pki._revcheck import CertIdKey, check_path
 from eid.pki.cache import ValidationCache, default_cache
 from eid.pki.certificates import CertificateInput, LoadedCertificate, describe, load_certificate
 from eid.pki.classify import CertificateKind, SubjectIdentity, classify, subject_identity
+from eid.pki.embedded import ValidationEvidence
 from eid.pki.ocsp import cert_id_key
 from eid.pki.revocation import RevocationResult, RevocationSettings
 from eid.pki.trust import TrustStore
@@ -126,12 +127,17 @@ def validate_certificate(
     disallowed_policies: Iterable[str | ObjectIdentifier] = (),
     cache: ValidationCache | None = None,
     allow_sha1: bool = False,
+    evidence: ValidationEvidence | None = None,
+    proven: dt.datetime | None = None,
 ) -> ValidatedCertificate:
     """Validate ``cert`` against ``trust`` at ``at`` (default now) for ``purpose``.
 
     ``revocation`` defaults to `RevocationSettings()` (OCSP then CRL, required).
     ``extra_certificates`` help build the path (the card's CA certificate). ``allow_sha1``
-    accepts SHA-1 certificate signatures (Root CA2 signed its CAs with SHA-1). Raises
+    accepts SHA-1 certificate signatures (Root CA2 signed its CAs with SHA-1). ``evidence``:
+    validation data kept in a signed document: its certificates help build the path, its
+    OCSP responses and CRLs are used before the network, timely for ``at`` or for the
+    ``proven`` time of the signature (`eid.pki.embedded`). Raises
     `MalformedInput`, `CertificateExpired`, `CertificateNotYetValid`, `CertificateUntrusted`,
     `CertificateInvalid`, `WrongPurpose`, `DisallowedPolicy`, `CertificateRevoked` or
     `RevocationUnknown`, each naming the certificate.
@@ -148,6 +154,8 @@ def validate_certificate(
 
     leaf = load_certificate(cert, source="certificate")
     extras = tuple(load_certificate(c, source="extra certificate") for c in extra_certificates)
+    if evidence:
+        extras = tuple(dict.fromkeys((*extras, *evidence.certificates)))
     key = (leaf.fingerprint, trust.token, tuple(sorted(c.fingerprint for c in extras)), allow_sha1)
     refused = (
         frozenset(
@@ -158,7 +166,10 @@ def validate_certificate(
         else _NONE_REFUSED
     )
     result_key = (key, purpose, refused, settings)
-    remembered: tuple[_PathEntry, RevocationResult] | None = store.results.get(result_key)
+    # What a document's own data proves depends on the times asked about: not remembered.
+    remembered: tuple[_PathEntry, RevocationResult] | None = (
+        None if evidence else store.results.get(result_key)
+    )
     if remembered is not None:
         path, revocation_result = remembered
         if path.not_before <= moment <= path.not_after and (
@@ -176,8 +187,8 @@ def validate_certificate(
         entry = _build(leaf, trust, extras, moment, allow_sha1, kind)
         store.paths.put(key, entry)
 
-    result = check_path(entry.links, settings, moment, store)
-    if not result.warnings and result.status in ("good", "not_checked"):
+    result = check_path(entry.links, settings, moment, store, evidence, proven)
+    if not evidence and not result.warnings and result.status in ("good", "not_checked"):
         # A clean outcome holds as long as its path and answers do; anything with a
         # warning (soft failure, later revocation) is worked out again every time.
         store.results.put(result_key, (entry, result))

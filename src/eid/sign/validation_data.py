@@ -7,6 +7,8 @@ what it was given, the revocation data of every certificate on the path.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.general import extract_certificate_info
@@ -25,7 +27,10 @@ from eid.errors import (
 )
 from eid.pki import TrustStore
 
-__all__ = ["certificate_error", "embed_validation_data", "fetching_context"]
+__all__ = ["ANSWER_TOLERANCE", "certificate_error", "embed_validation_data", "fetching_context"]
+
+ANSWER_TOLERANCE = dt.timedelta(minutes=10)
+"""How much later than the validation context's time an OCSP answer or CRL may be made."""
 
 
 def certificate_error(error: Exception) -> CertificateInvalid:
@@ -102,7 +107,9 @@ def fetching_context(trust: TrustStore) -> ValidationContext:
     """A context for B-LT and up that trusts ``trust`` and fetches OCSP and CRLs as it goes.
 
     Revocation data is required (``hard-fail``): a signature is made long-term
-    only with the answers that prove its certificates were good.
+    only with the answers that prove its certificates were good. The context's time is
+    fixed when it is made, and signing (a PIN, a card, a TSA) comes later: answers made
+    up to `ANSWER_TOLERANCE` after it are accepted, not refused as "too recent".
     """
     return ValidationContext(
         trust_roots=[c.asn1 for c in trust.anchors],
@@ -111,4 +118,5 @@ def fetching_context(trust: TrustStore) -> ValidationContext:
         revocation_mode="hard-fail",
         # Blocking HTTP: no aiohttp session left for someone to close.
         fetcher_backend=RequestsFetcherBackend(),
+        time_tolerance=ANSWER_TOLERANCE,
     )

@@ -46,6 +46,7 @@ from eid.pki import (
     subject_identity,
     validate_certificate,
 )
+from eid.pki.embedded import ValidationEvidence
 from eid.pki.validate import Purpose
 from eid.sign.report import Indication, SignatureReport, SignerInfo, SubIndication
 
@@ -59,13 +60,17 @@ _QC_COMPLIANCE_OID = "0.4.0.1862.1.1"
 
 @dataclass(frozen=True)
 class VerifyContext:
-    """What verification trusts and when: anchors, validation time, revocation, cache."""
+    """What verification trusts and when: anchors, validation time, revocation, cache.
+
+    ``evidence``: the validation data the document carries (`eid.sign.verify_ltv`).
+    """
 
     trust: TrustStore
     moment: dt.datetime
     revocation: RevocationSettings
     cache: ValidationCache | None = None
     allow_sha1: bool = False
+    evidence: ValidationEvidence | None = None
 
 
 def signer_info(certificate: LoadedCertificate) -> SignerInfo:
@@ -91,8 +96,13 @@ def check_certificate(
     context: VerifyContext,
     at: dt.datetime,
     purpose: Purpose | None,
+    proven: dt.datetime | None = None,
 ) -> ValidatedCertificate:
-    """`validate_certificate` with the context's trust, revocation and cache, at ``at``."""
+    """`validate_certificate` with the context's trust, revocation, cache and evidence, at ``at``.
+
+    ``proven``: when the use of the certificate is proven to have happened (a timestamp):
+    the document's revocation data may speak for that time.
+    """
     return validate_certificate(
         certificate,
         trust=context.trust,
@@ -102,6 +112,8 @@ def check_certificate(
         extra_certificates=extras,
         cache=context.cache,
         allow_sha1=context.allow_sha1,
+        evidence=context.evidence,
+        proven=proven,
     )
 
 
@@ -110,6 +122,7 @@ def _passed(report: SignatureReport, validated: ValidatedCertificate) -> None:
     report.revocation = {
         "status": validated.revocation.status,
         "source": validated.revocation.source,
+        "origin": validated.revocation.origin,
     }
     report.warnings.extend(validated.warnings)
     report.warnings.extend(validated.problems)
@@ -132,7 +145,8 @@ def check_signer(
     proven, claimed = report.proven_signing_time, report.claimed_signing_time
     try:
         _passed(
-            report, check_certificate(certificate, extras, context, context.moment, "signature")
+            report,
+            check_certificate(certificate, extras, context, context.moment, "signature", proven),
         )
         return
     except CertificateRevoked as error:
@@ -146,7 +160,10 @@ def check_signer(
             )
             return
         try:
-            _passed(report, check_certificate(certificate, extras, context, proven, "signature"))
+            _passed(
+                report,
+                check_certificate(certificate, extras, context, proven, "signature", proven),
+            )
             report.warnings.append(f"{error.message} (valid when the signature was timestamped)")
         except CertificateExpired as late:
             report.fail(Indication.TOTAL_FAILED, SubIndication.EXPIRED, late.message)
@@ -180,7 +197,7 @@ def _revoked(
         report.fail(Indication.INDETERMINATE, SubIndication.REVOKED_NO_POE, error.message)
         return
     try:
-        validated = check_certificate(certificate, extras, context, moment, "signature")
+        validated = check_certificate(certificate, extras, context, moment, "signature", proven)
     except CertificateRevoked as early:
         what = "timestamped" if proven else "claimed to be signed"
         report.fail(

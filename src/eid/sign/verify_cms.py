@@ -21,6 +21,7 @@ from eid.pki import LoadedCertificate, load_certificate
 from eid.sign.report import Indication, SignatureReport, SubIndication, TimestampReport
 from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
 from eid.sign.verify_crypto import verify_signature_value
+from eid.sign.verify_ltv import cms_evidence, with_evidence
 
 __all__ = [
     "DIGESTS",
@@ -222,6 +223,7 @@ def check_timestamp_token(
     tsa: str | None = None
     try:
         signed_data = token["content"]
+        context = with_evidence(context, cms_evidence(signed_data))
         encap = signed_data["encap_content_info"]
         if encap["content_type"].native != "tst_info":
             raise MalformedInput("not a timestamp token (no TSTInfo)")
@@ -246,7 +248,7 @@ def check_timestamp_token(
         if certificate is not None:
             tsa = certificate.subject
             try:
-                check_certificate(certificate, pool, context, context.moment, None)
+                check_certificate(certificate, pool, context, context.moment, None, time)
             except (CertificateInvalid, MalformedInput) as error:
                 scratch.fail(
                     Indication.INDETERMINATE, None, f"timestamp authority: {error.message}"
@@ -282,6 +284,7 @@ def check_signed_data(
     extra_certificates: Sequence[LoadedCertificate] = (),
 ) -> None:
     """Check one signer info of ``signed_data`` completely, filling ``report``."""
+    context = with_evidence(context, cms_evidence(signed_data))
     pool = [*embedded_certificates(signed_data), *extra_certificates]
     certificate = _crypto(report, signed_data, signer, digest_of, pool)
     value = bytes(signer["signature"].native)

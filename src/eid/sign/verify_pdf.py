@@ -38,6 +38,7 @@ from eid.sign.report import (
 )
 from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import check_signed_data, check_timestamp_token
+from eid.sign.verify_ltv import pdf_evidence, with_evidence
 
 __all__ = ["verify_pdf"]
 
@@ -202,6 +203,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
     except Exception as error:  # pyHanko raises many kinds of error on a broken PDF
         result.problems.append(f"not a readable PDF ({type(error).__name__}: {error})")
         return
+    context = with_evidence(context, pdf_evidence(reader))
     signatures: list[tuple[EmbeddedPdfSignature, SignatureReport]] = []
     stamps: list[tuple[int, TimestampReport]] = []
     for name, value, field_ref in fields:
