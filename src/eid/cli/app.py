@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from eid import __version__
@@ -40,5 +42,11 @@ cli.add_command(demo)
 
 
 def main() -> None:
-    """Run the command line."""
+    """Run the command line.
+
+    Library log records are not shown: what a command finds is in its output, and a
+    library's warning (pyHanko logs the tracebacks of documents it cannot analyse) is not
+    a message for the person running it.
+    """
+    logging.getLogger().addHandler(logging.NullHandler())
     cli(prog_name="eid")
