@@ -8,6 +8,8 @@ pyHanko reports only as a coverage level or a read error are named:
 - the /ByteRange must be ``[0 a b c]`` with its hole exactly the ``<hex>`` of /Contents;
   a signature that covers less than its whole revision (shadow attack: signed bytes
   shown from elsewhere) is TOTAL_FAILED (FORMAT_FAILURE);
+- a signature that encapsulates content (``eContent`` present) is TOTAL_FAILED
+  (FORMAT_FAILURE): whatever it signed, it may not be the document;
 - an incremental update after the signature that changes more than form filling,
   annotations and long-term data (pyHanko ModificationLevel OTHER, a suspicious
   modification, or more than the signature's DocMDP allows) is TOTAL_FAILED
@@ -145,6 +147,13 @@ def _signature(
         report.proven_signing_time = min(proven)
     report.claimed_signing_time = embedded.self_reported_timestamp
     signed_data = embedded.signed_data
+    if signed_data["encap_content_info"]["content"].native is not None:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "the signature encapsulates content of its own (eContent): a PDF signature must be "
+            "detached, over the document's /ByteRange, so it may not be over this document",
+        )
     check_signed_data(report, signed_data, embedded.signer_info, embedded.compute_digest, context)
     if report.level == "B-B" and proven:
         report.level = "B-T"
