@@ -6,19 +6,26 @@ Issue 11 items 4-6. Every sample is made here from a PDF signed in the test, and
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
-from asn1crypto import cms
+from asn1crypto import cms, keys
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.timestamps import DummyTimeStamper
 
 from eid.pki.testpki import TestPKI
 from eid.sign import SignatureOptions
+from eid.sign.pdf_bytes import find_byte_ranges
 from eid.sign.report import Indication, SubIndication
 from eid.sign.verify_document import verify
-from tests.sign_support import make_pdf
+from tests.cli_support import eid
+from tests.sign_support import asn1, make_pdf
 from tests.verify_support import OFF, sign_as, software_signer, trust_of
 
 
@@ -81,3 +88,116 @@ def test_signature_with_encapsulated_content_fails(
     assert signature.indication is Indication.TOTAL_FAILED
     assert signature.sub_indication is SubIndication.FORMAT_FAILURE
     assert any("encapsulates content" in reason for reason in signature.reasons)
+
+
+# -- item 4: damaged PDFs ---------------------------------------------------------------------------
+
+
+def _appended_update(data: bytes, trailer_extra: bytes) -> bytes:
+    """``data`` with an unsigned incremental update: an empty xref section and a new trailer."""
+    previous = int(data[data.rfind(b"startxref") + len(b"startxref") :].split()[0])
+    update = (
+        b"\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 11 /Root 1 0 R /Prev %d %s >>\n"
+        % (previous, trailer_extra)
+    )
+    return data + update + b"startxref\n%d\n%%%%EOF\n" % (len(data) + 1)
+
+
+def _damaged(signed: bytes, how: str) -> bytes:
+    """A copy of the signed PDF damaged in one way (each says what it does)."""
+    if how == "xref keyword broken in the signed revision":
+        return signed.replace(b"\nxref\n", b"\nxre!\n")
+    if how == "startxref past the end in the signed revision":
+        return signed[: signed.rfind(b"startxref")] + b"startxref\n999999\n%%EOF\n"
+    if how == "update whose xref is garbage":
+        garbage = b"\n1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\ngarbage\n"
+        return signed + garbage + b"startxref\n%d\n%%%%EOF\n" % (len(signed) + 20)
+    encrypt = {
+        "/Encrypt is an integer": b"/Encrypt 42",
+        "/Encrypt is a string": b"/Encrypt (RC4)",
+        "/Encrypt is an array": b"/Encrypt [1 0 R]",
+        "/Encrypt refers to the catalog": b"/Encrypt 1 0 R",
+    }[how]
+    return _appended_update(signed, encrypt)
+
+
+@pytest.mark.parametrize(
+    ("how", "sub"),
+    [
+        ("xref keyword broken in the signed revision", SubIndication.HASH_FAILURE),
+        ("startxref past the end in the signed revision", SubIndication.HASH_FAILURE),
+        ("update whose xref is garbage", SubIndication.FORMAT_FAILURE),
+        ("/Encrypt is an integer", SubIndication.FORMAT_FAILURE),
+        ("/Encrypt is a string", SubIndication.FORMAT_FAILURE),
+        ("/Encrypt is an array", SubIndication.FORMAT_FAILURE),
+        ("/Encrypt refers to the catalog", SubIndication.FORMAT_FAILURE),
+    ],
+)
+def test_damaged_pdf_gets_a_verdict(
+    pki: TestPKI, tmp_path: Path, how: str, sub: SubIndication
+) -> None:
+    signed = _signed(pki, tmp_path, SigSeedSubFilter.PADES)
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(_damaged(signed.read_bytes(), how))
+    report = verify(damaged, trust=trust_of(pki), revocation=OFF)
+    (signature,) = report.signatures
+    assert signature.indication is Indication.TOTAL_FAILED
+    assert signature.sub_indication is sub, signature.reasons
+    assert any("structure is damaged" in reason for reason in signature.reasons)
+    assert signature.covers is not None
+    assert signature.covers.byte_range is not None
+    assert any("structure is damaged" in problem for problem in report.problems)
+
+
+def test_damaged_pdf_through_the_command(pki: TestPKI, tmp_path: Path) -> None:
+    """Exit 1 with the reason for a damaged signed PDF; exit 2 for a damaged unsigned one."""
+    signed = _signed(pki, tmp_path, SigSeedSubFilter.PADES)
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(_damaged(signed.read_bytes(), "/Encrypt is an integer"))
+    run = eid("verify", str(damaged), "--json", "--revocation", "off", home=tmp_path)
+    assert run.returncode == 1, run.stderr
+    (signature,) = json.loads(run.stdout)["signatures"]
+    assert signature["sub_indication"] == "FORMAT_FAILURE"
+    unsigned = tmp_path / "unsigned.pdf"
+    unsigned.write_bytes(
+        _damaged(make_pdf(tmp_path / "plain.pdf").read_bytes(), "update whose xref is garbage")
+    )
+    run = eid("verify", str(unsigned), "--json", "--revocation", "off", home=tmp_path)
+    assert run.returncode == 2, run.stdout
+    assert "not a readable PDF" in json.loads(run.stdout)["problems"][0]
+
+
+def test_damaged_pdf_with_a_document_timestamp(pki: TestPKI, tmp_path: Path) -> None:
+    """A document timestamp found by its /ByteRange is kept as a timestamp, not a signature."""
+    signed = _signed(pki, tmp_path, SigSeedSubFilter.PADES)
+    stamped = tmp_path / "stamped.pdf"
+    buffer = io.BytesIO(signed.read_bytes())
+    tsa = pki.tsa()
+    key = keys.PrivateKeyInfo.load(
+        tsa.key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    )
+    stamper = DummyTimeStamper(tsa_cert=asn1(tsa.certificate), tsa_key=key)
+    out = signers.PdfTimeStamper(stamper).timestamp_pdf(IncrementalPdfFileWriter(buffer), "sha256")
+    stamped.write_bytes(_damaged(out.getvalue(), "/Encrypt is an integer"))
+    (signature,) = verify(stamped, trust=trust_of(pki), revocation=OFF).signatures
+    assert signature.sub_indication is SubIndication.FORMAT_FAILURE, signature.reasons
+    assert [t.kind for t in signature.timestamps] == ["document"]
+
+
+@given(
+    before=st.binary(max_size=3000),
+    between=st.binary(max_size=3000),
+    values=st.lists(st.integers(0, 10**12), min_size=4, max_size=4),
+    spaces=st.sampled_from([b" ", b"\n", b"  ", b"\r\n"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_find_byte_ranges_finds_each_one_across_chunks(
+    before: bytes, between: bytes, values: list[int], spaces: bytes
+) -> None:
+    """Every well-formed /ByteRange is found once at its offset, wherever the chunks split."""
+    text = b"/ByteRange" + spaces + b"[" + spaces.join(b"%d" % v for v in values) + b"]"
+    clean = lambda data: data.replace(b"/ByteRange", b"/ByteRangX")  # noqa: E731
+    data = clean(before) + text + clean(between) + text
+    found = find_byte_ranges(io.BytesIO(data))
+    offsets = [len(clean(before)), len(clean(before)) + len(text) + len(clean(between))]
+    assert found == [(offset, tuple(values)) for offset in offsets]
