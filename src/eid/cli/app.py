@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
@@ -63,7 +64,13 @@ cli.add_command(demo)
 
 
 def main() -> None:
-    """Run the command line; an exception no command turned into an exit code exits 70."""
+    """Run the command line; an exception no command turned into an exit code exits 70.
+
+    Library log records are not shown: what a command finds is in its output, and a
+    library's warning (pyHanko logs the tracebacks of documents it cannot analyse) is not
+    a message for the person running it.
+    """
+    logging.getLogger().addHandler(logging.NullHandler())
     try:
         cli(prog_name="eid")
     except Exception as error:

@@ -8,6 +8,8 @@ pyHanko reports only as a coverage level or a read error are named:
 - the /ByteRange must be ``[0 a b c]`` with its hole exactly the ``<hex>`` of /Contents;
   a signature that covers less than its whole revision (shadow attack: signed bytes
   shown from elsewhere) is TOTAL_FAILED (FORMAT_FAILURE);
+- a signature that encapsulates content (``eContent`` present) is TOTAL_FAILED
+  (FORMAT_FAILURE): whatever it signed, it may not be the document;
 - an incremental update after the signature that changes more than form filling,
   annotations and long-term data (pyHanko ModificationLevel OTHER, a suspicious
   modification, or more than the signature's DocMDP allows) is TOTAL_FAILED
@@ -28,8 +30,13 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, Modifica
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
+from eid.sign.pdf_bytes import (
+    byte_range_digester,
+    check_byte_range,
+    find_byte_ranges,
+    read_hole,
+)
 from eid.sign.report import (
-    Covers,
     Indication,
     SignatureReport,
     SubIndication,
@@ -50,43 +57,10 @@ def _check_byte_range(
     embedded: EmbeddedPdfSignature, stream: BinaryIO, size: int, report: SignatureReport
 ) -> None:
     try:
-        byte_range = [int(x) for x in embedded.byte_range]
+        values = [int(x) for x in embedded.byte_range]
     except _ERRORS:
-        byte_range = []
-    if len(byte_range) != 4 or byte_range[0] != 0 or min(byte_range) < 0:
-        report.fail(
-            Indication.TOTAL_FAILED,
-            SubIndication.FORMAT_FAILURE,
-            f"the /ByteRange {byte_range} is not of the form [0 a b c]",
-        )
-        return
-    _, first, start, second = byte_range
-    whole = start + second == size
-    report.covers = Covers(
-        "bytes", byte_range=tuple(byte_range), whole_file=whole, size=first + second
-    )
-    if start < first or start + second > size:
-        report.fail(
-            Indication.TOTAL_FAILED,
-            SubIndication.FORMAT_FAILURE,
-            f"the /ByteRange {byte_range} runs outside the file ({size} bytes)",
-        )
-        return
-    stream.seek(first)
-    hole = stream.read(start - first)
-    try:
-        inside = (
-            bytes.fromhex(hole[1:-1].decode("ascii")) if hole[:1] + hole[-1:] == b"<>" else None
-        )
-    except ValueError:
-        inside = None
-    if inside is None or inside != embedded.pkcs7_content:
-        report.fail(
-            Indication.TOTAL_FAILED,
-            SubIndication.FORMAT_FAILURE,
-            "the gap in the /ByteRange is not exactly the signature's /Contents: "
-            "bytes outside the signature are unsigned",
-        )
+        values = []
+    check_byte_range(values, embedded.pkcs7_content, stream, size, report)
 
 
 def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> None:
@@ -146,6 +120,13 @@ def _signature(
         report.proven_signing_time = min(proven)
     report.claimed_signing_time = embedded.self_reported_timestamp
     signed_data = embedded.signed_data
+    if signed_data["encap_content_info"]["content"].native is not None:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "the signature encapsulates content of its own (eContent): a PDF signature must be "
+            "detached, over the document's /ByteRange, so it may not be over this document",
+        )
     check_signed_data(report, signed_data, embedded.signer_info, embedded.compute_digest, context)
     if report.level == "B-B" and proven:
         report.level = "B-T"
@@ -201,7 +182,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
             return
         fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as error:  # pyHanko raises many kinds of error on a broken PDF
-        result.problems.append(f"not a readable PDF ({type(error).__name__}: {error})")
+        _verify_damaged(stream, size, f"{type(error).__name__}: {error}", result, context)
         return
     context = with_evidence(context, pdf_evidence(reader))
     signatures: list[tuple[EmbeddedPdfSignature, SignatureReport]] = []
@@ -244,3 +225,68 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
         result.signatures.append(report)
     if not result.signatures:
         result.problems.append("the PDF holds no signature")
+
+
+def _verify_damaged(
+    stream: BinaryIO, size: int, damage: str, result: ValidationReport, context: VerifyContext
+) -> None:
+    """A PDF that does not parse: its signatures found by /ByteRange, checked, and failed.
+
+    The covered bytes are checked as for any signature (a change gives HASH_FAILURE), but
+    a reader's view of the document cannot be tied to them, so every signature ends
+    TOTAL_FAILED. Without any /ByteRange the file is not a signed document.
+    """
+    found = find_byte_ranges(stream)
+    if not found:
+        result.problems.append(f"not a readable PDF ({damage})")
+        return
+    reason = (
+        f"the PDF's structure is damaged ({damage}): the signature was found by its "
+        "/ByteRange alone, and what a PDF reader shows cannot be tied to the signed bytes"
+    )
+    result.problems.append(f"the PDF's structure is damaged ({damage})")
+    stamps: list[tuple[int, TimestampReport]] = []
+    signatures: list[tuple[int, SignatureReport]] = []
+    for offset, values in found:
+        report = SignatureReport(id=f"/ByteRange at byte {offset}")
+        end = values[2] + values[3]
+        try:
+            stamp = _damaged_signature(list(values), stream, size, report, context)
+        except Exception as error:  # a hostile structure gives a finding, not a crash
+            stamp = None
+            report.fail(
+                Indication.TOTAL_FAILED,
+                SubIndication.FORMAT_FAILURE,
+                f"malformed signature ({type(error).__name__}: {error})",
+            )
+        if stamp is not None:
+            stamps.append((end, stamp))
+            continue
+        report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, reason)
+        signatures.append((end, report))
+    for end, report in signatures:
+        report.timestamps.extend(stamp for covered, stamp in stamps if covered > end)
+        result.signatures.append(report)
+    if not result.signatures:
+        result.problems.append("the PDF holds no signature")
+
+
+def _damaged_signature(
+    values: list[int],
+    stream: BinaryIO,
+    size: int,
+    report: SignatureReport,
+    context: VerifyContext,
+) -> TimestampReport | None:
+    """Check one signature found by its /ByteRange; a document timestamp is returned instead."""
+    contents = read_hole(stream, values[1], values[2]) if len(values) == 4 else None
+    if not check_byte_range(values, contents, stream, size, report) or contents is None:
+        return None
+    token = cms.ContentInfo.load(contents)
+    signed_data = token["content"]
+    digest_of = byte_range_digester(stream, values)
+    if signed_data["encap_content_info"]["content_type"].native == "tst_info":
+        return check_timestamp_token(token, digest_of, context, kind="document")
+    (signer,) = signed_data["signer_infos"]
+    check_signed_data(report, signed_data, signer, digest_of, context)
+    return None
