@@ -301,7 +301,9 @@ def test_citizen_ca_201402_under_root_ca2() -> None:
     at = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
     with pytest.raises(CertificateInvalid) as caught:  # signed with SHA-1 by Root CA2
         validate_certificate(ca, trust=store, at=at, revocation=OFF, cache=ValidationCache())
-    assert caught.value.code == "certificate_invalid"
+    # The date-based crypto policy names the rule: SHA-1 retired long before 2016.
+    assert caught.value.code == "algorithm_not_accepted"
+    assert "sha1: not accepted after 2009-08-01" in caught.value.message
     result = validate_certificate(
         ca, trust=store, at=at, revocation=OFF, allow_sha1=True, cache=ValidationCache()
     )

@@ -10,6 +10,7 @@ line: line breaks in it (from quoted input) become spaces. No error message ever
 from __future__ import annotations
 
 __all__ = [
+    "AlgorithmNotAccepted",
     "AuthTokenMalformed",
     "CardRemoved",
     "CertificateExpired",
@@ -215,6 +216,12 @@ class WrongPurpose(CertificateInvalid):
     """The certificate's key usage, extended key usage or type does not allow this use."""
 
     code = "wrong_purpose"
+
+
+class AlgorithmNotAccepted(CertificateInvalid):
+    """An algorithm or key size the crypto policy no longer accepts at the proven time."""
+
+    code = "algorithm_not_accepted"
 
 
 class DisallowedPolicy(CertificateInvalid):

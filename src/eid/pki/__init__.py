@@ -14,13 +14,17 @@ from eid.pki.certificates import (
     load_certificates_from_path,
 )
 from eid.pki.classify import CertificateKind, SubjectIdentity, classify, subject_identity
+from eid.pki.crypto_policy import AlgorithmRule, CryptoPolicy
+from eid.pki.embedded import ValidationEvidence
 from eid.pki.revocation import RevocationPolicy, RevocationResult, RevocationSettings
 from eid.pki.trust import TrustStore
 from eid.pki.validate import Purpose, ValidatedCertificate, validate_certificate
 
 __all__ = [
+    "AlgorithmRule",
     "CertificateInput",
     "CertificateKind",
+    "CryptoPolicy",
     "LoadedCertificate",
     "Purpose",
     "RevocationPolicy",
@@ -30,6 +34,7 @@ __all__ = [
     "TrustStore",
     "ValidatedCertificate",
     "ValidationCache",
+    "ValidationEvidence",
     "classify",
     "default_cache",
     "load_certificate",

@@ -36,6 +36,7 @@ from pyhanko_certvalidator.policy_decl import (
 )
 
 from eid.errors import (
+    AlgorithmNotAccepted,
     CertificateExpired,
     CertificateInvalid,
     CertificateNotYetValid,
@@ -50,6 +51,7 @@ from eid.pki._revcheck import CertIdKey, check_path
 from eid.pki.cache import ValidationCache, default_cache
 from eid.pki.certificates import CertificateInput, LoadedCertificate, describe, load_certificate
 from eid.pki.classify import CertificateKind, SubjectIdentity, classify, subject_identity
+from eid.pki.crypto_policy import AlgorithmRule, CryptoPolicy, PathAlgorithms
 from eid.pki.embedded import ValidationEvidence
 from eid.pki.ocsp import cert_id_key
 from eid.pki.revocation import RevocationResult, RevocationSettings
@@ -69,6 +71,7 @@ _ANY_EKU = "2.5.29.37.0"
 
 
 _DEFAULT_REVOCATION = RevocationSettings()
+_DEFAULT_CRYPTO = CryptoPolicy()
 _NONE_REFUSED: frozenset[str] = frozenset()
 
 
@@ -129,12 +132,15 @@ def validate_certificate(
     allow_sha1: bool = False,
     evidence: ValidationEvidence | None = None,
     proven: dt.datetime | None = None,
+    crypto: CryptoPolicy | None = None,
 ) -> ValidatedCertificate:
     """Validate ``cert`` against ``trust`` at ``at`` (default now) for ``purpose``.
 
     ``revocation`` defaults to `RevocationSettings()` (OCSP then CRL, required).
     ``extra_certificates`` help build the path (the card's CA certificate). ``allow_sha1``
-    accepts SHA-1 certificate signatures (Root CA2 signed its CAs with SHA-1). ``evidence``:
+    accepts SHA-1 certificate signatures whatever their date (Root CA2 signed its CAs with
+    SHA-1). ``crypto``: the algorithms accepted, judged at ``at`` (default `CryptoPolicy()`;
+    a refusal raises `AlgorithmNotAccepted` naming the rule). ``evidence``:
     validation data kept in a signed document: its certificates help build the path, its
     OCSP responses and CRLs are used before the network, timely for ``at`` or for the
     ``proven`` time of the signature (`eid.pki.embedded`). Raises
@@ -156,7 +162,15 @@ def validate_certificate(
     extras = tuple(load_certificate(c, source="extra certificate") for c in extra_certificates)
     if evidence:
         extras = tuple(dict.fromkeys((*extras, *evidence.certificates)))
-    key = (leaf.fingerprint, trust.token, tuple(sorted(c.fingerprint for c in extras)), allow_sha1)
+    algorithms = crypto if crypto is not None else _DEFAULT_CRYPTO
+    if allow_sha1:
+        algorithms = algorithms.replacing(AlgorithmRule("sha1"))
+    key = (
+        leaf.fingerprint,
+        trust.token,
+        tuple(sorted(c.fingerprint for c in extras)),
+        algorithms,
+    )
     refused = (
         frozenset(
             p.dotted_string if isinstance(p, ObjectIdentifier) else str(p)
@@ -184,7 +198,7 @@ def validate_certificate(
     _check_purpose(leaf, kind, purpose)
     _check_policies(leaf, kind, refused)
     if entry is None or not fresh:
-        entry = _build(leaf, trust, extras, moment, allow_sha1, kind)
+        entry = _build(leaf, trust, extras, moment, algorithms, kind)
         store.paths.put(key, entry)
 
     result = check_path(entry.links, settings, moment, store, evidence, proven)
@@ -214,20 +228,21 @@ def _build(
     trust: TrustStore,
     extras: tuple[LoadedCertificate, ...],
     moment: dt.datetime,
-    allow_sha1: bool,
+    algorithms: CryptoPolicy,
     kind: CertificateKind,
 ) -> _PathEntry:
     if not len(trust):
         raise CertificateUntrusted(f"{describe(leaf)}: the trust store has no anchors")
     if leaf.asn1.self_issued and not trust.is_anchor(leaf):
         raise CertificateUntrusted(f"{describe(leaf)} is self-issued and not a trust anchor")
+    judged = PathAlgorithms(algorithms)
     context = ValidationContext(
         trust_roots=[c.asn1 for c in trust.anchors],
         other_certs=[c.asn1 for c in (*trust.intermediates, *extras)],
         moment=moment,
         revinfo_policy=_NO_REVOCATION,
         time_tolerance=dt.timedelta(0),
-        weak_hash_algos={"md2", "md5"} if allow_sha1 else {"md2", "md5", "sha1"},
+        algorithm_usage_policy=judged,
     )
     validator = CertificateValidator(leaf.asn1, validation_context=context)
     try:
@@ -241,7 +256,7 @@ def _build(
     except NotYetValidError as error:
         raise CertificateNotYetValid(f"{describe(leaf)}: {error}") from error
     except DisallowedAlgorithmError as error:
-        raise CertificateInvalid(f"{describe(leaf)}: {error}") from error
+        raise AlgorithmNotAccepted(f"{describe(leaf)}: {error}") from error
     except PathValidationError as error:
         raise CertificateUntrusted(f"{describe(leaf)}: {error}") from error
     except (InvalidCertificateError, ValidationError) as error:
@@ -264,7 +279,15 @@ def _build(
     return _PathEntry(
         chain=chain,
         not_before=max(w["not_before"].native for w in windows),
-        not_after=min(w["not_after"].native for w in windows),
+        # A cached path holds only while the algorithms judged on it are still accepted.
+        not_after=min(
+            [w["not_after"].native for w in windows]
+            + [
+                dt.datetime.combine(r.until, dt.time.max, tzinfo=dt.UTC)
+                for r in judged.applied
+                if r.until is not None
+            ]
+        ),
         kind=kind,
         identity=identity,
         problems=(*problems, *identity_problems),

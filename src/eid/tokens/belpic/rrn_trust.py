@@ -7,7 +7,11 @@ that root directly (the RRN certificate is; citizens' certificates come from the
 Citizen CA), and be an RRN certificate (the RRN policy ``<arc>.4``, or, beneath roots
 without policy arcs, an organisation naming the RRN). The check is made at the card's
 issuance (``validity_begin``), when the files were signed: an RRN certificate that has
-expired since still vouches for them. Revocation is not checked.
+expired since still vouches for them. The RRN certificate's signature algorithm is judged
+at that time too, by the `CryptoPolicy`: an old card's SHA-1 RRN certificate is accepted
+when the card was issued before SHA-1 was retired. (The file signatures' own hash is the
+card's, SHA-1 on cards until 2014, and is not judged by date.)
+Revocation is not checked.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from cryptography.x509.oid import NameOID
 from eid.errors import CertificateUntrusted, MalformedInput, WrongPurpose
 from eid.pki import RevocationPolicy, RevocationSettings, TrustStore, ValidatedCertificate
 from eid.pki import validate_certificate as validate
+from eid.pki.crypto_policy import CryptoPolicy
 from eid.pki.policy_arcs import classify_policy
 from eid.tokens.belpic.card import CardData
 from eid.tokens.belpic.labels import CERT_RN_FILE
@@ -44,18 +49,21 @@ def _is_rrn(validated: ValidatedCertificate) -> bool:
     return any("RRN" in str(o.value).upper().split() for o in organisations)
 
 
-def validate_rrn_certificate(card: CardData, trust: TrustStore) -> ValidatedCertificate:
+def validate_rrn_certificate(
+    card: CardData, trust: TrustStore, crypto: CryptoPolicy | None = None
+) -> ValidatedCertificate:
     """Validate the card's RRN certificate against ``trust`` at the card's issuance.
 
     Raises `MalformedInput` when there is no RRN certificate, the `eid.errors`
-    certificate errors for its chain, and `CertificateUntrusted` / `WrongPurpose`
+    certificate errors for its chain (`AlgorithmNotAccepted` naming the rule of ``crypto``
+    that refuses an algorithm at the issuance), and `CertificateUntrusted` / `WrongPurpose`
     when it is not the national register's.
     """
     if card.rrn_certificate is None or CERT_RN_FILE not in card.files:
         raise MalformedInput("there is no RRN certificate to check", source=CERT_RN_FILE)
     issued = dt.datetime.combine(card.identity.validity_begin, dt.time(12), tzinfo=dt.UTC)
     validated = validate(
-        card.files[CERT_RN_FILE], trust=trust, at=issued, revocation=_NO_REVOCATION
+        card.files[CERT_RN_FILE], trust=trust, at=issued, revocation=_NO_REVOCATION, crypto=crypto
     )
     if validated.kind.usage == "ca":
         raise WrongPurpose("the RRN certificate is a CA certificate")
