@@ -84,13 +84,18 @@ def describe(cert: LoadedCertificate) -> str:
 
 
 def load_certificate(
-    data: CertificateInput, *, source: str | None = None, allow_padding: bool = False
+    data: CertificateInput,
+    *,
+    source: str | None = None,
+    allow_padding: bool = False,
+    allow_pem: bool = True,
 ) -> LoadedCertificate:
     """Load one certificate (DER or PEM); raise `MalformedInput` naming ``source`` if it is none.
 
     Bytes after the certificate are refused, unless ``allow_padding`` and they are zeros (card
-    files are zero-padded), which is then recorded in ``problems``. Loads are remembered by
-    content (bounded), so loading the same bytes again is cheap.
+    files are zero-padded), which is then recorded in ``problems``. ``allow_pem=False`` takes
+    DER bytes only (a format that defines its field as DER has one encoding per certificate).
+    Loads are remembered by content (bounded), so loading the same bytes again is cheap.
     """
     if isinstance(data, LoadedCertificate):
         return data
@@ -100,7 +105,9 @@ def load_certificate(
         der = data.public_bytes(Encoding.DER)
     elif isinstance(data, bytes | bytearray | memoryview):
         der = bytes(data)
-        if b"-----BEGIN" in der:
+        if not allow_pem and der[:1] != b"\x30":
+            raise MalformedInput("not a DER certificate (PEM or other text)", source=source)
+        if allow_pem and b"-----BEGIN" in der:
             blocks = _pem_blocks(der, source)
             if len(blocks) != 1:
                 raise MalformedInput(
