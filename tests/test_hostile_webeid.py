@@ -167,7 +167,7 @@ FIELDS = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(changes=st.dictionaries(FIELDS, JSON, max_size=3), version=st.sampled_from(["1", "1.1"]))
 def test_only_eid_errors_escape_from_token_parsing(changes: dict[str, Any], version: str) -> None:
     data = signing_token() if version == "1.1" else token()
@@ -192,3 +192,13 @@ def test_only_usage_errors_escape_from_origins(origin: str) -> None:
     for candidate in (origin, "https://" + origin, "https://[" + origin + "]:8443"):
         with contextlib.suppress(EidError):
             normalise_origin(candidate)
+
+
+@settings(max_examples=150, deadline=2000)
+@given(data=st.data())
+def test_only_eid_errors_escape_from_mutated_certificates(data: st.DataObject) -> None:
+    der = bytearray(CARD.authentication.cert_der())
+    for _ in range(data.draw(st.integers(1, 3))):
+        der[data.draw(st.integers(0, len(der) - 1))] = data.draw(st.integers(0, 255))
+    with contextlib.suppress(EidError):
+        check(token(unverifiedCertificate=b64(bytes(der))))
