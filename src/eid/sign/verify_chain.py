@@ -48,7 +48,7 @@ from eid.pki import (
 )
 from eid.pki.embedded import ValidationEvidence
 from eid.pki.validate import Purpose
-from eid.sign.report import Indication, SignatureReport, SignerInfo, SubIndication
+from eid.sign.report import Check, Indication, SignatureReport, SignerInfo, SubIndication
 
 __all__ = ["QC_SSCD_OID", "VerifyContext", "check_certificate", "check_signer", "signer_info"]
 
@@ -118,6 +118,7 @@ def check_certificate(
 
 
 def _passed(report: SignatureReport, validated: ValidatedCertificate) -> None:
+    report.confirm(Check.SIGNER_CERTIFICATE)
     report.chain = [c.subject for c in validated.chain]
     report.revocation = {
         "status": validated.revocation.status,
