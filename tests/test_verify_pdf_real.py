@@ -14,13 +14,15 @@ from asn1crypto import cms, keys
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from eid.pki.testpki import TestPKI
-from eid.sign import SignatureOptions
+from eid.sign import SignatureOptions, sign_pdf
 from eid.sign.pdf_bytes import find_byte_ranges
 from eid.sign.report import Indication, SubIndication
 from eid.sign.verify_document import verify
@@ -201,3 +203,136 @@ def test_find_byte_ranges_finds_each_one_across_chunks(
     found = find_byte_ranges(io.BytesIO(data))
     offsets = [len(clean(before)), len(clean(before)) + len(text) + len(clean(between))]
     assert found == [(offset, tuple(values)) for offset in offsets]
+
+
+# -- item 6: later revisions that rewrite validation data are allowed; content changes are not --------
+
+
+def _with_dss(pki: TestPKI, tmp_path: Path) -> bytes:
+    """A PDF with a DSS holding a VRI entry (of an earlier signature), then signed."""
+    buffer = io.BytesIO(make_pdf(tmp_path / "plain.pdf").read_bytes())
+    certificate = asn1(pki.citizen_ca.certificate)
+    DocumentSecurityStore.add_dss(buffer, b"an earlier signature", certs=[certificate])
+    unsigned = tmp_path / "with-dss.pdf"
+    unsigned.write_bytes(buffer.getvalue())
+    signed = sign_pdf(unsigned, tmp_path / "signed.pdf", software_signer(pki)).output
+    return signed.read_bytes()
+
+
+def _update(data: bytes, *changes: str) -> bytes:
+    """An incremental update of ``data`` making each of ``changes`` (named as in the tests)."""
+    buffer = io.BytesIO(data)
+    writer = IncrementalPdfFileWriter(buffer)
+    root = writer.root
+    for change in changes:
+        if change in ("VRI replaced", "VRI removed"):
+            dss = root["/DSS"]
+            vri = dss["/VRI"]
+            (key,) = list(vri.keys())
+            replaced = generic.DictionaryObject()
+            if change == "VRI replaced":
+                cert = writer.add_object(generic.StreamObject(stream_data=b"\x30\x00"))
+                replaced[generic.NameObject(key)] = generic.DictionaryObject(
+                    {generic.NameObject("/Cert"): generic.ArrayObject([cert])}
+                )
+            dss[generic.NameObject("/VRI")] = writer.add_object(replaced)
+            writer.update_container(dss)
+        elif change == "page text replaced":
+            page = root["/Pages"]["/Kids"][0].get_object()
+            page["/Contents"] = writer.add_object(
+                generic.StreamObject(stream_data=b"BT /F1 12 Tf 72 720 Td (I refuse) Tj ET")
+            )
+            writer.update_container(page)
+        elif change in ("resources copied", "resources changed"):
+            page = root["/Pages"]["/Kids"][0].get_object()
+            resources = generic.DictionaryObject(page["/Resources"])
+            if change == "resources changed":
+                resources[generic.NameObject("/ProcSet")] = generic.ArrayObject(
+                    [generic.NameObject("/PDF")]
+                )
+            page["/Resources"] = writer.add_object(resources)
+            writer.update_container(page)
+        elif change == "text field added":
+            page_ref = root["/Pages"].raw_get("/Kids")[0]
+            page = page_ref.get_object()
+            field = writer.add_object(
+                generic.DictionaryObject(
+                    {
+                        generic.NameObject("/FT"): generic.NameObject("/Tx"),
+                        generic.NameObject("/T"): generic.TextStringObject("amount"),
+                        generic.NameObject("/V"): generic.TextStringObject("1 000 000 EUR"),
+                        generic.NameObject("/Subtype"): generic.NameObject("/Widget"),
+                        generic.NameObject("/Rect"): generic.ArrayObject(
+                            [generic.NumberObject(n) for n in (72, 600, 300, 620)]
+                        ),
+                        generic.NameObject("/P"): page_ref,
+                    }
+                )
+            )
+            annotations = page.get("/Annots", generic.ArrayObject())
+            page[generic.NameObject("/Annots")] = generic.ArrayObject([*annotations, field])
+            writer.update_container(page)
+            form = root["/AcroForm"]
+            form["/Fields"].append(field)
+            writer.update_container(form)
+        else:
+            assert change == "page added", change
+            writer.insert_page(
+                generic.DictionaryObject(
+                    {
+                        generic.NameObject("/Type"): generic.NameObject("/Page"),
+                        generic.NameObject("/MediaBox"): generic.ArrayObject(
+                            [generic.NumberObject(n) for n in (0, 0, 595, 842)]
+                        ),
+                    }
+                )
+            )
+    writer.write_in_place()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("change", ["VRI replaced", "VRI removed"])
+def test_dss_rewritten_later_is_an_allowed_update(
+    pki: TestPKI, tmp_path: Path, change: str
+) -> None:
+    path = tmp_path / "rewritten.pdf"
+    path.write_bytes(_update(_with_dss(pki, tmp_path), change))
+    (signature,) = verify(path, trust=trust_of(pki), revocation=OFF).signatures
+    assert signature.indication is Indication.TOTAL_PASSED, signature.reasons
+    assert signature.modifications is not None
+    assert signature.modifications["level"] == "LTA_UPDATES"
+    count = "replaced: 1, removed: 0" if change == "VRI replaced" else "replaced: 0, removed: 1"
+    assert f"VRI entries of the DSS {count}" in signature.modifications["changes"]
+    assert any("refused the update" in warning for warning in signature.warnings)
+
+
+def test_resources_rewritten_as_an_identical_copy_is_no_change(
+    pki: TestPKI, tmp_path: Path
+) -> None:
+    path = tmp_path / "copied.pdf"
+    path.write_bytes(_update(_with_dss(pki, tmp_path), "resources copied"))
+    (signature,) = verify(path, trust=trust_of(pki), revocation=OFF).signatures
+    assert signature.indication is Indication.TOTAL_PASSED, signature.reasons
+    assert signature.modifications is not None
+    assert signature.modifications["level"] == "NONE"
+    assert signature.modifications["changes"] == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        (("VRI removed", "page text replaced"), "the content of page 1 changed"),
+        (("VRI replaced", "page added"), "pages were added or removed (1 before, 2 now)"),
+        (("resources changed",), "the content of page 1 changed"),
+        (("VRI removed", "text field added"), "a form field was added on page 1"),
+    ],
+)
+def test_content_changes_still_fail(
+    pki: TestPKI, tmp_path: Path, changes: tuple[str, ...], reason: str
+) -> None:
+    path = tmp_path / "changed.pdf"
+    path.write_bytes(_update(_with_dss(pki, tmp_path), *changes))
+    (signature,) = verify(path, trust=trust_of(pki), revocation=OFF).signatures
+    assert signature.indication is Indication.TOTAL_FAILED
+    assert signature.sub_indication is SubIndication.FORMAT_FAILURE
+    assert any(reason in r for r in signature.reasons), signature.reasons

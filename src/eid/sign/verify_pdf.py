@@ -13,7 +13,15 @@ pyHanko reports only as a coverage level or a read error are named:
 - an incremental update after the signature that changes more than form filling,
   annotations and long-term data (pyHanko ModificationLevel OTHER, a suspicious
   modification, or more than the signature's DocMDP allows) is TOTAL_FAILED
-  (FORMAT_FAILURE) with pyHanko's reason.
+  (FORMAT_FAILURE) with the reason. pyHanko judges rewritten objects; where it refuses,
+  `eid.sign.pdf_changes` compares the signed revision with the last one by content and
+  allows what EU DSS allows (a rewritten DSS, document timestamps, new signatures,
+  annotations), listed in ``modifications["changes"]``, with a warning;
+- a document that does not parse (a broken xref, an /Encrypt that is not a dictionary)
+  still gets a verdict: its signatures are found by their /ByteRange
+  (`eid.sign.pdf_bytes`), their covered bytes checked, and each is TOTAL_FAILED
+  (HASH_FAILURE when the bytes changed, else FORMAT_FAILURE) naming the damage. Without
+  any /ByteRange the file is not a signed document.
 
 Document timestamps are checked like signature timestamps; a valid one over a later
 revision is a proof of existence for the signatures before it.
@@ -36,6 +44,7 @@ from eid.sign.pdf_bytes import (
     find_byte_ranges,
     read_hole,
 )
+from eid.sign.pdf_changes import later_changes
 from eid.sign.report import (
     BASIC_CHECKS,
     Check,
@@ -73,23 +82,39 @@ def _check_byte_range(
 def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> None:
     try:
         embedded.compute_integrity_info(diff_policy=DEFAULT_DIFF_POLICY)  # type: ignore[no-untyped-call]
+        diff = embedded.diff_result
+        refusal = None if isinstance(diff, DiffResult) or diff is None else str(diff)
     except _ERRORS as error:
-        report.fail(
-            Indication.TOTAL_FAILED,
-            SubIndication.FORMAT_FAILURE,
-            f"the changes after signing could not be analysed ({error})",
-        )
-        return
+        if embedded.coverage is None:
+            report.fail(
+                Indication.TOTAL_FAILED,
+                SubIndication.FORMAT_FAILURE,
+                f"the changes after signing could not be analysed ({error})",
+            )
+            return
+        diff, refusal = None, f"{type(error).__name__}: {error}"
     coverage = embedded.coverage
-    diff = embedded.diff_result
     docmdp = embedded.docmdp_level
     level = diff.modification_level if isinstance(diff, DiffResult) else ModificationLevel.OTHER
-    reason = None if isinstance(diff, DiffResult) or diff is None else str(diff)
+    reason, changes = refusal, ()
+    if level is ModificationLevel.OTHER and coverage is not None:
+        # pyHanko judges objects; a refused update may still leave the document as it was.
+        later = later_changes(embedded.reader, embedded.signed_revision)
+        changes = later.changes
+        if later.level is not None:
+            level = later.level
+            report.warnings.append(
+                f"pyHanko's object analysis refused the update after signing ({refusal}); "
+                "compared by content, only allowed changes were found"
+            )
+        else:
+            reason = later.problem + (f" (pyHanko: {refusal})" if refusal else "")
     report.modifications = {
         "level": level.name,
         "coverage": coverage.name if coverage is not None else None,
         "docmdp": docmdp.name if docmdp is not None else None,
         "reason": reason,
+        "changes": list(changes),
     }
     if coverage is None or coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
         report.fail(
@@ -108,7 +133,10 @@ def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> N
     else:
         report.confirm(Check.CHANGES)
         if level is not ModificationLevel.NONE:
-            report.warnings.append(f"changed after signing: {level.name.lower().replace('_', ' ')}")
+            report.warnings.append(
+                f"changed after signing: {level.name.lower().replace('_', ' ')}"
+                + (f" ({'; '.join(changes)})" if changes else "")
+            )
 
 
 def _signature(
