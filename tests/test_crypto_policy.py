@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from asn1crypto import algos, keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.x509.oid import NameOID
+from pyhanko.sign import signers
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from eid.errors import AlgorithmNotAccepted
 from eid.identity import Address
+from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
 from eid.pki.crypto_policy import AlgorithmRule, CryptoPolicy
+from eid.pki.services import TestServices
+from eid.pki.testpki import Holder
+from eid.sign import Indication, SubIndication, verify
 from eid.tokens.belpic import encode_address, encode_identity, sign_card_files
 
 from .cli_support import as_json, eid
@@ -137,3 +147,95 @@ def test_a_sha1_rrn_certificate_on_a_card_issued_after_the_cut_off(tmp_path: Pat
     error = as_json(result)["error"]
     assert error["code"] == "algorithm_not_accepted"
     assert "sha1: not accepted after 2009-08-01" in error["message"]
+
+
+# -- signatures: a SHA-1 CAdES from the SHA-1 era ------------------------------------------------
+
+ERA = dt.datetime(2008, 3, 1, tzinfo=UTC)
+STAMPED = ERA + dt.timedelta(days=60)
+OFF = RevocationSettings(policy=RevocationPolicy.OFF)
+
+
+@pytest.fixture(scope="module")
+def sha1_era() -> Iterator[TestServices]:
+    """A test PKI made in 2008 whose TSA stamps at ``STAMPED``."""
+    with TestServices(key_kind="rsa", seed=b"sha1 era", now=ERA, clock=lambda: STAMPED) as services:
+        yield services
+
+
+def _sha1_cades(services: TestServices, tmp: Path, *, timestamped: bool) -> tuple[Path, Path]:
+    """A detached CAdES signed with SHA-1 and RSA (pyHanko's signer), maybe timestamped."""
+    issued = services.pki.issue(Holder("Old", "Signer", "85073003328"), "signature")
+    key = keys.PrivateKeyInfo.load(
+        issued.key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    signer = signers.SimpleSigner(
+        asn1_x509.Certificate.load(issued.cert_der()),
+        key,
+        SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+            [asn1_x509.Certificate.load(services.pki.citizen_ca.cert_der())]
+        ),
+        signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha1_rsa"}),
+    )
+    data = tmp / "old.txt"
+    data.write_bytes(b"signed in 2008\n")
+    signed = asyncio.run(signer.async_sign_general_data(data.read_bytes(), "sha1", detached=True))
+    if timestamped:  # a SHA-256 token over the SHA-1 signature, as TSAs made them from 2008
+        signer_info = signed["content"]["signer_infos"][0]
+        value = bytes(signer_info["signature"].native)
+        token = asyncio.run(
+            HTTPTimeStamper(services.tsa_url).async_timestamp(
+                hashlib.sha256(value).digest(), "sha256"
+            )
+        )
+        signer_info["unsigned_attrs"] = [{"type": "signature_time_stamp_token", "values": [token]}]
+    out = tmp / "old.txt.p7s"
+    out.write_bytes(signed.dump())
+    return out, data
+
+
+def _trust(services: TestServices) -> TrustStore:
+    return TrustStore([services.pki.root.certificate], [services.pki.citizen_ca.certificate])
+
+
+def test_a_sha1_signature_timestamped_in_its_era_passes(
+    sha1_era: TestServices, tmp_path: Path
+) -> None:
+    signed, data = _sha1_cades(sha1_era, tmp_path, timestamped=True)
+    report = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2012), revocation=OFF)
+    (signature,) = report.signatures
+    assert signature.indication is Indication.TOTAL_PASSED, signature.to_dict()
+    assert signature.digest_algorithm == "sha1"
+    assert "sha1: not accepted after 2009-08-01" in signature.algorithm_rules
+    assert signature.to_dict()["algorithm_rules"][1] == "rsa >= 1900 bits: no end date"
+    # The caller's policy decides: retire SHA-1 before the timestamp and it no longer holds.
+    strict = CryptoPolicy().replacing(AlgorithmRule("sha1", until=dt.date(2005, 1, 1)))
+    report = verify(
+        signed, detached=data, trust=_trust(sha1_era), at=at(2012), revocation=OFF, crypto=strict
+    )
+    (signature,) = report.signatures
+    assert signature.sub_indication is SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE
+    assert "sha1: not accepted after 2005-01-01" in " ".join(signature.reasons)
+
+
+def test_a_sha1_signature_without_a_timestamp(sha1_era: TestServices, tmp_path: Path) -> None:
+    signed, data = _sha1_cades(sha1_era, tmp_path, timestamped=False)
+    later = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2012), revocation=OFF)
+    (signature,) = later.signatures
+    assert signature.indication is Indication.INDETERMINATE
+    assert signature.sub_indication is SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE
+    assert "sha1: not accepted after 2009-08-01" in " ".join(signature.reasons)
+    # Validated as of a time SHA-1 was still accepted, it passes.
+    then = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2009), revocation=OFF)
+    assert then.signatures[0].indication is Indication.TOTAL_PASSED, then.signatures[0].to_dict()
+
+
+def test_a_tampered_sha1_signature_still_fails(sha1_era: TestServices, tmp_path: Path) -> None:
+    signed, data = _sha1_cades(sha1_era, tmp_path, timestamped=True)
+    data.write_bytes(b"signed in 2009\n")
+    report = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2012), revocation=OFF)
+    assert report.signatures[0].sub_indication is SubIndication.HASH_FAILURE

@@ -26,7 +26,7 @@ def test_a_new_signature_report_is_not_passed() -> None:
     assert report.sub_indication is SubIndication.GENERIC
     assert not report.passed
     assert report.explained() == [
-        "not every check ran: content digest, signature value, signer certificate"
+        "not every check ran: content digest, signature value, signer certificate, algorithms"
     ]
 
 
@@ -43,6 +43,7 @@ def test_passed_only_with_every_required_check() -> None:
         "signature value",
         "signer certificate",
         "signed files",
+        "algorithms",
     ]
 
 

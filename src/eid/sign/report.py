@@ -39,6 +39,7 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                                            # (untrusted TSA) only proves no time
         "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,
         "digest_algorithm": "sha256" | null, "signature_algorithm": "..." | null,
+        "algorithm_rules": ["sha256: no end date", ...],  # crypto policy rules applied
         "covers": {"kind": "bytes" | "files" | "content", "byte_range": [..] | null,
                    "whole_file": bool | null, "files": ["..."], "size": int | null},
         "modifications": null | {"level": "NONE" | "LTA_UPDATES" | "FORM_FILLING" |
@@ -98,6 +99,7 @@ class SubIndication(StrEnum):
     CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
     CERTIFICATE_CHAIN_GENERAL_FAILURE = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
     CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
+    CRYPTO_CONSTRAINTS_FAILURE_NO_POE = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
     NO_SIGNING_CERTIFICATE_FOUND = "NO_SIGNING_CERTIFICATE_FOUND"
     NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
     REVOKED_NO_POE = "REVOKED_NO_POE"
@@ -209,9 +211,13 @@ class Check(StrEnum):
     """ASiC-E: every file the manifest names is present and unchanged."""
     IMPRINT = "message imprint"
     """Timestamps: the token is over the data it stamps."""
+    ALGORITHMS = "algorithms"
+    """The digest and key are accepted by the crypto policy when the signature is proven to exist."""
 
 
-BASIC_CHECKS = frozenset({Check.CONTENT_DIGEST, Check.SIGNATURE_VALUE, Check.SIGNER_CERTIFICATE})
+BASIC_CHECKS = frozenset(
+    {Check.CONTENT_DIGEST, Check.SIGNATURE_VALUE, Check.SIGNER_CERTIFICATE, Check.ALGORITHMS}
+)
 """What every signature needs: its content, its value and its signer."""
 
 _QUOTE_LIMIT = 160
@@ -248,6 +254,7 @@ class SignatureReport:
     level: str | None = None
     digest_algorithm: str | None = None
     signature_algorithm: str | None = None
+    algorithm_rules: list[str] = field(default_factory=list)
     covers: Covers | None = None
     modifications: dict[str, Any] | None = None
     revocation: dict[str, Any] | None = None
@@ -331,6 +338,7 @@ class SignatureReport:
             "level": self.level,
             "digest_algorithm": self.digest_algorithm,
             "signature_algorithm": self.signature_algorithm,
+            "algorithm_rules": list(self.algorithm_rules),
             "covers": self.covers.to_dict() if self.covers else None,
             "modifications": self.modifications,
             "revocation": self.revocation,

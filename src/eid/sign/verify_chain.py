@@ -11,6 +11,9 @@ signature), which is what the "validation process for signatures with time" does
   INDETERMINATE/REVOKED_NO_POE.
 - expired: valid at the proven time -> TOTAL_PASSED; expired already then ->
   TOTAL_FAILED/EXPIRED; no proof -> INDETERMINATE/OUT_OF_BOUNDS_NO_POE.
+- an algorithm of the path retired by the crypto policy (`eid.pki.CryptoPolicy`): accepted
+  at the proven time -> TOTAL_PASSED with a warning; else
+  INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
 - not yet valid: TOTAL_FAILED/NOT_YET_VALID when the proven time is before notBefore,
   else INDETERMINATE/NOT_YET_VALID.
 - no path to an anchor: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND; no revocation status
@@ -23,9 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from eid.errors import (
+    AlgorithmNotAccepted,
     CertificateExpired,
     CertificateInvalid,
     CertificateNotYetValid,
@@ -37,6 +41,7 @@ from eid.errors import (
     WrongPurpose,
 )
 from eid.pki import (
+    CryptoPolicy,
     LoadedCertificate,
     RevocationSettings,
     TrustStore,
@@ -62,7 +67,8 @@ _QC_COMPLIANCE_OID = "0.4.0.1862.1.1"
 class VerifyContext:
     """What verification trusts and when: anchors, validation time, revocation, cache.
 
-    ``evidence``: the validation data the document carries (`eid.sign.verify_ltv`).
+    ``evidence``: the validation data the document carries (`eid.sign.verify_ltv`);
+    ``crypto``: the algorithms accepted, by date (`eid.pki.CryptoPolicy`).
     """
 
     trust: TrustStore
@@ -71,6 +77,7 @@ class VerifyContext:
     cache: ValidationCache | None = None
     allow_sha1: bool = False
     evidence: ValidationEvidence | None = None
+    crypto: CryptoPolicy = field(default_factory=CryptoPolicy)
 
 
 def signer_info(certificate: LoadedCertificate) -> SignerInfo:
@@ -114,6 +121,7 @@ def check_certificate(
         allow_sha1=context.allow_sha1,
         evidence=context.evidence,
         proven=proven,
+        crypto=context.crypto,
     )
 
 
@@ -152,24 +160,8 @@ def check_signer(
         return
     except CertificateRevoked as error:
         _revoked(report, certificate, extras, context, proven, claimed, error)
-    except CertificateExpired as error:
-        if proven is None:
-            report.fail(
-                Indication.INDETERMINATE,
-                SubIndication.OUT_OF_BOUNDS_NO_POE,
-                f"{error.message}; no timestamp proves the signature was made while it was valid",
-            )
-            return
-        try:
-            _passed(
-                report,
-                check_certificate(certificate, extras, context, proven, "signature", proven),
-            )
-            report.warnings.append(f"{error.message} (valid when the signature was timestamped)")
-        except CertificateExpired as late:
-            report.fail(Indication.TOTAL_FAILED, SubIndication.EXPIRED, late.message)
-        except CertificateInvalid as other:
-            _general(report, other, proven)
+    except (CertificateExpired, AlgorithmNotAccepted) as error:
+        _at_proven_time(report, certificate, extras, context, proven, error)
     except CertificateNotYetValid as error:
         not_before = certificate.asn1["tbs_certificate"]["validity"]["not_before"].native
         if proven is not None and proven < not_before:
@@ -182,6 +174,42 @@ def check_signer(
         report.fail(
             Indication.INDETERMINATE, SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE, error.message
         )
+
+
+def _at_proven_time(
+    report: SignatureReport,
+    certificate: LoadedCertificate,
+    extras: Sequence[LoadedCertificate],
+    context: VerifyContext,
+    proven: dt.datetime | None,
+    error: CertificateExpired | AlgorithmNotAccepted,
+) -> None:
+    """Expired, or an algorithm retired, by now: judge again at the proven signing time."""
+    expired = isinstance(error, CertificateExpired)
+    no_poe = (
+        SubIndication.OUT_OF_BOUNDS_NO_POE
+        if expired
+        else SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE
+    )
+    if proven is None:
+        what = "while it was valid" if expired else "while its algorithms were accepted"
+        report.fail(
+            Indication.INDETERMINATE,
+            no_poe,
+            f"{error.message}; no timestamp proves the signature was made {what}",
+        )
+        return
+    try:
+        _passed(
+            report, check_certificate(certificate, extras, context, proven, "signature", proven)
+        )
+        report.warnings.append(f"{error.message} (accepted when the signature was timestamped)")
+    except CertificateExpired as late:
+        report.fail(Indication.TOTAL_FAILED, SubIndication.EXPIRED, late.message)
+    except AlgorithmNotAccepted as late:
+        report.fail(Indication.INDETERMINATE, no_poe, late.message)
+    except CertificateInvalid as other:
+        _general(report, other, proven)
 
 
 def _revoked(

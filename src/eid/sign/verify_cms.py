@@ -16,7 +16,7 @@ from typing import Any
 from asn1crypto import cms, tsp
 
 from eid.errors import CertificateInvalid, MalformedInput
-from eid.pki import LoadedCertificate, load_certificate
+from eid.pki import CryptoPolicy, LoadedCertificate, load_certificate
 from eid.sign.report import (
     BASIC_CHECKS,
     Check,
@@ -26,6 +26,7 @@ from eid.sign.report import (
     TimestampReport,
     brief,
 )
+from eid.sign.verify_algorithms import judge_algorithms, legacy_digests
 from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
 from eid.sign.verify_crypto import verify_signature_value
 from eid.sign.verify_ltv import cms_evidence, with_evidence
@@ -128,12 +129,18 @@ def _crypto(
     signer: cms.SignerInfo,
     digest_of: DigestOf,
     pool: Sequence[LoadedCertificate],
+    crypto: CryptoPolicy,
 ) -> LoadedCertificate | None:
-    """Digest, signature value and ESS checks of one signer info; the signer's certificate."""
+    """Digest, signature value and ESS checks of one signer info; the signer's certificate.
+
+    A digest the crypto policy judges by date (SHA-1) is verified here and judged at the
+    proven time afterwards (`eid.sign.verify_algorithms`).
+    """
     digest = str(signer["digest_algorithm"]["algorithm"].native)
     report.digest_algorithm = digest
     report.signature_algorithm = str(signer["signature_algorithm"]["algorithm"].native)
-    if digest not in DIGESTS:
+    legacy = legacy_digests(crypto)
+    if digest not in DIGESTS and digest not in legacy:
         report.fail(
             Indication.INDETERMINATE,
             SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
@@ -192,6 +199,7 @@ def _crypto(
             bytes(signer["signature"].native),
             signed_attrs_der(signer),
             digest_algorithm=digest,
+            legacy_digests=legacy,
         )
     except MalformedInput as error:
         report.fail(
@@ -245,7 +253,12 @@ def check_timestamp_token(
     pool = embedded_certificates(signed_data)
     (signer,) = signed_data["signer_infos"]
     certificate = _crypto(
-        scratch, signed_data, signer, lambda name: hashlib.new(name, raw).digest(), pool
+        scratch,
+        signed_data,
+        signer,
+        lambda name: hashlib.new(name, raw).digest(),
+        pool,
+        context.crypto,
     )
     imprint = info["message_imprint"]
     algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
@@ -262,6 +275,8 @@ def check_timestamp_token(
     tsa: str | None = None
     if certificate is not None:
         tsa = certificate.subject
+        # Nothing later proves when the token existed: its algorithms count as of now.
+        judge_algorithms(scratch, signer, certificate, context.crypto, context.moment)
         try:
             check_certificate(certificate, pool, context, context.moment, None, time)
         except (CertificateInvalid, MalformedInput) as error:
@@ -316,7 +331,7 @@ def check_signed_data(
     """Check one signer info of ``signed_data`` completely, filling ``report``."""
     context = with_evidence(context, cms_evidence(signed_data))
     pool = [*embedded_certificates(signed_data), *extra_certificates]
-    certificate = _crypto(report, signed_data, signer, digest_of, pool)
+    certificate = _crypto(report, signed_data, signer, digest_of, pool, context.crypto)
     value = bytes(signer["signature"].native)
     for token in _attribute(signer["unsigned_attrs"], _SIG_TS):
         try:
@@ -332,5 +347,7 @@ def check_signed_data(
     if proven:
         report.proven_signing_time = min(proven)
     if certificate is not None:
+        moment = report.proven_signing_time or context.moment
+        judge_algorithms(report, signer, certificate, context.crypto, moment)
         check_signer(report, certificate, pool, context)
     report.level = level_of_cms(signed_data, signer, report)

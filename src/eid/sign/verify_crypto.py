@@ -6,7 +6,8 @@ identifier), ECDSA with a DER ``Ecdsa-Sig-Value`` and plain ECDSA (BSI TR-03111
 ``ecdsa-plain-*``, ``0.4.0.127.0.7.1.1.4.1.x``: r || s, each as long as the curve order).
 Verification is strict: a DER signature must be DER (no BER, no padding), a plain one
 exactly 2 x the order's length, a PKCS#1 DigestInfo exactly the DER one (with its NULL
-parameters); SHA-1 and MD5 are not accepted for signatures.
+parameters); SHA-1 and MD5 are not accepted for signatures, unless the caller names them
+in ``legacy_digests`` because it judges them by date (`eid.pki.CryptoPolicy`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ PLAIN_ECDSA_OIDS: dict[str, str] = {
 """BSI TR-03111 ``ecdsa-plain-<hash>`` algorithm OIDs and their digests."""
 
 _RSA_PKCS1: dict[str, str] = {
+    "1.2.840.113549.1.1.5": "sha1",
     "1.2.840.113549.1.1.14": "sha224",
     "1.2.840.113549.1.1.11": "sha256",
     "1.2.840.113549.1.1.12": "sha384",
@@ -48,6 +50,7 @@ _RSA_PKCS1: dict[str, str] = {
     "2.16.840.1.101.3.4.3.16": "sha3_512",
 }
 _ECDSA_DER: dict[str, str] = {
+    "1.2.840.10045.4.1": "sha1",
     "1.2.840.10045.4.3.1": "sha224",
     "1.2.840.10045.4.3.2": "sha256",
     "1.2.840.10045.4.3.3": "sha384",
@@ -65,8 +68,10 @@ _PSS = "1.2.840.113549.1.1.10"
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 
-def _hash(name: str | None, what: str) -> hashes.HashAlgorithm:
-    if name is None or name not in _VERIFY_HASHES:
+def _hash(
+    name: str | None, what: str, legacy: frozenset[str] = frozenset()
+) -> hashes.HashAlgorithm:
+    if name is None or (name not in _VERIFY_HASHES and name not in legacy):
         raise MalformedInput(f"digest {name!r} is not accepted", field=what)
     return HASHES[name]()
 
@@ -146,6 +151,7 @@ def verify_signature_value(
     data: bytes,
     *,
     digest_algorithm: algos.DigestAlgorithm | str | None = None,
+    legacy_digests: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether ``signature`` is a valid signature over ``data`` by the key, with ``algorithm``.
 
@@ -155,6 +161,8 @@ def verify_signature_value(
     ``rsaEncryption`` or ``id-ecPublicKey``). Returns False for a signature that does not
     verify; raises `MalformedInput` for a key or an algorithm that cannot be used (unknown,
     unsupported, SHA-1, parameters that make no sense, key type not matching).
+    ``legacy_digests`` (such as ``{"sha1"}``) are verified too, for a caller that judges
+    them by the date the signature is proven to have existed.
     """
     key = _public_key(public_key_info)
     oid, parameters = _algorithm_oid(algorithm)
@@ -169,7 +177,7 @@ def verify_signature_value(
                 digest, pss = _pss(parameters, key)
                 key.verify(signature, data, pss, digest)
             else:
-                digest = _hash(_RSA_PKCS1.get(oid, fallback), "signatureAlgorithm")
+                digest = _hash(_RSA_PKCS1.get(oid, fallback), "signatureAlgorithm", legacy_digests)
                 key.verify(signature, data, padding.PKCS1v15(), digest)
             return True
         if oid in _ECDSA_DER or oid == _EC_PUBLIC_KEY or oid in PLAIN_ECDSA_OIDS:
@@ -183,7 +191,7 @@ def verify_signature_value(
                     return False
                 digest = _hash(PLAIN_ECDSA_OIDS[oid], "signatureAlgorithm")
             else:
-                digest = _hash(_ECDSA_DER.get(oid, fallback), "signatureAlgorithm")
+                digest = _hash(_ECDSA_DER.get(oid, fallback), "signatureAlgorithm", legacy_digests)
             key.verify(signature, data, ec.ECDSA(digest))
             return True
     except InvalidSignature:

@@ -22,7 +22,7 @@ from pathlib import Path
 from asn1crypto import cms
 
 from eid.errors import MalformedInput, UsageError
-from eid.pki import RevocationSettings, TrustStore, ValidationCache
+from eid.pki import CryptoPolicy, RevocationSettings, TrustStore, ValidationCache
 from eid.sign.atomic import open_input
 from eid.sign.report import (
     Covers,
@@ -54,13 +54,15 @@ def verify(
     at: dt.datetime | None = None,
     revocation: RevocationSettings | None = None,
     cache: ValidationCache | None = None,
+    crypto: CryptoPolicy | None = None,
 ) -> ValidationReport:
     """Verify every signature in the file at ``path``; return the report (never raises on content).
 
     ``detached``: the signed data of a detached CMS signature (``.p7s``; default: the file
     of the same name without ``.p7s``, when it exists). ``trust`` defaults to the bundled
     Belgian roots; ``at`` (timezone-aware) to now; ``revocation`` to OCSP-then-CRL,
-    required. Raises `UsageError` for a file that cannot be read or bad arguments.
+    required; ``crypto`` (the algorithms accepted, by date) to `CryptoPolicy()`. Raises
+    `UsageError` for a file that cannot be read or bad arguments.
     """
     if at is not None and (not isinstance(at, dt.datetime) or at.utcoffset() is None):
         raise UsageError("at must be a timezone-aware datetime")
@@ -70,6 +72,7 @@ def verify(
         moment=(at or settings.now()).astimezone(dt.UTC),
         revocation=settings,
         cache=cache,
+        crypto=crypto if crypto is not None else CryptoPolicy(),
     )
     source = Path(path)
     report = ValidationReport(

@@ -1,0 +1,66 @@
+"""A signature's algorithms judged by the `CryptoPolicy` at the time it is proven to have existed.
+
+The digest of the signer info and the signer's key (kind and size) each need a rule of
+the policy that still accepts them at the signature's proof of existence: its earliest
+valid timestamp, else the validation time (EN 319 102-1, cryptographic constraints with
+POE). A rule that has run out before then is INDETERMINATE /
+CRYPTO_CONSTRAINTS_FAILURE_NO_POE (a timestamp from before might still save it); an
+algorithm the policy does not know at all is INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE.
+The rules applied are listed in the report (``algorithm_rules``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from asn1crypto import cms
+
+from eid.errors import AlgorithmNotAccepted
+from eid.hashing import HASHES
+from eid.pki import CryptoPolicy, LoadedCertificate
+from eid.sign.report import Check, Indication, SignatureReport, SubIndication
+
+__all__ = ["judge_algorithms", "legacy_digests"]
+
+_KEY_KINDS = {"rsa": "rsa", "rsassa_pss": "rsa", "ec": "ecdsa", "dsa": "dsa"}
+
+
+def legacy_digests(policy: CryptoPolicy) -> frozenset[str]:
+    """The digests ``policy`` has a rule for: verified, then judged by date (SHA-1 by default)."""
+    return frozenset(r.algorithm for r in policy.rules if r.algorithm in HASHES)
+
+
+def _uses(signer: cms.SignerInfo, certificate: LoadedCertificate) -> list[tuple[str, str, int]]:
+    """(what, algorithm, key bits) for the digest and the key of a signer info."""
+    key = certificate.asn1.public_key
+    kind = str(key.algorithm)
+    return [
+        ("the signature's digest", str(signer["digest_algorithm"]["algorithm"].native), 0),
+        ("the signer's key", _KEY_KINDS.get(kind, kind), int(key.bit_size)),
+    ]
+
+
+def judge_algorithms(
+    report: SignatureReport,
+    signer: cms.SignerInfo,
+    certificate: LoadedCertificate,
+    policy: CryptoPolicy,
+    moment: dt.datetime,
+) -> None:
+    """Judge the signer info's digest and key at ``moment``; confirm or fail ``report``."""
+    rules: list[str] = []
+    for what, algorithm, bits in _uses(signer, certificate):
+        known = policy.rule_for(algorithm, bits) is not None
+        try:
+            rules.append(str(policy.check(algorithm, moment, what, bits)))
+        except AlgorithmNotAccepted as error:
+            report.fail(
+                Indication.INDETERMINATE,
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE
+                if known
+                else SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                error.message,
+            )
+            return
+    report.algorithm_rules = rules
+    report.confirm(Check.ALGORITHMS)
