@@ -136,7 +136,11 @@ def test_an_old_card_with_a_sha1_rrn_certificate(tmp_path: Path) -> None:
     root = str(tmp_path / "root.pem")
     result = eid("identity", "--files", str(files), "--trust", root, "--json", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Old Test Root" in as_json(result)["rrn_certificate_trusted_by"]
+    data = as_json(result)
+    assert "Old Test Root" in data["rrn_certificate_trusted_by"]
+    assert "sha1: not accepted after 2009-08-01" in data["rrn_certificate_algorithm_rules"]
+    text = eid("identity", "--files", str(files), "--trust", root, home=tmp_path)
+    assert "as of the card's issuance: sha1: not accepted after 2009-08-01" in text.stdout
 
 
 def test_a_sha1_rrn_certificate_on_a_card_issued_after_the_cut_off(tmp_path: Path) -> None:

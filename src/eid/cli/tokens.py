@@ -197,6 +197,7 @@ def identity(
         rrn = validate_rrn_certificate(card, trust_store(trust, default=default))
         data = card.to_dict()
         data["rrn_certificate_trusted_by"] = rrn.chain[-1].subject
+        data["rrn_certificate_algorithm_rules"] = list(rrn.algorithm_rules)
         if photo is not None:
             if card.photo is None:
                 raise UsageError("there is no photo to write")
@@ -233,3 +234,6 @@ def print_card(out: Output, card: CardData, rrn: ValidatedCertificate) -> None:
     for line in card.checks.describe():
         out.console.print(shown(line))
     out.console.print(f"RRN certificate: trusted, issued by {shown(rrn.chain[-1].subject)}")
+    if rrn.algorithm_rules:
+        rules = "; ".join(rrn.algorithm_rules)
+        out.console.print(f"RRN certificate algorithms, as of the card's issuance: {shown(rules)}")

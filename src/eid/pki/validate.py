@@ -89,6 +89,7 @@ class ValidatedCertificate:
     ``chain`` runs from the certificate to the trust anchor. ``problems`` are defects that did
     not stop validation (a non-DER encoding, a subject serialNumber that is no valid national
     number); ``warnings`` come from revocation checking (soft failures, fallbacks).
+    ``algorithm_rules``: the crypto policy rules the path's signatures were accepted by.
     """
 
     certificate: LoadedCertificate
@@ -98,6 +99,7 @@ class ValidatedCertificate:
     revocation: RevocationResult
     problems: tuple[str, ...]
     validated_at: dt.datetime
+    algorithm_rules: tuple[str, ...] = ()
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -124,6 +126,7 @@ class _PathEntry:
     identity: SubjectIdentity
     problems: tuple[str, ...]
     links: tuple[tuple[LoadedCertificate, LoadedCertificate, CertIdKey], ...]
+    rules: tuple[str, ...]
 
 
 def validate_certificate(
@@ -227,6 +230,7 @@ def _validated(
         revocation=result,
         problems=entry.problems,
         validated_at=moment,
+        algorithm_rules=entry.rules,
     )
 
 
@@ -306,6 +310,7 @@ def _build(
         identity=identity,
         problems=(*problems, *identity_problems, *skipped),
         links=links,
+        rules=tuple(dict.fromkeys(str(r) for r in judged.applied)),
     )
 
 
