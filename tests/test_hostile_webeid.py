@@ -202,3 +202,9 @@ def test_only_eid_errors_escape_from_mutated_certificates(data: st.DataObject) -
         der[data.draw(st.integers(0, len(der) - 1))] = data.draw(st.integers(0, 255))
     with contextlib.suppress(EidError):
         check(token(unverifiedCertificate=b64(bytes(der))))
+
+
+def test_a_message_quotes_a_long_value_cut_short() -> None:
+    with pytest.raises(AuthTokenMalformed) as caught:
+        parse_token(token(format="x" * 9000))
+    assert len(caught.value.message) < 200

@@ -149,7 +149,7 @@ def parse_token(token: str | bytes | Mapping[str, Any]) -> WebEidToken:
         raise AuthTokenMalformed("the token is not a JSON object")
     declared = data.get("format")
     if not isinstance(declared, str) or not _FORMAT.fullmatch(declared):
-        raise AuthTokenMalformed(f"unsupported token format {declared!r}", field="format")
+        raise AuthTokenMalformed(f"unsupported token format {_quoted(declared)}", field="format")
     algorithm = data.get("algorithm")
     if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
         raise AuthTokenMalformed(f"unsupported algorithm {_quoted(algorithm)}", field="algorithm")
