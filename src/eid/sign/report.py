@@ -59,6 +59,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from eid.sign.times import iso_utc
+
 __all__ = [
     "BASIC_CHECKS",
     "SCHEMA",
@@ -110,10 +112,6 @@ class SubIndication(StrEnum):
 _SEVERITY = {Indication.TOTAL_PASSED: 0, Indication.INDETERMINATE: 1, Indication.TOTAL_FAILED: 2}
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.UTC).isoformat() if moment is not None else None
-
-
 @dataclass(frozen=True)
 class SignerInfo:
     """Who signed: the certificate's subject and the person it names (eid.pki identity)."""
@@ -163,7 +161,7 @@ class TimestampReport:
         """JSON-ready form."""
         return {
             "kind": self.kind,
-            "time": _iso(self.time),
+            "time": iso_utc(self.time),
             "tsa": self.tsa,
             "valid": self.valid,
             "indication": self.indication.value,
@@ -325,8 +323,8 @@ class SignatureReport:
             "signer": self.signer.to_dict() if self.signer else None,
             "chain": list(self.chain),
             "qualified": {"qc_compliance": self.qc_compliance, "qc_sscd": self.qc_sscd},
-            "claimed_signing_time": _iso(self.claimed_signing_time),
-            "proven_signing_time": _iso(self.proven_signing_time),
+            "claimed_signing_time": iso_utc(self.claimed_signing_time),
+            "proven_signing_time": iso_utc(self.proven_signing_time),
             "timestamps": [t.to_dict() for t in self.timestamps],
             "level": self.level,
             "digest_algorithm": self.digest_algorithm,
@@ -383,7 +381,7 @@ class ValidationReport:
             "schema": SCHEMA,
             "file": self.file,
             "format": self.format,
-            "validation_time": _iso(self.validation_time),
+            "validation_time": iso_utc(self.validation_time),
             "revocation": self.revocation,
             "indication": indication.value if indication else None,
             "passed": self.passed,

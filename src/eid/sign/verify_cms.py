@@ -9,6 +9,7 @@ certificate through `eid.pki`. Every problem lands in the `SignatureReport`; not
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from eid.sign.report import (
     TimestampReport,
     brief,
 )
+from eid.sign.times import as_utc
 from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
 from eid.sign.verify_crypto import verify_signature_value
 
@@ -34,6 +36,7 @@ __all__ = [
     "DigestOf",
     "check_signed_data",
     "check_timestamp_token",
+    "claimed_time",
     "embedded_certificates",
     "level_of_cms",
     "signed_attrs_der",
@@ -215,8 +218,16 @@ def _crypto(
             )
     times = _attribute(signer["signed_attrs"], "signing_time")
     if times:
-        report.claimed_signing_time = times[0].native
+        report.claimed_signing_time = claimed_time(report, times[0].native)
     return certificate
+
+
+def claimed_time(report: SignatureReport, written: dt.datetime | None) -> dt.datetime | None:
+    """The signer's claimed signing time in UTC (None, with a warning, when it has none)."""
+    claimed = as_utc(written)
+    if claimed is None and written is not None:
+        report.warnings.append(f"the claimed signing time {written} has no UTC time (ignored)")
+    return claimed
 
 
 def check_timestamp_token(
@@ -239,7 +250,20 @@ def check_timestamp_token(
         raise MalformedInput("not a timestamp token (no TSTInfo)")
     raw = bytes(encap["content"].contents)
     info = tsp.TSTInfo.load(raw)
-    time = info["gen_time"].native
+    written = info["gen_time"].native
+    time = as_utc(written)
+    if time is None:
+        scratch.fail(
+            Indication.INDETERMINATE,
+            SubIndication.FORMAT_FAILURE,
+            f"the time {written} has no UTC time within years 1 to 9999",
+        )
+    elif time > context.moment:
+        scratch.fail(
+            Indication.INDETERMINATE,
+            None,
+            f"its time {time.isoformat()} is after the validation time (it proves nothing then)",
+        )
     pool = embedded_certificates(signed_data)
     (signer,) = signed_data["signer_infos"]
     certificate = _crypto(

@@ -32,6 +32,7 @@ from eid.sign.report import (
     ValidationReport,
     brief,
 )
+from eid.sign.times import as_utc
 from eid.sign.verify_asic import verify_asic
 from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import check_signed_data
@@ -65,9 +66,12 @@ def verify(
     if at is not None and (not isinstance(at, dt.datetime) or at.utcoffset() is None):
         raise UsageError("at must be a timezone-aware datetime")
     settings = revocation if revocation is not None else RevocationSettings()
+    moment = as_utc(at or settings.now())
+    if moment is None:
+        raise UsageError(f"at {at} has no UTC time within years 1 to 9999")
     context = VerifyContext(
         trust=trust if trust is not None else TrustStore.belgium(),
-        moment=(at or settings.now()).astimezone(dt.UTC),
+        moment=moment,
         revocation=settings,
         cache=cache,
     )

@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from asn1crypto import cms
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
@@ -40,7 +41,7 @@ from eid.sign.report import (
     brief,
 )
 from eid.sign.verify_chain import VerifyContext
-from eid.sign.verify_cms import check_signed_data, check_timestamp_token
+from eid.sign.verify_cms import check_signed_data, check_timestamp_token, claimed_time
 
 __all__ = ["verify_pdf"]
 
@@ -151,7 +152,12 @@ def _signature(
     proven = [t.time for t in later if t.valid and t.time is not None]
     if proven:
         report.proven_signing_time = min(proven)
-    report.claimed_signing_time = embedded.self_reported_timestamp
+    try:
+        written = embedded.self_reported_timestamp
+    except (*_ERRORS, OverflowError, PdfReadError) as error:
+        written = None
+        report.warnings.append(f"the claimed signing time (/M) is unreadable ({brief(error)})")
+    report.claimed_signing_time = claimed_time(report, written)
     signed_data = embedded.signed_data
     check_signed_data(report, signed_data, embedded.signer_info, embedded.compute_digest, context)
     if report.level == "B-B" and proven:
