@@ -62,9 +62,15 @@ def _length(size: int) -> bytes:
     return bytes([0x80 | len(body)]) + body
 
 
-def signed_attrs_der(signer: cms.SignerInfo) -> bytes:
-    """The signed attributes as signed: the encoded content from the file under a SET tag."""
+def signed_attrs_der(signer: cms.SignerInfo, *, der_order: bool = False) -> bytes:
+    """The signed attributes as signed: their encoded content from the file under a SET tag.
+
+    RFC 5652 signs the DER encoding, whose SET OF is sorted; some signers sign the order
+    they store instead. ``der_order`` gives the stored attributes sorted as DER sorts them.
+    """
     raw = bytes(signer["signed_attrs"].contents)
+    if der_order:
+        raw = b"".join(sorted(attribute.dump() for attribute in signer["signed_attrs"]))
     return b"\x31" + _length(len(raw)) + raw
 
 
@@ -187,13 +193,18 @@ def _crypto(
         )
     else:
         report.confirm(Check.CONTENT_DIGEST)
+    stored = signed_attrs_der(signer)
+    ordered = signed_attrs_der(signer, der_order=True)
     try:
-        good = verify_signature_value(
-            certificate.asn1.public_key,
-            signer["signature_algorithm"],
-            bytes(signer["signature"].native),
-            signed_attrs_der(signer),
-            digest_algorithm=digest,
+        good = any(
+            verify_signature_value(
+                certificate.asn1.public_key,
+                signer["signature_algorithm"],
+                bytes(signer["signature"].native),
+                encoding,
+                digest_algorithm=digest,
+            )
+            for encoding in dict.fromkeys((stored, ordered))
         )
     except MalformedInput as error:
         report.fail(
@@ -202,6 +213,8 @@ def _crypto(
         return certificate
     if good:
         report.confirm(Check.SIGNATURE_VALUE)
+        if stored != ordered:
+            report.warnings.append("the signed attributes are not stored in DER order")
     else:
         report.fail(
             Indication.TOTAL_FAILED,
