@@ -37,7 +37,11 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                                            # a TOTAL_FAILED or unreadable timestamp leaves its
                                            # signature INDETERMINATE; an INDETERMINATE one
                                            # (untrusted TSA) only proves no time
-        "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,
+        "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,   # found in the structure (a timestamp,
+                                           # validation data, an archive timestamp: present)
+        "proven_level": "B-B" | ... | null,  # what the valid parts prove: B-T a valid timestamp
+                                           # over the signature, B-LT and its validation data,
+                                           # B-LTA and a valid archive timestamp (PDF only)
         "digest_algorithm": "sha256" | null, "signature_algorithm": "..." | null,
         "covers": {"kind": "bytes" | "files" | "content", "byte_range": [..] | null,
                    "whole_file": bool | null, "files": ["..."], "size": int | null},
@@ -244,6 +248,7 @@ class SignatureReport:
     proven_signing_time: dt.datetime | None = None
     timestamps: list[TimestampReport] = field(default_factory=list)
     level: str | None = None
+    proven_level: str | None = None
     digest_algorithm: str | None = None
     signature_algorithm: str | None = None
     covers: Covers | None = None
@@ -327,6 +332,7 @@ class SignatureReport:
             "proven_signing_time": iso_utc(self.proven_signing_time),
             "timestamps": [t.to_dict() for t in self.timestamps],
             "level": self.level,
+            "proven_level": self.proven_level,
             "digest_algorithm": self.digest_algorithm,
             "signature_algorithm": self.signature_algorithm,
             "covers": self.covers.to_dict() if self.covers else None,

@@ -39,6 +39,7 @@ __all__ = [
     "claimed_time",
     "embedded_certificates",
     "level_of_cms",
+    "proven_level",
     "signed_attrs_der",
     "weigh_timestamps",
 ]
@@ -53,6 +54,7 @@ _SIG_TS = "1.2.840.113549.1.9.16.2.14"  # id-aa-signatureTimeStampToken
 _ARCHIVE_TS_V3 = "0.4.0.1733.2.4"  # id-aa-ets-archiveTimestampV3
 _REVOCATION_VALUES = "1.2.840.113549.1.9.16.2.24"
 _TIMESTAMP_CHECKS = BASIC_CHECKS | {Check.IMPRINT}
+_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 
 
 def _length(size: int) -> bytes:
@@ -306,19 +308,33 @@ def check_timestamp_token(
     return TimestampReport(kind, time, tsa, scratch.indication, tuple(scratch.explained()))
 
 
-def level_of_cms(
-    signed_data: cms.SignedData, signer: cms.SignerInfo, report: SignatureReport
-) -> str:
-    """The AdES baseline level the signature's structure reaches (B-B .. B-LTA)."""
+def level_of_cms(signed_data: cms.SignedData, signer: cms.SignerInfo) -> str:
+    """The AdES baseline level found in the structure (B-B .. B-LTA), whatever it proves.
+
+    B-T: a signature timestamp; B-LT: and validation data (CRLs/OCSP in SignedData or
+    revocation values); B-LTA: and an archive-time-stamp-v3.
+    """
     unsigned = signer["unsigned_attrs"]
-    level = "B-B"
-    if any(t.valid and t.kind == "signature" for t in report.timestamps):
-        level = "B-T"
-        if len(signed_data["crls"] or []) or _attribute(unsigned, _REVOCATION_VALUES):
-            level = "B-LT"
-            if _attribute(unsigned, _ARCHIVE_TS_V3):
-                level = "B-LTA"
-    return level
+    if not _attribute(unsigned, _SIG_TS):
+        return "B-B"
+    if not (len(signed_data["crls"] or []) or _attribute(unsigned, _REVOCATION_VALUES)):
+        return "B-T"
+    return "B-LTA" if _attribute(unsigned, _ARCHIVE_TS_V3) else "B-LT"
+
+
+def proven_level(report: SignatureReport, archived: bool = False) -> str:
+    """The level the signature's structure proves (never above ``report.level``).
+
+    B-T needs a valid timestamp over the signature (its proven signing time); B-LT, that
+    and the validation data the structure holds; B-LTA, that and a valid archive
+    timestamp (``archived``: PDF document timestamps; CMS archive timestamps are not
+    checked, so a CMS proves at most B-LT).
+    """
+    found = _LEVELS.index(report.level or "B-B")
+    proven = 0 if report.proven_signing_time is None else min(found, 2)
+    if proven == 2 and found == 3 and archived:
+        proven = 3
+    return _LEVELS[proven]
 
 
 def weigh_timestamps(report: SignatureReport) -> None:
@@ -367,4 +383,5 @@ def check_signed_data(
         report.proven_signing_time = min(proven)
     if certificate is not None:
         check_signer(report, certificate, pool, context)
-    report.level = level_of_cms(signed_data, signer, report)
+    report.level = level_of_cms(signed_data, signer)
+    report.proven_level = proven_level(report)
