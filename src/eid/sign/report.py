@@ -15,6 +15,9 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
       "problems": ["..."],                 # about the file as a whole (not a signed document...);
                                            # a file with problems never passes
       "warnings": ["..."],                 # deviations of the file that changed no verdict
+      "extracted": null | {"path": str, "written": bool,   # verify(extract=OUT) / --extract OUT:
+                           "trusted": bool,                 # the content of a .p7m or ASiC-S,
+                           "reason": str | null},           # trusted only when "passed"
       "signatures": [{
         "id": "Signature1" | "META-INF/signature001.p7s" | "signer 1",
         "indication": "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE",
@@ -70,6 +73,7 @@ __all__ = [
     "SCHEMA",
     "Check",
     "Covers",
+    "Extraction",
     "Indication",
     "SignatureReport",
     "SignerInfo",
@@ -170,6 +174,25 @@ class TimestampReport:
             "valid": self.valid,
             "indication": self.indication.value,
             "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The signed content written out (``verify(extract=...)``), and whether it may be trusted."""
+
+    path: str
+    written: bool
+    trusted: bool
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "path": self.path,
+            "written": self.written,
+            "trusted": self.trusted,
+            "reason": self.reason,
         }
 
 
@@ -356,6 +379,7 @@ class ValidationReport:
     signatures: list[SignatureReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    extracted: Extraction | None = None
 
     @property
     def indication(self) -> Indication | None:
@@ -394,4 +418,5 @@ class ValidationReport:
             "problems": list(self.problems),
             "warnings": list(self.warnings),
             "signatures": [s.to_dict() for s in self.signatures],
+            "extracted": self.extracted.to_dict() if self.extracted else None,
         }

@@ -1,6 +1,7 @@
 """ASiC-E and ASiC-S containers (ETSI EN 319 162-1) with CAdES signatures, verified.
 
-Nothing is extracted: entries are hashed as streams from the ZIP. Entry names are
+Entries are hashed as streams from the ZIP; only the one data file of a sound ASiC-S is
+ever written out, on request (`eid.sign.extract`). Entry names are
 checked first (`eid.sign.entry_names`): a name that climbs out of the container (``..``,
 an absolute path, a backslash, a drive letter) or that collides with another on a file
 system (case, Unicode form, trailing dots and spaces, ``./``, a directory entry) makes
@@ -32,6 +33,7 @@ from eid.errors import MalformedInput
 from eid.sign.asice import ASIC_NS, DIGEST_METHODS
 from eid.sign.container import ASIC_E, ASIC_S, MAX_MIMETYPE, META_INF, data_entries, read_entry
 from eid.sign.entry_names import colliding_names, unsafe_name, unsafe_names
+from eid.sign.extract import ContentWriter, entry_writer
 from eid.sign.report import (
     BASIC_CHECKS,
     Check,
@@ -164,8 +166,15 @@ def _signed_data(data: bytes) -> tuple[cms.SignedData, cms.SignerInfo]:
     return signed_data, signers[0]
 
 
-def verify_asic(archive: zipfile.ZipFile, result: ValidationReport, context: VerifyContext) -> None:
-    """Verify every signature of an opened container into ``result``."""
+def verify_asic(
+    archive: zipfile.ZipFile, result: ValidationReport, context: VerifyContext
+) -> ContentWriter | None:
+    """Verify every signature of an opened container into ``result``.
+
+    Returns a writer of the signed content of an ASiC-S container (its one data file),
+    None for ASiC-E and for a container with problems (unsafe or colliding entry names:
+    never extracted).
+    """
     infos = archive.infolist()
     result.problems.extend(name_problems([info.filename for info in infos]))
     mimetype = _packaging(archive, result)
@@ -208,6 +217,9 @@ def verify_asic(archive: zipfile.ZipFile, result: ValidationReport, context: Ver
             )
     if not result.signatures:
         result.problems.append("the container holds no signature")
+    if result.format == "asic-s" and len(data) == 1 and not result.problems:
+        return entry_writer(archive, data[0])
+    return None
 
 
 def _asics(

@@ -15,6 +15,7 @@ the signature values are checked by `eid.sign.verify_crypto.verify_signature_val
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import zipfile
@@ -25,7 +26,8 @@ from asn1crypto import cms, parser
 
 from eid.errors import MalformedInput, UsageError
 from eid.pki import RevocationSettings, TrustStore, ValidationCache
-from eid.sign.atomic import open_input
+from eid.sign.atomic import check_distinct, open_input
+from eid.sign.extract import ContentWriter, bytes_writer, extract_content
 from eid.sign.report import (
     Covers,
     Indication,
@@ -58,13 +60,17 @@ def verify(
     at: dt.datetime | None = None,
     revocation: RevocationSettings | None = None,
     cache: ValidationCache | None = None,
+    extract: Path | str | None = None,
 ) -> ValidationReport:
     """Verify every signature in the file at ``path``; return the report (never raises on content).
 
     ``detached``: the signed data of a detached CMS signature (``.p7s``; default: the file
     of the same name without ``.p7s``, when it exists). ``trust`` defaults to the bundled
     Belgian roots; ``at`` (timezone-aware) to now; ``revocation`` to OCSP-then-CRL,
-    required. Raises `UsageError` for a file that cannot be read or bad arguments.
+    required. ``extract``: after verification, write the signed content of an enveloping
+    CMS or an ASiC-S there (atomically, whatever the verdict); ``report.extracted`` says
+    whether it was written and may be trusted. Raises `UsageError` for a file that cannot
+    be read or written, or bad arguments.
     """
     if at is not None and (not isinstance(at, dt.datetime) or at.utcoffset() is None):
         raise UsageError("at must be a timezone-aware datetime")
@@ -85,20 +91,27 @@ def verify(
         validation_time=context.moment,
         revocation=settings.policy.value,
     )
-    handle = open_input(source)
-    with handle:
+    target = Path(extract) if extract is not None else None
+    if target is not None:
+        check_distinct(target, source, *([Path(detached)] if detached is not None else []))
+    write: ContentWriter | None = None
+    with open_input(source) as handle, contextlib.ExitStack() as stack:
         head = handle.read(_HEADER_WINDOW)
         handle.seek(0)
         try:
             if is_signed_data(head):
-                _verify_cms(handle.read(MAX_CMS_SIZE + 1), source, detached, report, context)
+                write = _verify_cms(
+                    handle.read(MAX_CMS_SIZE + 1), source, detached, report, context
+                )
             elif head.startswith(b"PK\x03\x04"):
-                with zipfile.ZipFile(handle) as archive:
-                    verify_asic(archive, report, context)
+                archive = stack.enter_context(zipfile.ZipFile(handle))
+                write = verify_asic(archive, report, context)
             elif b"%PDF-" in head:
                 verify_pdf(handle, report, context)
             elif head[:1] == b"\x30":
-                _verify_cms(handle.read(MAX_CMS_SIZE + 1), source, detached, report, context)
+                write = _verify_cms(
+                    handle.read(MAX_CMS_SIZE + 1), source, detached, report, context
+                )
             else:
                 report.problems.append(
                     "not a signed document: neither a PDF, an ASiC container nor a CMS signature"
@@ -111,6 +124,8 @@ def verify(
             report.problems.append(f"malformed file ({type(error).__name__}: {brief(error)})")
             for signature in report.signatures:
                 signature.could_not_judge(error)
+        if target is not None:
+            report.extracted = extract_content(write, target, report)
     return report
 
 
@@ -144,7 +159,8 @@ def _verify_cms(
     detached: Path | str | None,
     report: ValidationReport,
     context: VerifyContext,
-) -> None:
+) -> ContentWriter | None:
+    """Verify a CMS file; a writer of its content when it holds it (enveloping)."""
     if len(data) > MAX_CMS_SIZE:
         raise MalformedInput(f"larger than {MAX_CMS_SIZE} bytes", source=str(source))
     try:
@@ -202,6 +218,7 @@ def _verify_cms(
             )
         except Exception as error:  # whatever stopped the checks, the signature is not valid
             signature.could_not_judge(error)
+    return bytes_writer(embedded) if embedded is not None else None
 
 
 def _beside(source: Path) -> Path | None:
