@@ -259,3 +259,30 @@ def test_dss_container_with_mimetype_fourth_and_crlf(pki: TestPKI) -> None:
     assert signature.missing == [Check.SIGNER_CERTIFICATE]
     assert signature.covers is not None
     assert set(signature.covers.files) == {"test.text", "test2.text", "emptyByteArray"}
+
+
+def test_dss_manifest_that_covers_another_signature(tmp_path: Path) -> None:
+    """EU DSS ``dss1792.asice`` (``fixtures/interop/asic-cades/``): a second signature whose
+    manifest covers META-INF entries (the first signature and its manifest).
+
+    Origin (shared corpus README): DSS : ``dss-asic-cades/src/test/resources/validation/
+    dss1792.asice`` at d9473b8efea72fd5754623fa92bb9311f2b005c5 (LGPL-2.1). Expected by
+    ``DSS1792Test``: both signatures intact. Its signer is DSS's test PKI (not trusted here).
+    """
+    sample = Path(__file__).parent.parent / "fixtures/interop/asic-cades/dss1792.asice"
+    report = verify(sample, revocation=OFF)
+    assert [s.missing for s in report.signatures] == [[Check.SIGNER_CERTIFICATE]] * 2
+    assert all(s.indication is Indication.INDETERMINATE for s in report.signatures)
+    altered = tmp_path / "altered.asice"
+    with zipfile.ZipFile(sample) as old, zipfile.ZipFile(altered, "w") as new:
+        for info in old.infolist():
+            content = old.read(info)
+            if info.filename == "META-INF/signature001.p7s":
+                content = content[:-1] + bytes([content[-1] ^ 1])
+            new.writestr(info, content)
+    second = verify(altered, revocation=OFF).signatures[1]
+    assert second.id == "META-INF/signature002.p7s"
+    assert (second.indication, second.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.HASH_FAILURE,
+    )

@@ -31,7 +31,7 @@ from asn1crypto import cms
 
 from eid.errors import MalformedInput
 from eid.sign.asice import ASIC_NS, DIGEST_METHODS
-from eid.sign.container import ASIC_E, ASIC_S, MAX_MIMETYPE, META_INF, data_entries, read_entry
+from eid.sign.container import ASIC_E, ASIC_S, MAX_MIMETYPE, data_entries, read_entry
 from eid.sign.entry_names import colliding_names, unsafe_name, unsafe_names
 from eid.sign.extract import ContentWriter, entry_writer
 from eid.sign.report import (
@@ -280,7 +280,7 @@ def _asice(
     intact = 0
     for uri, algorithm, value in references:
         entry = by_name.get(uri)
-        if entry is None or unsafe_name(uri) or uri.startswith(META_INF):
+        if entry is None or unsafe_name(uri):
             report.fail(
                 Indication.INDETERMINATE,
                 SubIndication.SIGNED_DATA_NOT_FOUND,
