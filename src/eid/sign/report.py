@@ -15,6 +15,9 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
       "problems": ["..."],                 # about the file as a whole (not a signed document...);
                                            # a file with problems never passes
       "warnings": ["..."],                 # deviations of the file that changed no verdict
+      "extracted": null | {"path": str, "written": bool,   # verify(extract=OUT) / --extract OUT:
+                           "trusted": bool,                 # the content of a .p7m or ASiC-S,
+                           "reason": str | null},           # trusted only when "passed"
       "signatures": [{
         "id": "Signature1" | "META-INF/signature001.p7s" | "signer 1",
         "indication": "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE",
@@ -37,7 +40,11 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                                            # a TOTAL_FAILED or unreadable timestamp leaves its
                                            # signature INDETERMINATE; an INDETERMINATE one
                                            # (untrusted TSA) only proves no time
-        "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,
+        "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,   # found in the structure (a timestamp,
+                                           # validation data, an archive timestamp: present)
+        "proven_level": "B-B" | ... | null,  # what the valid parts prove: B-T a valid timestamp
+                                           # over the signature, B-LT and its validation data,
+                                           # B-LTA and a valid archive timestamp (PDF only)
         "digest_algorithm": "sha256" | null, "signature_algorithm": "..." | null,
         "algorithm_rules": ["sha256: no end date", ...],  # crypto policy rules applied
         "covers": {"kind": "bytes" | "files" | "content", "byte_range": [..] | null,
@@ -60,11 +67,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from eid.sign.times import iso_utc
+
 __all__ = [
     "BASIC_CHECKS",
     "SCHEMA",
     "Check",
     "Covers",
+    "Extraction",
     "Indication",
     "SignatureReport",
     "SignerInfo",
@@ -110,10 +120,6 @@ class SubIndication(StrEnum):
 
 
 _SEVERITY = {Indication.TOTAL_PASSED: 0, Indication.INDETERMINATE: 1, Indication.TOTAL_FAILED: 2}
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.UTC).isoformat() if moment is not None else None
 
 
 @dataclass(frozen=True)
@@ -165,11 +171,30 @@ class TimestampReport:
         """JSON-ready form."""
         return {
             "kind": self.kind,
-            "time": _iso(self.time),
+            "time": iso_utc(self.time),
             "tsa": self.tsa,
             "valid": self.valid,
             "indication": self.indication.value,
             "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The signed content written out (``verify(extract=...)``), and whether it may be trusted."""
+
+    path: str
+    written: bool
+    trusted: bool
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "path": self.path,
+            "written": self.written,
+            "trusted": self.trusted,
+            "reason": self.reason,
         }
 
 
@@ -252,6 +277,7 @@ class SignatureReport:
     proven_signing_time: dt.datetime | None = None
     timestamps: list[TimestampReport] = field(default_factory=list)
     level: str | None = None
+    proven_level: str | None = None
     digest_algorithm: str | None = None
     signature_algorithm: str | None = None
     algorithm_rules: list[str] = field(default_factory=list)
@@ -332,10 +358,11 @@ class SignatureReport:
             "signer": self.signer.to_dict() if self.signer else None,
             "chain": list(self.chain),
             "qualified": {"qc_compliance": self.qc_compliance, "qc_sscd": self.qc_sscd},
-            "claimed_signing_time": _iso(self.claimed_signing_time),
-            "proven_signing_time": _iso(self.proven_signing_time),
+            "claimed_signing_time": iso_utc(self.claimed_signing_time),
+            "proven_signing_time": iso_utc(self.proven_signing_time),
             "timestamps": [t.to_dict() for t in self.timestamps],
             "level": self.level,
+            "proven_level": self.proven_level,
             "digest_algorithm": self.digest_algorithm,
             "signature_algorithm": self.signature_algorithm,
             "algorithm_rules": list(self.algorithm_rules),
@@ -360,6 +387,7 @@ class ValidationReport:
     signatures: list[SignatureReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    extracted: Extraction | None = None
 
     @property
     def indication(self) -> Indication | None:
@@ -391,11 +419,12 @@ class ValidationReport:
             "schema": SCHEMA,
             "file": self.file,
             "format": self.format,
-            "validation_time": _iso(self.validation_time),
+            "validation_time": iso_utc(self.validation_time),
             "revocation": self.revocation,
             "indication": indication.value if indication else None,
             "passed": self.passed,
             "problems": list(self.problems),
             "warnings": list(self.warnings),
             "signatures": [s.to_dict() for s in self.signatures],
+            "extracted": self.extracted.to_dict() if self.extracted else None,
         }
