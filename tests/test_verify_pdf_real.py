@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -336,3 +337,34 @@ def test_content_changes_still_fail(
     assert signature.indication is Indication.TOTAL_FAILED
     assert signature.sub_indication is SubIndication.FORMAT_FAILURE
     assert any(reason in r for r in signature.reasons), signature.reasons
+
+
+_ALLOWED = ("VRI replaced", "VRI removed", "resources copied")
+_REFUSED = ("page text replaced", "resources changed", "page added", "text field added")
+
+
+@pytest.fixture(scope="module")
+def dss_base(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return _with_dss(pki, tmp_path_factory.mktemp("dss-base"))
+
+
+@given(
+    vri=st.sampled_from([None, *_ALLOWED[:2]]),
+    others=st.lists(st.sampled_from([_ALLOWED[2], *_REFUSED]), unique=True, max_size=3),
+)
+@settings(max_examples=25, deadline=None)
+def test_later_revisions_allowed_exactly_when_every_change_is(
+    pki: TestPKI, dss_base: bytes, vri: str | None, others: list[str]
+) -> None:
+    """Any sequence of later revisions passes iff none of them changes what is shown."""
+    data = dss_base
+    for change in [c for c in (vri, *others) if c is not None]:
+        data = _update(data, change)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "updated.pdf"
+        path.write_bytes(data)
+        (signature,) = verify(path, trust=trust_of(pki), revocation=OFF).signatures
+    refused = any(change in _REFUSED for change in others)
+    assert signature.passed is not refused, (vri, others, signature.reasons)
+    if refused:
+        assert signature.sub_indication is SubIndication.FORMAT_FAILURE
