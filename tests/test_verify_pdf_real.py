@@ -276,6 +276,27 @@ def _update(data: bytes, *changes: str) -> bytes:
             form = root["/AcroForm"]
             form["/Fields"].append(field)
             writer.update_container(form)
+        elif change == "signed widget repainted":
+            widget = root["/AcroForm"]["/Fields"][0]
+            appearance = writer.add_object(
+                generic.StreamObject(
+                    {
+                        generic.NameObject("/Type"): generic.NameObject("/XObject"),
+                        generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+                        generic.NameObject("/BBox"): generic.ArrayObject(
+                            [generic.NumberObject(n) for n in (0, 0, 500, 500)]
+                        ),
+                    },
+                    stream_data=b"1 1 1 rg 0 0 500 500 re f",
+                )
+            )
+            widget[generic.NameObject("/Rect")] = generic.ArrayObject(
+                [generic.NumberObject(n) for n in (0, 0, 500, 500)]
+            )
+            widget[generic.NameObject("/AP")] = generic.DictionaryObject(
+                {generic.NameObject("/N"): appearance}
+            )
+            writer.update_container(widget)
         else:
             assert change == "page added", change
             writer.insert_page(
@@ -326,6 +347,7 @@ def test_resources_rewritten_as_an_identical_copy_is_no_change(
         (("VRI replaced", "page added"), "pages were added or removed (1 before, 2 now)"),
         (("resources changed",), "the content of page 1 changed"),
         (("VRI removed", "text field added"), "a form field was added on page 1"),
+        (("signed widget repainted",), "a form field changed on page 1"),
     ],
 )
 def test_content_changes_still_fail(
@@ -340,7 +362,13 @@ def test_content_changes_still_fail(
 
 
 _ALLOWED = ("VRI replaced", "VRI removed", "resources copied")
-_REFUSED = ("page text replaced", "resources changed", "page added", "text field added")
+_REFUSED = (
+    "page text replaced",
+    "resources changed",
+    "page added",
+    "text field added",
+    "signed widget repainted",
+)
 
 
 @pytest.fixture(scope="module")

@@ -203,7 +203,9 @@ class _Judge:
                     )
             elif not self.equal(self.old(reference), annotation):
                 if widget:
-                    self.signature_field(annotation, f"a form field changed on page {page}")
+                    self.signature_field(
+                        annotation, f"a form field changed on page {page}", was=self.old(reference)
+                    )
                 else:
                     self.allow(
                         ModificationLevel.ANNOTATIONS, f"an annotation changed on page {page}"
@@ -230,9 +232,14 @@ class _Judge:
                 )
 
     def signature_field(self, value: Any, refused: str, was: Any = None) -> None:
-        """Allow a new signature field, or an empty one signed; refuse any other field change."""
-        kind = _field_type(value)
-        if kind != "/Sig" or (was is not None and _get(_direct(was), "/V") is not None):
+        """Allow a new signature field, or an empty one signed; refuse any other field change.
+
+        ``was`` is the field (or widget) as signed: a signature field that already held a
+        signature may not change at all (not even its appearance).
+        """
+        if _field_type(value) != "/Sig" or (
+            was is not None and _get(_field(was), "/V") is not None
+        ):
             raise _NotAllowed(refused)
         signature = _direct(_get(_field(value), "/V"))
         if _get(signature, "/Type") == "/DocTimeStamp":
