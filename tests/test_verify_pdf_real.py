@@ -170,6 +170,17 @@ def test_damaged_pdf_through_the_command(pki: TestPKI, tmp_path: Path) -> None:
     assert "not a readable PDF" in json.loads(run.stdout)["problems"][0]
 
 
+def test_signature_no_field_refers_to(pki: TestPKI, tmp_path: Path) -> None:
+    """An update that drops the form hides the signature from a reader: found, and failed."""
+    signed = _signed(pki, tmp_path, SigSeedSubFilter.PADES)
+    hidden = tmp_path / "hidden.pdf"
+    hidden.write_bytes(_update(signed.read_bytes(), "form removed"))
+    report = verify(hidden, trust=trust_of(pki), revocation=OFF)
+    (signature,) = report.signatures
+    assert signature.sub_indication is SubIndication.FORMAT_FAILURE
+    assert any("no signature field" in reason for reason in signature.reasons)
+
+
 def test_damaged_pdf_with_a_document_timestamp(pki: TestPKI, tmp_path: Path) -> None:
     """A document timestamp found by its /ByteRange is kept as a timestamp, not a signature."""
     signed = _signed(pki, tmp_path, SigSeedSubFilter.PADES)
@@ -297,6 +308,9 @@ def _update(data: bytes, *changes: str) -> bytes:
                 {generic.NameObject("/N"): appearance}
             )
             writer.update_container(widget)
+        elif change == "form removed":
+            del root["/AcroForm"]
+            writer.update_root()
         else:
             assert change == "page added", change
             writer.insert_page(
