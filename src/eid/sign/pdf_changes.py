@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 
@@ -269,8 +270,10 @@ def later_changes(reader: PdfFileReader, signed_revision: int) -> LaterChanges:
         judge.form()
     except _NotAllowed as refusal:
         return LaterChanges(None, tuple(judge.changes), str(refusal))
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as error:
+    except (PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
         return LaterChanges(None, tuple(judge.changes), f"could not be compared ({error!r})")
+    except RecursionError:
+        return LaterChanges(None, tuple(judge.changes), "could not be compared (nested too deeply)")
     return LaterChanges(judge.level, tuple(dict.fromkeys(judge.changes)))
 
 
