@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,17 @@ def test_damaged_pdf_through_the_command(pki: TestPKI, tmp_path: Path) -> None:
     assert "not a readable PDF" in json.loads(run.stdout)["problems"][0]
 
 
+def test_signature_no_field_refers_to(pki: TestPKI, tmp_path: Path) -> None:
+    """An update that drops the form hides the signature from a reader: found, and failed."""
+    signed = _signed(pki, tmp_path, SigSeedSubFilter.PADES)
+    hidden = tmp_path / "hidden.pdf"
+    hidden.write_bytes(_update(signed.read_bytes(), "form removed"))
+    report = verify(hidden, trust=trust_of(pki), revocation=OFF)
+    (signature,) = report.signatures
+    assert signature.sub_indication is SubIndication.FORMAT_FAILURE
+    assert any("no signature field" in reason for reason in signature.reasons)
+
+
 def test_damaged_pdf_with_a_document_timestamp(pki: TestPKI, tmp_path: Path) -> None:
     """A document timestamp found by its /ByteRange is kept as a timestamp, not a signature."""
     signed = _signed(pki, tmp_path, SigSeedSubFilter.PADES)
@@ -275,6 +287,30 @@ def _update(data: bytes, *changes: str) -> bytes:
             form = root["/AcroForm"]
             form["/Fields"].append(field)
             writer.update_container(form)
+        elif change == "signed widget repainted":
+            widget = root["/AcroForm"]["/Fields"][0]
+            appearance = writer.add_object(
+                generic.StreamObject(
+                    {
+                        generic.NameObject("/Type"): generic.NameObject("/XObject"),
+                        generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+                        generic.NameObject("/BBox"): generic.ArrayObject(
+                            [generic.NumberObject(n) for n in (0, 0, 500, 500)]
+                        ),
+                    },
+                    stream_data=b"1 1 1 rg 0 0 500 500 re f",
+                )
+            )
+            widget[generic.NameObject("/Rect")] = generic.ArrayObject(
+                [generic.NumberObject(n) for n in (0, 0, 500, 500)]
+            )
+            widget[generic.NameObject("/AP")] = generic.DictionaryObject(
+                {generic.NameObject("/N"): appearance}
+            )
+            writer.update_container(widget)
+        elif change == "form removed":
+            del root["/AcroForm"]
+            writer.update_root()
         else:
             assert change == "page added", change
             writer.insert_page(
@@ -325,6 +361,7 @@ def test_resources_rewritten_as_an_identical_copy_is_no_change(
         (("VRI replaced", "page added"), "pages were added or removed (1 before, 2 now)"),
         (("resources changed",), "the content of page 1 changed"),
         (("VRI removed", "text field added"), "a form field was added on page 1"),
+        (("signed widget repainted",), "a form field changed on page 1"),
     ],
 )
 def test_content_changes_still_fail(
@@ -336,3 +373,40 @@ def test_content_changes_still_fail(
     assert signature.indication is Indication.TOTAL_FAILED
     assert signature.sub_indication is SubIndication.FORMAT_FAILURE
     assert any(reason in r for r in signature.reasons), signature.reasons
+
+
+_ALLOWED = ("VRI replaced", "VRI removed", "resources copied")
+_REFUSED = (
+    "page text replaced",
+    "resources changed",
+    "page added",
+    "text field added",
+    "signed widget repainted",
+)
+
+
+@pytest.fixture(scope="module")
+def dss_base(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return _with_dss(pki, tmp_path_factory.mktemp("dss-base"))
+
+
+@given(
+    vri=st.sampled_from([None, *_ALLOWED[:2]]),
+    others=st.lists(st.sampled_from([_ALLOWED[2], *_REFUSED]), unique=True, max_size=3),
+)
+@settings(max_examples=25, deadline=None)
+def test_later_revisions_allowed_exactly_when_every_change_is(
+    pki: TestPKI, dss_base: bytes, vri: str | None, others: list[str]
+) -> None:
+    """Any sequence of later revisions passes iff none of them changes what is shown."""
+    data = dss_base
+    for change in [c for c in (vri, *others) if c is not None]:
+        data = _update(data, change)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "updated.pdf"
+        path.write_bytes(data)
+        (signature,) = verify(path, trust=trust_of(pki), revocation=OFF).signatures
+    refused = any(change in _REFUSED for change in others)
+    assert signature.passed is not refused, (vri, others, signature.reasons)
+    if refused:
+        assert signature.sub_indication is SubIndication.FORMAT_FAILURE

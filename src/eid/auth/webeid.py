@@ -72,6 +72,13 @@ def validate(
         disallowed_policies=disallowed_policies,
     )
     verify_token_signature(parsed, certificate, origin, challenge)
+    if not parsed.signing_certificates:
+        return AuthResult(validated, method, validated.validated_at, origin)
+    if certificate.crypto is None:
+        raise CertificateMalformed(
+            "format web-eid:1.1 needs an authentication certificate in DER to compare the "
+            "signing certificates with; this one is not (" + "; ".join(certificate.problems) + ")"
+        )
     signing = _validate_signing_certificates(
         parsed, validated, trust, validated.validated_at, intermediates
     )

@@ -25,7 +25,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from eid.errors import AuthTokenMalformed, CertificateMalformed, SignatureInvalid, UsageError
+from eid.errors import (
+    AuthTokenMalformed,
+    CertificateMalformed,
+    MalformedInput,
+    SignatureInvalid,
+    UsageError,
+)
 from eid.pki import CertificateInput, LoadedCertificate, load_certificate
 
 __all__ = [
@@ -285,11 +291,10 @@ def _verifier(certificate: LoadedCertificate, algorithm: str) -> Verifier:
     the algorithm or cannot be used.
     """
     scheme, hash_algorithm = ALGORITHMS[algorithm]
-    if certificate.crypto is None:
-        raise SignatureInvalid(
-            "the certificate's key cannot be used (cryptography refused its encoding)"
-        )
-    key = certificate.crypto.public_key()
+    try:
+        key = certificate.public_key  # also of a certificate cryptography refused (not DER)
+    except MalformedInput as error:
+        raise SignatureInvalid(f"the certificate's key cannot be used: {error.message}") from None
     if scheme == "ecdsa":
         curve = _CURVES[algorithm]
         if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve:

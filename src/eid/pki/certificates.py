@@ -24,6 +24,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from eid.errors import MalformedInput
 
@@ -81,6 +82,30 @@ class LoadedCertificate:
     def serial_number(self) -> int:
         """The serial number."""
         return int(self.asn1.serial_number)
+
+    @property
+    def public_key(self) -> CertificatePublicKeyTypes:
+        """The subject's public key, read from the SubjectPublicKeyInfo as it is encoded.
+
+        Also for a certificate `cryptography` refused (``crypto`` None): the key of such a
+        certificate is usually DER even when the rest is not. Raises `MalformedInput`
+        when the key cannot be used.
+        """
+        try:
+            key = (
+                self.crypto.public_key()
+                if self.crypto is not None
+                else serialization.load_der_public_key(self.asn1.public_key.dump())
+            )
+        except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+            raise MalformedInput(
+                f"{describe(self)}: its public key cannot be used ({error})"
+            ) from None
+        if not isinstance(key, _VERIFYING_KEYS):
+            raise MalformedInput(
+                f"{describe(self)}: a {type(key).__name__} cannot verify signatures"
+            )
+        return key
 
 
 CertificateInput: TypeAlias = bytes | bytearray | memoryview | x509.Certificate | LoadedCertificate

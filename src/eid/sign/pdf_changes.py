@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 
@@ -203,7 +204,9 @@ class _Judge:
                     )
             elif not self.equal(self.old(reference), annotation):
                 if widget:
-                    self.signature_field(annotation, f"a form field changed on page {page}")
+                    self.signature_field(
+                        annotation, f"a form field changed on page {page}", was=self.old(reference)
+                    )
                 else:
                     self.allow(
                         ModificationLevel.ANNOTATIONS, f"an annotation changed on page {page}"
@@ -230,9 +233,14 @@ class _Judge:
                 )
 
     def signature_field(self, value: Any, refused: str, was: Any = None) -> None:
-        """Allow a new signature field, or an empty one signed; refuse any other field change."""
-        kind = _field_type(value)
-        if kind != "/Sig" or (was is not None and _get(_direct(was), "/V") is not None):
+        """Allow a new signature field, or an empty one signed; refuse any other field change.
+
+        ``was`` is the field (or widget) as signed: a signature field that already held a
+        signature may not change at all (not even its appearance).
+        """
+        if _field_type(value) != "/Sig" or (
+            was is not None and _get(_field(was), "/V") is not None
+        ):
             raise _NotAllowed(refused)
         signature = _direct(_get(_field(value), "/V"))
         if _get(signature, "/Type") == "/DocTimeStamp":
@@ -262,8 +270,10 @@ def later_changes(reader: PdfFileReader, signed_revision: int) -> LaterChanges:
         judge.form()
     except _NotAllowed as refusal:
         return LaterChanges(None, tuple(judge.changes), str(refusal))
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as error:
+    except (PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
         return LaterChanges(None, tuple(judge.changes), f"could not be compared ({error!r})")
+    except RecursionError:
+        return LaterChanges(None, tuple(judge.changes), "could not be compared (nested too deeply)")
     return LaterChanges(judge.level, tuple(dict.fromkeys(judge.changes)))
 
 

@@ -236,7 +236,14 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
             return
         fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as error:  # pyHanko raises many kinds of error on a broken PDF
-        _verify_damaged(stream, size, f"{type(error).__name__}: {error}", result, context)
+        damage = f"{type(error).__name__}: {error}"
+        if not _verify_damaged(stream, size, damage, result, context):
+            result.problems.append(f"not a readable PDF ({damage})")
+        return
+    if not fields:
+        damage = "no signature field of the form refers to it"
+        if not _verify_damaged(stream, size, damage, result, context):
+            result.problems.append("the PDF holds no signature")
         return
     context = with_evidence(context, pdf_evidence(reader))
     signatures: list[tuple[EmbeddedPdfSignature, SignatureReport]] = []
@@ -283,17 +290,17 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
 
 def _verify_damaged(
     stream: BinaryIO, size: int, damage: str, result: ValidationReport, context: VerifyContext
-) -> None:
+) -> bool:
     """A PDF that does not parse: its signatures found by /ByteRange, checked, and failed.
 
     The covered bytes are checked as for any signature (a change gives HASH_FAILURE), but
     a reader's view of the document cannot be tied to them, so every signature ends
-    TOTAL_FAILED. Without any /ByteRange the file is not a signed document.
+    TOTAL_FAILED. Returns False, reporting nothing, when there is no /ByteRange at all
+    (not a signed document).
     """
     found = find_byte_ranges(stream)
     if not found:
-        result.problems.append(f"not a readable PDF ({damage})")
-        return
+        return False
     reason = (
         f"the PDF's structure is damaged ({damage}): the signature was found by its "
         "/ByteRange alone, and what a PDF reader shows cannot be tied to the signed bytes"
@@ -323,6 +330,7 @@ def _verify_damaged(
         result.signatures.append(report)
     if not result.signatures:
         result.problems.append("the PDF holds no signature")
+    return True
 
 
 def _damaged_signature(
