@@ -147,7 +147,7 @@ def _crypto(
         report.fail(
             Indication.INDETERMINATE,
             SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-            f"digest algorithm {digest} is not accepted",
+            f"digest algorithm {brief(digest, 80)} is not accepted",
         )
         return None
     certificate = _find_signer(signer["sid"], pool)
@@ -287,7 +287,9 @@ def check_timestamp_token(
     imprint = info["message_imprint"]
     algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
     if algorithm not in DIGESTS:
-        scratch.fail(Indication.INDETERMINATE, None, f"imprint digest {algorithm} not accepted")
+        scratch.fail(
+            Indication.INDETERMINATE, None, f"imprint digest {brief(algorithm, 80)} not accepted"
+        )
     elif imprint_of(algorithm) != imprint["hashed_message"].native:
         scratch.fail(
             Indication.TOTAL_FAILED,
