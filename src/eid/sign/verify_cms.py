@@ -339,14 +339,16 @@ def proven_level(report: SignatureReport, archived: bool = False) -> str:
     return _LEVELS[proven]
 
 
-def weigh_timestamps(report: SignatureReport) -> None:
-    """What the signature's timestamps mean for it.
+def weigh_timestamps(
+    report: SignatureReport, stamps: Sequence[TimestampReport] | None = None
+) -> None:
+    """What the signature's timestamps (``stamps``, default all of them) mean for it.
 
     A failed timestamp (unreadable, over other data, a bad value) is a part of the
     signed file that does not hold: the signature is INDETERMINATE. One that could not
     be trusted (unknown TSA) only proves no time: a warning.
     """
-    for stamp in report.timestamps:
+    for stamp in report.timestamps if stamps is None else stamps:
         reasons = "; ".join(stamp.reasons)
         if stamp.indication is Indication.TOTAL_FAILED:
             report.fail(
