@@ -6,12 +6,16 @@ gigabytes, and packaging that bends EN 319 162-1 (generated here from signed con
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import hashlib
 import tracemalloc
 import unicodedata
 import zipfile
 from pathlib import Path
 
 import pytest
+from asn1crypto import tsp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,7 +23,10 @@ from eid.pki.testpki import TestPKI
 from eid.sign import Indication, SubIndication, sign_asice, verify
 from eid.sign.entry_names import colliding_names, file_system_key
 from eid.sign.report import Check
+from tests.cms_support import signed_data, signer_info
 from tests.verify_support import OFF, software_signer, trust_of
+
+FIXTURES = Path(__file__).parent.parent / "fixtures/interop"
 
 
 @pytest.fixture(scope="module")
@@ -286,3 +293,108 @@ def test_dss_manifest_that_covers_another_signature(tmp_path: Path) -> None:
         Indication.TOTAL_FAILED,
         SubIndication.HASH_FAILURE,
     )
+
+
+# -- container timestamps over an ASiCArchiveManifest ---------------------------------------------
+
+
+def _archive_manifest(entries: dict[str, bytes]) -> bytes:
+    references = "".join(
+        f'<asic:DataObjectReference URI="{name}"><ds:DigestMethod Algorithm='
+        '"http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>'
+        f"{base64.b64encode(hashlib.sha256(content).digest()).decode()}</ds:DigestValue>"
+        "</asic:DataObjectReference>"
+        for name, content in entries.items()
+    )
+    return (
+        '<asic:ASiCManifest xmlns:asic="http://uri.etsi.org/02918/v1.2.1#" '
+        'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><asic:SigReference '
+        'URI="META-INF/timestamp001.tst" MimeType="application/vnd.etsi.timestamp-token"/>'
+        f"{references}</asic:ASiCManifest>"
+    ).encode()
+
+
+def _container_token(pki: TestPKI, manifest: bytes) -> bytes:
+    stamp = tsp.TSTInfo(
+        {
+            "version": "v1",
+            "policy": "1.2.3.4",
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": hashlib.sha256(manifest).digest(),
+            },
+            "serial_number": 9,
+            "gen_time": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5),
+        }
+    )
+    tsa = pki.tsa()
+    der = tsa.cert_der()
+    signer = signer_info(
+        der,
+        "tst_info",
+        hashlib.sha256(stamp.dump()).digest(),
+        key=tsa.key,  # type: ignore[arg-type]
+    )
+    return signed_data("tst_info", stamp, [der], signer).dump()
+
+
+@pytest.mark.parametrize("change", ["none", "covered file", "imprint"])
+def test_container_timestamp(tmp_path: Path, change: str) -> None:
+    rsa_pki = TestPKI.create(key_kind="rsa", seed=b"verify-asic-container-timestamp")
+    doc = tmp_path / "doc.txt"
+    doc.write_bytes(b"I agree.\n")
+    signed = sign_asice([doc], tmp_path / "signed.asice", software_signer(rsa_pki)).output
+    with zipfile.ZipFile(signed) as archive:
+        covered = {name: archive.read(name) for name in ("META-INF/signature001.p7s", "doc.txt")}
+    manifest = _archive_manifest(covered)
+    token = _container_token(rsa_pki, manifest)
+    if change == "covered file":  # the manifest's digest of the signature, as in DSS's sample
+        manifest = _archive_manifest({**covered, "META-INF/signature001.p7s": b"other"})
+        token = _container_token(rsa_pki, manifest)
+    elif change == "imprint":
+        manifest = manifest.replace(b"MimeType=", b"mimeType=")
+    stamped = _copy(
+        signed,
+        tmp_path / "stamped.asice",
+        {"META-INF/ASiCArchiveManifest.xml": manifest, "META-INF/timestamp001.tst": token},
+    )
+    report = verify(stamped, trust=trust_of(rsa_pki), revocation=OFF)
+    (signature,) = report.signatures
+    (stamp,) = [t for t in signature.timestamps if t.kind == "container"]
+    if change == "none":
+        assert stamp.valid, stamp
+        assert signature.passed, signature.to_dict()
+    elif change == "covered file":
+        assert (signature.indication, signature.sub_indication) == (
+            Indication.TOTAL_FAILED,
+            SubIndication.HASH_FAILURE,
+        )
+    else:
+        assert not stamp.valid
+        assert any("message imprint" in r for r in stamp.reasons), stamp.reasons
+        assert signature.indication is Indication.INDETERMINATE
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("dss1421.asice", Indication.INDETERMINATE),
+        ("dss1421-broken.asice", Indication.TOTAL_FAILED),
+    ],
+)
+def test_dss_container_timestamp_samples(sample: str, expected: Indication) -> None:
+    """EU DSS ``dss1421.asice`` and ``dss1421-broken.asice`` (``fixtures/interop/asic-cades/``).
+
+    Origin (shared corpus README): DSS : ``dss-asic-cades/src/test/resources/validation/``
+    at d9473b8efea72fd5754623fa92bb9311f2b005c5 (LGPL-2.1). ``DSS1421Test``: intact (its
+    signer is not trusted here: INDETERMINATE); ``DSS1421BrokenTstTest``: the container
+    timestamp's manifest no longer matches (a timestamp hash failure).
+    """
+    report = verify(FIXTURES / "asic-cades" / sample, revocation=OFF)
+    (signature,) = report.signatures
+    assert signature.indication is expected
+    assert [t.kind for t in signature.timestamps] == ["signature", "container"]
+    if expected is Indication.TOTAL_FAILED:
+        assert signature.sub_indication is SubIndication.HASH_FAILURE
+    else:
+        assert signature.missing == [Check.SIGNER_CERTIFICATE]

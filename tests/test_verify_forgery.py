@@ -201,3 +201,10 @@ def test_pss_parameters_never_escape_as_other_errors(
     except MalformedInput:
         return
     assert result is False or (salt == 32 and trailer == 1)
+
+
+def test_an_unknown_algorithm_is_quoted_briefly() -> None:
+    huge = "1.2." + ".".join(["123456789"] * 5000)
+    with pytest.raises(MalformedInput, match="is not accepted") as raised:
+        verify_signature_value(_SPKI, huge, b"", _DATA)
+    assert len(raised.value.message) < 200

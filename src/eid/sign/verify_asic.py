@@ -41,11 +41,17 @@ from eid.sign.report import (
     Indication,
     SignatureReport,
     SubIndication,
+    TimestampReport,
     ValidationReport,
     brief,
 )
 from eid.sign.verify_chain import VerifyContext
-from eid.sign.verify_cms import DIGESTS, check_signed_data
+from eid.sign.verify_cms import (
+    DIGESTS,
+    check_signed_data,
+    check_timestamp_token,
+    weigh_timestamps,
+)
 
 __all__ = ["MAX_META_ENTRY", "name_problems", "verify_asic"]
 
@@ -59,7 +65,8 @@ _METHODS = {uri: name for name, uri in DIGEST_METHODS.items()}
 _METHODS["http://www.w3.org/2001/04/xmldsig-more#sha224"] = "sha224"
 _CADES = re.compile(r"META-INF/[^/]*signature[^/]*\.p7s", re.IGNORECASE)
 _XADES = re.compile(r"META-INF/[^/]*signatures[^/]*\.xml", re.IGNORECASE)
-_MANIFEST = re.compile(r"META-INF/ASiCManifest[^/]*\.xml", re.IGNORECASE)
+_MANIFEST = re.compile(r"META-INF/ASiC(Archive)?Manifest[^/]*\.xml", re.IGNORECASE)
+_TIMESTAMP = re.compile(r"META-INF/[^/]*timestamp[^/]*\.tst", re.IGNORECASE)
 _LISTED = 5
 
 
@@ -215,11 +222,73 @@ def verify_asic(
                 SubIndication.FORMAT_FAILURE,
                 f"unreadable ({type(error).__name__}: {brief(error)})",
             )
+    if result.format == "asic-e" and result.signatures:
+        try:
+            _container_timestamps(archive, infos, by_name, result, context)
+        except Exception as error:  # a broken archive manifest: the container does not hold
+            result.problems.append(
+                f"unreadable container timestamp ({type(error).__name__}: {brief(error)})"
+            )
     if not result.signatures:
         result.problems.append("the container holds no signature")
     if result.format == "asic-s" and len(data) == 1 and not result.problems:
         return entry_writer(archive, data[0])
     return None
+
+
+def _container_timestamps(
+    archive: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    by_name: dict[str, zipfile.ZipInfo],
+    result: ValidationReport,
+    context: VerifyContext,
+) -> None:
+    """ASiC-E timestamps over an ASiCArchiveManifest, weighed on the signatures they cover.
+
+    The token's imprint is the manifest's digest (a failed token leaves the covered
+    signatures INDETERMINATE, an untrusted one is a warning: `weigh_timestamps`), and every
+    file the manifest names must still have its digest (else the covered signatures are
+    TOTAL_FAILED/HASH_FAILURE, as with a signature's own manifest).
+    """
+    manifests: dict[str, tuple[zipfile.ZipInfo, list[tuple[str, str, bytes]]]] = {}
+    for info in infos:
+        if _MANIFEST.fullmatch(info.filename):
+            target, references = _manifest(_read(archive, info))
+            if target is not None:
+                manifests.setdefault(target, (info, references))
+    for info in infos:
+        if not _TIMESTAMP.fullmatch(info.filename) or info.filename not in manifests:
+            continue
+        manifest, references = manifests[info.filename]
+        changed = [
+            uri
+            for uri, algorithm, value in references
+            if uri not in by_name
+            or unsafe_name(uri)
+            or algorithm not in DIGESTS
+            or _digester(archive, by_name[uri])(algorithm) != value
+        ]
+        try:
+            token = cms.ContentInfo.load(_read(archive, info))
+            stamp = check_timestamp_token(
+                token, _digester(archive, manifest), context, kind="container"
+            )
+        except Exception as error:  # an unreadable token proves nothing and does not hold
+            reason = f"cannot be read ({type(error).__name__}: {brief(error)})"
+            stamp = TimestampReport("container", None, None, Indication.TOTAL_FAILED, (reason,))
+        covered = {uri for uri, _, _ in references}
+        for report in result.signatures:
+            if report.id not in covered:
+                continue
+            report.timestamps.append(stamp)
+            if changed:
+                report.fail(
+                    Indication.TOTAL_FAILED,
+                    SubIndication.HASH_FAILURE,
+                    f"{brief(info.filename, 80)} covers files that changed or are missing: "
+                    + _listing(changed),
+                )
+            weigh_timestamps(report, [stamp])
 
 
 def _asics(

@@ -155,7 +155,7 @@ def _crypto(
         report.fail(
             Indication.INDETERMINATE,
             SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-            f"digest algorithm {digest} is not accepted",
+            f"digest algorithm {brief(digest, 80)} is not accepted",
         )
         return None
     certificate = _find_signer(signer["sid"], pool)
@@ -302,7 +302,9 @@ def check_timestamp_token(
     imprint = info["message_imprint"]
     algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
     if algorithm not in DIGESTS:
-        scratch.fail(Indication.INDETERMINATE, None, f"imprint digest {algorithm} not accepted")
+        scratch.fail(
+            Indication.INDETERMINATE, None, f"imprint digest {brief(algorithm, 80)} not accepted"
+        )
     elif imprint_of(algorithm) != imprint["hashed_message"].native:
         scratch.fail(
             Indication.TOTAL_FAILED,
@@ -354,14 +356,16 @@ def proven_level(report: SignatureReport, archived: bool = False) -> str:
     return _LEVELS[proven]
 
 
-def weigh_timestamps(report: SignatureReport) -> None:
-    """What the signature's timestamps mean for it.
+def weigh_timestamps(
+    report: SignatureReport, stamps: Sequence[TimestampReport] | None = None
+) -> None:
+    """What the signature's timestamps (``stamps``, default all of them) mean for it.
 
     A failed timestamp (unreadable, over other data, a bad value) is a part of the
     signed file that does not hold: the signature is INDETERMINATE. One that could not
     be trusted (unknown TSA) only proves no time: a warning.
     """
-    for stamp in report.timestamps:
+    for stamp in report.timestamps if stamps is None else stamps:
         reasons = "; ".join(stamp.reasons)
         if stamp.indication is Indication.TOTAL_FAILED:
             report.fail(

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from eid.errors import MalformedInput
 from eid.hashing import HASHES
+from eid.sign.report import brief
 
 __all__ = ["PLAIN_ECDSA_OIDS", "verify_signature_value"]
 
@@ -196,7 +197,9 @@ def verify_signature_value(
             return True
     except InvalidSignature:
         return False
-    raise MalformedInput(f"signature algorithm {oid} is not accepted", field="signatureAlgorithm")
+    raise MalformedInput(
+        f"signature algorithm {brief(oid, 80)} is not accepted", field="signatureAlgorithm"
+    )
 
 
 def _plain_to_der(signature: bytes, key: ec.EllipticCurvePublicKey) -> bytes:
