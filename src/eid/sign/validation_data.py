@@ -24,6 +24,7 @@ from eid.errors import (
     RevocationUnknown,
 )
 from eid.pki import TrustStore
+from eid.sign.live_context import Clock, LiveValidationContext
 
 __all__ = ["certificate_error", "embed_validation_data", "fetching_context"]
 
@@ -98,13 +99,14 @@ async def embed_validation_data(signed_data: cms.SignedData, context: Validation
         signed_data["crls"] = revocation
 
 
-def fetching_context(trust: TrustStore) -> ValidationContext:
-    """A context for B-LT and up that trusts ``trust`` and fetches OCSP and CRLs as it goes.
+def fetching_context(trust: TrustStore, *, clock: Clock | None = None) -> ValidationContext:
+    """A live context for B-LT and up: trusts ``trust``, fetches OCSP and CRLs, reads ``clock``.
 
     Revocation data is required (``hard-fail``): a signature is made long-term
     only with the answers that prove its certificates were good.
     """
-    return ValidationContext(
+    return LiveValidationContext(
+        clock=clock,
         trust_roots=[c.asn1 for c in trust.anchors],
         other_certs=[c.asn1 for c in trust.intermediates],
         allow_fetching=True,
