@@ -1,7 +1,9 @@
 """`eid verify FILE`: every signature of a PDF, CMS file or ASiC container, with ETSI indications.
 
 Exit 0 when every signature is TOTAL_PASSED, 1 when one is not, 2 when the file is not a
-signed document at all (or bad usage). ``--report OUT.html`` writes a page for a person.
+signed document at all (or bad usage, or ``--extract`` on a file that holds no content).
+``--report OUT.html`` writes a page for a person; ``--extract OUT`` the signed content of
+an enveloping ``.p7m`` or an ASiC-S, whatever the verdict, saying whether to trust it.
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ _COLOURS = {
 @revocation_options
 @json_option
 @click.option(
+    "--extract",
+    "extract_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="OUT",
+    help="Write the signed content of a .p7m or ASiC-S to OUT after verification "
+    "(whatever the verdict; the report says whether it may be trusted).",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -61,6 +71,7 @@ def verify(
     revocation: str,
     no_revocation: bool,
     as_json: bool,
+    extract_path: Path | None,
     report_path: Path | None,
 ) -> None:
     """Verify every signature in FILE (PDF, .p7s/.p7m, ASiC-E/ASiC-S)."""
@@ -72,6 +83,7 @@ def verify(
             trust=trust_store(trust),
             at=parse_time(at_time),
             revocation=revocation_settings(revocation, no_revocation),
+            extract=extract_path,
         )
         if report_path is not None:
             try:
@@ -79,7 +91,10 @@ def verify(
             except OSError as error:
                 raise UsageError(f"cannot write {report_path}: {error.strerror}") from error
         out.emit(result.to_dict(), lambda: _print(out, result))
-    sys.exit(0 if result.passed else 1 if result.signed else 2)
+    code = 0 if result.passed else 1 if result.signed else 2
+    if result.extracted is not None and not result.extracted.written and code == 0:
+        code = 2  # the content asked for could not be written
+    sys.exit(code)
 
 
 def _print(out: Output, result: ValidationReport) -> None:

@@ -26,6 +26,17 @@ def report_lines(report: ValidationReport) -> list[str]:
     """The report as lines of text: one block per signature, problems first."""
     lines = [f"{report.file}: {report.format}, validated at {report.validation_time.isoformat()}"]
     lines += [f"  problem: {p}" for p in report.problems]
+    lines += [f"  warning: {w}" for w in report.warnings]
+    extracted = report.extracted
+    if extracted is not None:
+        if not extracted.written:
+            lines.append(f"  content not written to {extracted.path}: {extracted.reason}")
+        elif extracted.trusted:
+            lines.append(f"  signed content written to {extracted.path} (valid signature)")
+        else:
+            lines.append(
+                f"  signed content written to {extracted.path}, NOT TRUSTED: {extracted.reason}"
+            )
     if not report.signatures:
         lines.append("  no signature")
     for signature in report.signatures:
@@ -36,7 +47,7 @@ def report_lines(report: ValidationReport) -> list[str]:
         lines.append(f"    signer: {signer_name(signature)}")
         qualified = "qualified (QcCompliance" + (", QcSSCD)" if signature.qc_sscd else ")")
         lines.append(
-            f"    level: {signature.level or '-'}"
+            f"    level: {signature.level or '-'} (proven: {signature.proven_level or '-'})"
             + (f", {qualified}" if signature.qc_compliance else "")
         )
         lines.append(f"    claimed signing time: {_time(signature.claimed_signing_time)}")
@@ -52,6 +63,6 @@ def report_lines(report: ValidationReport) -> list[str]:
             lines.append(f"    covers: {what}{whole}")
         if signature.modifications is not None:
             lines.append(f"    changes after signing: {signature.modifications['level']}")
-        lines += [f"    reason: {r}" for r in signature.reasons]
+        lines += [f"    reason: {r}" for r in signature.explained()]
         lines += [f"    warning: {w}" for w in signature.warnings]
     return lines

@@ -18,7 +18,16 @@ from asn1crypto import cms, tsp
 
 from eid.errors import CertificateInvalid, MalformedInput
 from eid.pki import LoadedCertificate, load_certificate
-from eid.sign.report import Indication, SignatureReport, SubIndication, TimestampReport
+from eid.sign.report import (
+    BASIC_CHECKS,
+    Check,
+    Indication,
+    SignatureReport,
+    SubIndication,
+    TimestampReport,
+    brief,
+)
+from eid.sign.times import as_utc
 from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
 from eid.sign.verify_crypto import verify_signature_value
 
@@ -27,9 +36,12 @@ __all__ = [
     "DigestOf",
     "check_signed_data",
     "check_timestamp_token",
+    "claimed_time",
     "embedded_certificates",
     "level_of_cms",
+    "proven_level",
     "signed_attrs_der",
+    "weigh_timestamps",
 ]
 
 DIGESTS = ("sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
@@ -41,6 +53,8 @@ DigestOf = Callable[[str], bytes] | None
 _SIG_TS = "1.2.840.113549.1.9.16.2.14"  # id-aa-signatureTimeStampToken
 _ARCHIVE_TS_V3 = "0.4.0.1733.2.4"  # id-aa-ets-archiveTimestampV3
 _REVOCATION_VALUES = "1.2.840.113549.1.9.16.2.24"
+_TIMESTAMP_CHECKS = BASIC_CHECKS | {Check.IMPRINT}
+_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 
 
 def _length(size: int) -> bytes:
@@ -50,9 +64,15 @@ def _length(size: int) -> bytes:
     return bytes([0x80 | len(body)]) + body
 
 
-def signed_attrs_der(signer: cms.SignerInfo) -> bytes:
-    """The signed attributes as signed: the encoded content from the file under a SET tag."""
+def signed_attrs_der(signer: cms.SignerInfo, *, der_order: bool = False) -> bytes:
+    """The signed attributes as signed: their encoded content from the file under a SET tag.
+
+    RFC 5652 signs the DER encoding, whose SET OF is sorted; some signers sign the order
+    they store instead. ``der_order`` gives the stored attributes sorted as DER sorts them.
+    """
     raw = bytes(signer["signed_attrs"].contents)
+    if der_order:
+        raw = b"".join(sorted(attribute.dump() for attribute in signer["signed_attrs"]))
     return b"\x31" + _length(len(raw)) + raw
 
 
@@ -173,20 +193,31 @@ def _crypto(
             SubIndication.HASH_FAILURE,
             "the content does not match the message digest that was signed: it changed after signing",
         )
+    else:
+        report.confirm(Check.CONTENT_DIGEST)
+    stored = signed_attrs_der(signer)
+    ordered = signed_attrs_der(signer, der_order=True)
     try:
-        good = verify_signature_value(
-            certificate.asn1.public_key,
-            signer["signature_algorithm"],
-            bytes(signer["signature"].native),
-            signed_attrs_der(signer),
-            digest_algorithm=digest,
+        good = any(
+            verify_signature_value(
+                certificate.asn1.public_key,
+                signer["signature_algorithm"],
+                bytes(signer["signature"].native),
+                encoding,
+                digest_algorithm=digest,
+            )
+            for encoding in dict.fromkeys((stored, ordered))
         )
     except MalformedInput as error:
         report.fail(
             Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, error.message
         )
         return certificate
-    if not good:
+    if good:
+        report.confirm(Check.SIGNATURE_VALUE)
+        if stored != ordered:
+            report.warnings.append("the signed attributes are not stored in DER order")
+    else:
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.SIG_CRYPTO_FAILURE,
@@ -202,8 +233,16 @@ def _crypto(
             )
     times = _attribute(signer["signed_attrs"], "signing_time")
     if times:
-        report.claimed_signing_time = times[0].native
+        report.claimed_signing_time = claimed_time(report, times[0].native)
     return certificate
+
+
+def claimed_time(report: SignatureReport, written: dt.datetime | None) -> dt.datetime | None:
+    """The signer's claimed signing time in UTC (None, with a warning, when it has none)."""
+    claimed = as_utc(written)
+    if claimed is None and written is not None:
+        report.warnings.append(f"the claimed signing time {written} has no UTC time (ignored)")
+    return claimed
 
 
 def check_timestamp_token(
@@ -215,62 +254,106 @@ def check_timestamp_token(
     """Check an RFC 3161 token: its CMS, its imprint (``imprint_of(digest)``), its TSA certificate.
 
     ``imprint_of`` gives the digest of what the token should be over (the signature value,
-    or a PDF's /ByteRange for a document timestamp).
+    or a PDF's /ByteRange for a document timestamp). The token is valid only when every
+    check passed. A token that cannot be read raises (ValueError and the like from
+    asn1crypto, `MalformedInput`): the caller decides what an unreadable token means.
     """
-    scratch = SignatureReport(id="timestamp")
-    time: dt.datetime | None = None
-    tsa: str | None = None
-    try:
-        signed_data = token["content"]
-        encap = signed_data["encap_content_info"]
-        if encap["content_type"].native != "tst_info":
-            raise MalformedInput("not a timestamp token (no TSTInfo)")
-        raw = bytes(encap["content"].contents)
-        info = tsp.TSTInfo.load(raw)
-        time = info["gen_time"].native
-        pool = embedded_certificates(signed_data)
-        (signer,) = signed_data["signer_infos"]
-        certificate = _crypto(
-            scratch, signed_data, signer, lambda name: hashlib.new(name, raw).digest(), pool
-        )
-        imprint = info["message_imprint"]
-        algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
-        if algorithm not in DIGESTS:
-            scratch.fail(Indication.INDETERMINATE, None, f"imprint digest {algorithm} not accepted")
-        elif imprint_of(algorithm) != imprint["hashed_message"].native:
-            scratch.fail(
-                Indication.TOTAL_FAILED,
-                SubIndication.HASH_FAILURE,
-                "the timestamp is over other data (message imprint mismatch)",
-            )
-        if certificate is not None:
-            tsa = certificate.subject
-            try:
-                check_certificate(certificate, pool, context, context.moment, None)
-            except (CertificateInvalid, MalformedInput) as error:
-                scratch.fail(
-                    Indication.INDETERMINATE, None, f"timestamp authority: {error.message}"
-                )
-    except (ValueError, TypeError, KeyError, MalformedInput) as error:
+    scratch = SignatureReport(id="timestamp", required=_TIMESTAMP_CHECKS)
+    signed_data = token["content"]
+    encap = signed_data["encap_content_info"]
+    if encap["content_type"].native != "tst_info":
+        raise MalformedInput("not a timestamp token (no TSTInfo)")
+    raw = bytes(encap["content"].contents)
+    info = tsp.TSTInfo.load(raw)
+    written = info["gen_time"].native
+    time = as_utc(written)
+    if time is None:
         scratch.fail(
-            Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, f"unreadable timestamp ({error})"
+            Indication.INDETERMINATE,
+            SubIndication.FORMAT_FAILURE,
+            f"the time {written} has no UTC time within years 1 to 9999",
         )
-    return TimestampReport(kind, time, tsa, scratch.passed, tuple(scratch.reasons))
+    elif time > context.moment:
+        scratch.fail(
+            Indication.INDETERMINATE,
+            None,
+            f"its time {time.isoformat()} is after the validation time (it proves nothing then)",
+        )
+    pool = embedded_certificates(signed_data)
+    (signer,) = signed_data["signer_infos"]
+    certificate = _crypto(
+        scratch, signed_data, signer, lambda name: hashlib.new(name, raw).digest(), pool
+    )
+    imprint = info["message_imprint"]
+    algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
+    if algorithm not in DIGESTS:
+        scratch.fail(Indication.INDETERMINATE, None, f"imprint digest {algorithm} not accepted")
+    elif imprint_of(algorithm) != imprint["hashed_message"].native:
+        scratch.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.HASH_FAILURE,
+            "the timestamp is over other data (message imprint mismatch)",
+        )
+    else:
+        scratch.confirm(Check.IMPRINT)
+    tsa: str | None = None
+    if certificate is not None:
+        tsa = certificate.subject
+        try:
+            check_certificate(certificate, pool, context, context.moment, None)
+        except (CertificateInvalid, MalformedInput) as error:
+            scratch.fail(Indication.INDETERMINATE, None, f"timestamp authority: {error.message}")
+        else:
+            scratch.confirm(Check.SIGNER_CERTIFICATE)
+    return TimestampReport(kind, time, tsa, scratch.indication, tuple(scratch.explained()))
 
 
-def level_of_cms(
-    signed_data: cms.SignedData, signer: cms.SignerInfo, report: SignatureReport
-) -> str:
-    """The AdES baseline level the signature's structure reaches (B-B .. B-LTA)."""
+def level_of_cms(signed_data: cms.SignedData, signer: cms.SignerInfo) -> str:
+    """The AdES baseline level found in the structure (B-B .. B-LTA), whatever it proves.
+
+    B-T: a signature timestamp; B-LT: and validation data (CRLs/OCSP in SignedData or
+    revocation values); B-LTA: and an archive-time-stamp-v3.
+    """
     unsigned = signer["unsigned_attrs"]
-    level = "B-B"
-    if any(t.valid and t.kind == "signature" for t in report.timestamps):
-        level = "B-T"
-        if len(signed_data["crls"] or []) or _attribute(unsigned, _REVOCATION_VALUES):
-            level = "B-LT"
-            if _attribute(unsigned, _ARCHIVE_TS_V3):
-                level = "B-LTA"
-    return level
+    if not _attribute(unsigned, _SIG_TS):
+        return "B-B"
+    if not (len(signed_data["crls"] or []) or _attribute(unsigned, _REVOCATION_VALUES)):
+        return "B-T"
+    return "B-LTA" if _attribute(unsigned, _ARCHIVE_TS_V3) else "B-LT"
+
+
+def proven_level(report: SignatureReport, archived: bool = False) -> str:
+    """The level the signature's structure proves (never above ``report.level``).
+
+    B-T needs a valid timestamp over the signature (its proven signing time); B-LT, that
+    and the validation data the structure holds; B-LTA, that and a valid archive
+    timestamp (``archived``: PDF document timestamps; CMS archive timestamps are not
+    checked, so a CMS proves at most B-LT).
+    """
+    found = _LEVELS.index(report.level or "B-B")
+    proven = 0 if report.proven_signing_time is None else min(found, 2)
+    if proven == 2 and found == 3 and archived:
+        proven = 3
+    return _LEVELS[proven]
+
+
+def weigh_timestamps(report: SignatureReport) -> None:
+    """What the signature's timestamps mean for it.
+
+    A failed timestamp (unreadable, over other data, a bad value) is a part of the
+    signed file that does not hold: the signature is INDETERMINATE. One that could not
+    be trusted (unknown TSA) only proves no time: a warning.
+    """
+    for stamp in report.timestamps:
+        reasons = "; ".join(stamp.reasons)
+        if stamp.indication is Indication.TOTAL_FAILED:
+            report.fail(
+                Indication.INDETERMINATE,
+                SubIndication.FORMAT_FAILURE,
+                f"a {stamp.kind} timestamp failed: {reasons}",
+            )
+        elif not stamp.valid:
+            report.warnings.append(f"a {stamp.kind} timestamp is not valid: {reasons}")
 
 
 def check_signed_data(
@@ -286,17 +369,19 @@ def check_signed_data(
     certificate = _crypto(report, signed_data, signer, digest_of, pool)
     value = bytes(signer["signature"].native)
     for token in _attribute(signer["unsigned_attrs"], _SIG_TS):
-        report.timestamps.append(
-            check_timestamp_token(token, lambda name: hashlib.new(name, value).digest(), context)
-        )
-    proven = [t.time for t in report.timestamps if t.valid and t.time is not None]
-    for stamp in report.timestamps:
-        if not stamp.valid:
-            report.warnings.append(
-                "a signature timestamp is not valid: " + "; ".join(stamp.reasons)
+        try:
+            stamp = check_timestamp_token(
+                token, lambda name: hashlib.new(name, value).digest(), context
             )
+        except Exception as error:  # an unreadable token: no proof of time, and no pass
+            reason = f"cannot be read ({type(error).__name__}: {brief(error)})"
+            stamp = TimestampReport("signature", None, None, Indication.TOTAL_FAILED, (reason,))
+        report.timestamps.append(stamp)
+    weigh_timestamps(report)
+    proven = [t.time for t in report.timestamps if t.valid and t.time is not None]
     if proven:
         report.proven_signing_time = min(proven)
     if certificate is not None:
         check_signer(report, certificate, pool, context)
-    report.level = level_of_cms(signed_data, signer, report)
+    report.level = level_of_cms(signed_data, signer)
+    report.proven_level = proven_level(report)

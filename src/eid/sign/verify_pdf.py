@@ -23,25 +23,35 @@ from typing import BinaryIO
 
 from asn1crypto import cms
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from eid.sign.report import (
+    BASIC_CHECKS,
+    Check,
     Covers,
     Indication,
     SignatureReport,
     SubIndication,
     TimestampReport,
     ValidationReport,
+    brief,
 )
 from eid.sign.verify_chain import VerifyContext
-from eid.sign.verify_cms import check_signed_data, check_timestamp_token
+from eid.sign.verify_cms import (
+    check_signed_data,
+    check_timestamp_token,
+    claimed_time,
+    proven_level,
+)
 
 __all__ = ["verify_pdf"]
 
 _SUBFILTERS = {s.value for s in SigSeedSubFilter}
+_PDF_ONLY_CHECKS = frozenset({Check.BYTE_RANGE, Check.CHANGES})
 _ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OSError)
 
 
@@ -86,6 +96,8 @@ def _check_byte_range(
             "the gap in the /ByteRange is not exactly the signature's /Contents: "
             "bytes outside the signature are unsigned",
         )
+    else:
+        report.confirm(Check.BYTE_RANGE)
 
 
 def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> None:
@@ -123,8 +135,10 @@ def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> N
             "the document was changed after signing beyond what the signature allows"
             + (f": {reason}" if reason else f" (modification level {level.name})"),
         )
-    elif level is not ModificationLevel.NONE:
-        report.warnings.append(f"changed after signing: {level.name.lower().replace('_', ' ')}")
+    else:
+        report.confirm(Check.CHANGES)
+        if level is not ModificationLevel.NONE:
+            report.warnings.append(f"changed after signing: {level.name.lower().replace('_', ' ')}")
 
 
 def _signature(
@@ -143,32 +157,43 @@ def _signature(
     proven = [t.time for t in later if t.valid and t.time is not None]
     if proven:
         report.proven_signing_time = min(proven)
-    report.claimed_signing_time = embedded.self_reported_timestamp
+    try:
+        written = embedded.self_reported_timestamp
+    except (*_ERRORS, OverflowError, PdfReadError) as error:
+        written = None
+        report.warnings.append(f"the claimed signing time (/M) is unreadable ({brief(error)})")
+    report.claimed_signing_time = claimed_time(report, written)
     signed_data = embedded.signed_data
     check_signed_data(report, signed_data, embedded.signer_info, embedded.compute_digest, context)
-    if report.level == "B-B" and proven:
+    # Structure: B-T, a signature timestamp or a document timestamp after the signature;
+    # B-LT, then validation data (a DSS) added after it; B-LTA, then a document timestamp
+    # over that. A DSS updated once more afterwards (for the timestamp) changes neither.
+    if report.level == "B-B" and later:
         report.level = "B-T"
-    # B-LT: validation data (a DSS) added after the signature; B-LTA: then a valid document
-    # timestamp over it. A DSS updated once more afterwards (for the timestamp) changes neither.
     first_dss = next((r for r in dss_revisions if r > embedded.signed_revision), None)
+    archives = [t for r, t in document_timestamps if first_dss is not None and r >= first_dss]
     if report.level == "B-T" and first_dss is not None:
-        report.level = "B-LT"
-        if any(r >= first_dss and t.valid for r, t in document_timestamps):
-            report.level = "B-LTA"
+        report.level = "B-LTA" if archives else "B-LT"
+    report.proven_level = proven_level(report, archived=any(t.valid for t in archives))
 
 
 def _document_timestamp(
     embedded: EmbeddedPdfSignature, stream: BinaryIO, size: int, context: VerifyContext
 ) -> TimestampReport:
-    scratch = SignatureReport(id=embedded.fq_name)
+    scratch = SignatureReport(id=embedded.fq_name, required=_PDF_ONLY_CHECKS)
     _check_byte_range(embedded, stream, size, scratch)
     _check_changes(embedded, scratch)
     token = cms.ContentInfo({"content_type": "signed_data", "content": embedded.signed_data})
     stamp = check_timestamp_token(token, embedded.compute_digest, context, kind="document")
     if scratch.passed:
         return stamp
+    failed = Indication.TOTAL_FAILED in (scratch.indication, stamp.indication)
     return TimestampReport(
-        "document", stamp.time, stamp.tsa, False, (*scratch.reasons, *stamp.reasons)
+        "document",
+        stamp.time,
+        stamp.tsa,
+        Indication.TOTAL_FAILED if failed else Indication.INDETERMINATE,
+        (*scratch.explained(), *stamp.reasons),
     )
 
 
@@ -205,7 +230,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
     signatures: list[tuple[EmbeddedPdfSignature, SignatureReport]] = []
     stamps: list[tuple[int, TimestampReport]] = []
     for name, value, field_ref in fields:
-        report = SignatureReport(id=str(name))
+        report = SignatureReport(id=str(name), required=BASIC_CHECKS | _PDF_ONLY_CHECKS)
         try:
             subfilter = value.get_object().get("/SubFilter")
             if subfilter not in _SUBFILTERS:
@@ -237,7 +262,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
             report.fail(
                 Indication.TOTAL_FAILED,
                 SubIndication.FORMAT_FAILURE,
-                f"malformed signature ({type(error).__name__}: {error})",
+                f"malformed signature ({type(error).__name__}: {brief(error)})",
             )
         result.signatures.append(report)
     if not result.signatures:
