@@ -71,8 +71,8 @@ cli.add_command(demo)
 
 def main() -> None:
     """Run the command line; an exception no command turned into an exit code exits 70."""
-    catch_interrupts()
     try:
+        catch_interrupts()
         cli(prog_name="eid")
     except Exception as error:
         exit_internal_error(error)
