@@ -10,6 +10,7 @@ import click
 from eid import __version__
 from eid.cli.auth import auth
 from eid.cli.demo import demo
+from eid.cli.interrupt import catch_interrupts, exit_interrupted
 from eid.cli.output import DEBUG_ENV, exit_internal_error, set_debug
 from eid.cli.sign import sign
 from eid.cli.tokens import certs, identity, tokens
@@ -21,12 +22,17 @@ __all__ = ["cli", "main"]
 
 
 class _Eid(click.Group):
-    """The command group; an exception no command turned into an exit code is a bug (exit 70)."""
+    """The command group; an exception no command turned into an exit code is a bug (exit 70).
+
+    Ctrl-C exits `eid.cli.interrupt.INTERRUPTED_EXIT` (130), not click's 1, which means "a verification said no".
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; report a bug in one line while ``--debug`` is still known."""
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            exit_interrupted()
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as error:
@@ -47,7 +53,8 @@ def cli(context: click.Context, debug: bool) -> None:
     Without a card, the virtual eID (`eid virtual-card create`, `eid demo`) stands in for one.
 
     Exit codes: 0 success, 1 a verification said no, 2 bad usage or malformed
-    input, 3 a token or card problem, 70 an internal error (a bug; --debug shows where).
+    input, 3 a token or card problem, 70 an internal error (a bug; --debug shows where),
+    130 interrupted (Ctrl-C).
     """
     set_debug(context, debug)
 
@@ -72,6 +79,7 @@ def main() -> None:
     """
     logging.getLogger().addHandler(logging.NullHandler())
     try:
+        catch_interrupts()
         cli(prog_name="eid")
     except Exception as error:
         exit_internal_error(error)

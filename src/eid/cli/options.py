@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from eid.cli.interrupt import read_hidden
 from eid.errors import PinCancelled
 from eid.tokens import PIN_ENV, PinRequest, Token, open_default
 
@@ -40,7 +41,8 @@ def prompt_pin(request: PinRequest, /) -> str:
             f"a PIN is needed for {request.purpose}; set {PIN_ENV} or run in a terminal"
         )
     hint = " (last try before the PIN is blocked)" if request.state.tries_left == 1 else ""
-    return str(click.prompt(f"PIN of {request.token_label}{hint}", hide_input=True, err=True))
+    # Not click.prompt: it may run in a worker thread, which Ctrl-C must also stop.
+    return read_hidden(f"PIN of {request.token_label}{hint}: ")
 
 
 def open_cli_token(module: Path | None, label: str | None) -> Token:

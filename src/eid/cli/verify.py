@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.text import Text
 
 from eid.cli.output import Output, json_option
 from eid.cli.trust import (
@@ -99,7 +98,16 @@ def verify(
 
 def _print(out: Output, result: ValidationReport) -> None:
     for line in report_lines(result):
-        colour = next(
-            (c for i, c in _COLOURS.items() if line.startswith("- ") and i.value in line), None
-        )
-        out.console.print(Text(line, style=colour or ""))
+        out.data_line(line, _colour(line))
+
+
+def _colour(line: str) -> str:
+    """The colour of a signature's line ``- ID: INDICATION[ / SUB]``, from its indication only.
+
+    The indication is what follows the last ``": "``: an ID from the document (a PDF
+    field named TOTAL_PASSED) cannot colour a failed signature green.
+    """
+    if not line.startswith("- "):
+        return ""
+    indication = line.rpartition(": ")[2].split(" / ")[0]
+    return next((c for i, c in _COLOURS.items() if i.value == indication), "")

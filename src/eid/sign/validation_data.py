@@ -26,6 +26,7 @@ from eid.errors import (
     RevocationUnknown,
 )
 from eid.pki import TrustStore
+from eid.sign.live_context import Clock, LiveValidationContext
 
 __all__ = ["ANSWER_TOLERANCE", "certificate_error", "embed_validation_data", "fetching_context"]
 
@@ -103,15 +104,16 @@ async def embed_validation_data(signed_data: cms.SignedData, context: Validation
         signed_data["crls"] = revocation
 
 
-def fetching_context(trust: TrustStore) -> ValidationContext:
-    """A context for B-LT and up that trusts ``trust`` and fetches OCSP and CRLs as it goes.
+def fetching_context(trust: TrustStore, *, clock: Clock | None = None) -> ValidationContext:
+    """A live context for B-LT and up: trusts ``trust``, fetches OCSP and CRLs, reads ``clock``.
 
     Revocation data is required (``hard-fail``): a signature is made long-term
     only with the answers that prove its certificates were good. The context's time is
     fixed when it is made, and signing (a PIN, a card, a TSA) comes later: answers made
     up to `ANSWER_TOLERANCE` after it are accepted, not refused as "too recent".
     """
-    return ValidationContext(
+    return LiveValidationContext(
+        clock=clock,
         trust_roots=[c.asn1 for c in trust.anchors],
         other_certs=[c.asn1 for c in trust.intermediates],
         allow_fetching=True,
