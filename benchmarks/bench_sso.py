@@ -17,13 +17,13 @@ import itertools
 import jwt
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from tests.sso_support import ISSUER, login, minter, portal
 
 from benchmarks.timing import compare
 from eid.sso import KeySet, MemoryReplayStore, PortalRegistry, ProviderKey, VerificationKeys
 from eid.sso.id_token import import_id_token
 from eid.sso.jws import parse_compact
 from eid.sso.provider import IdentityProvider
-from tests.sso_support import ISSUER, login, minter, portal
 
 
 def run(alg: str, count: int) -> None:
