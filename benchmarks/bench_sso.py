@@ -3,9 +3,10 @@
 Issuance is `IdentityProvider.issue_id_token` from a login (statement with pairwise subject
 and released claims, claims, JWS), and `IdentityProvider.id_token` from a statement already
 made (claims and JWS only, as PyJWT and joserfc are given ready claims); the raw contender
-signs the same signing input with `cryptography`. Import is `import_id_token` with every check (form, header, kid, signature,
-iss, aud/azp, time, nonce, at_hash) and the memory replay store; the raw contender verifies
-the signature only; PyJWT's `jwt.decode` checks signature, iss, aud and time.
+signs the same signing input with `cryptography`. Import is `import_id_token` with every
+check (form, header, kid, signature, iss, aud/azp, time, nonce, at_hash) and the memory
+replay store; the raw contender verifies the signature only; PyJWT's `jwt.decode` and
+joserfc's `jwt.decode` + claims registry check signature, iss, aud and time.
 Targets: issuance >= 0.9x raw signing (RS256, ES256); import >= 0.5x raw RS256 verify and
 >= 0.8x raw ES256 verify.
 """
