@@ -30,6 +30,9 @@ from eid.sso.jws import parse_compact
 from eid.sso.provider import IdentityProvider
 
 
+ROUNDS = 9
+
+
 def run(alg: str, count: int) -> None:
     private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
         rsa.generate_private_key(65537, 2048)
@@ -65,7 +68,7 @@ def run(alg: str, count: int) -> None:
     tokens = iter(
         [
             idp.issue_id_token(auth, "portal-a", nonce="n", access_token="at")
-            for _ in range(count * 6 + 2)
+            for _ in range(count * (ROUNDS + 1) + 1)
         ]
     )
     replay = MemoryReplayStore()
@@ -99,12 +102,12 @@ def run(alg: str, count: int) -> None:
             "joserfc": lambda: jose_jwt.encode({"alg": alg, "kid": key.kid}, claims, jose_private),
         },
         count=count,
-        rounds=9,
+        rounds=ROUNDS,
     )
     verify = compare(
         {"raw": raw_verify, "eid": eid_import, "pyjwt": pyjwt_import, "joserfc": joserfc_import},
         count=count,
-        rounds=9,
+        rounds=ROUNDS,
     )
     for what, rates in (("issue (vs raw sign)", issue), ("import (vs raw verify)", verify)):
         others = ", ".join(
