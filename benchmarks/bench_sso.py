@@ -29,7 +29,6 @@ from eid.sso.id_token import import_id_token
 from eid.sso.jws import parse_compact
 from eid.sso.provider import IdentityProvider
 
-
 ROUNDS = 9
 
 
