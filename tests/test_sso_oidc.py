@@ -499,6 +499,16 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
         "assertion_nonce_mismatch",
         {"nonce": "n"},
     ),
+    "nonce not ASCII": (
+        lambda: forge(claims=_claims(nonce="é")),
+        "assertion_nonce_mismatch",
+        {"nonce": "n"},
+    ),
+    "at_hash not ASCII": (
+        lambda: forge(claims=_claims(at_hash="é")),
+        "assertion_access_token_mismatch",
+        {"access_token": "a"},
+    ),
     "nonce differs": (
         lambda: forge(claims=_claims(nonce="m")),
         "assertion_nonce_mismatch",

@@ -74,13 +74,15 @@ _LANGUAGES = {"N": "nl", "F": "fr", "D": "de", "E": "en"}
 class AttributeProfile:
     """How one family of portals names attributes: canonical name -> attribute name.
 
-    ``name_format`` is the SAML ``NameFormat`` of the names (None for OIDC claims).
-    Attributes the profile has no name for are not released under it.
+    ``name_format`` is the SAML ``NameFormat`` of the names (None for OIDC claims);
+    ``capitalized`` names the attributes whose values the profile writes capitalized (eIDAS
+    ``Gender``: ``Male``). Attributes the profile has no name for are not released under it.
     """
 
     name: str
     names: Mapping[str, str]
     name_format: str | None = None
+    capitalized: frozenset[str] = frozenset()
 
     def render(self, released: Mapping[str, AttributeValue]) -> dict[str, AttributeValue]:
         """The released attributes under this profile's names (values as this profile writes them)."""
@@ -97,9 +99,7 @@ class AttributeProfile:
             return dict(value) if isinstance(value, Mapping) else value
         if isinstance(value, Mapping):
             return _address_line(value)
-        if key == "gender" and self is EIDAS:
-            return value.capitalize()
-        return value
+        return value.capitalize() if key in self.capitalized else value
 
 
 def _address_line(address: Mapping[str, str]) -> str:
@@ -158,6 +158,7 @@ EIDAS = AttributeProfile(
         }
     ),
     _URI_FORMAT,
+    capitalized=frozenset({"gender"}),
 )
 """The eIDAS SAML attribute profile (natural and legal person)."""
 
