@@ -683,3 +683,46 @@ def test_id_token_of_unknown_algorithm_refused() -> None:
         sign_jwt({}, ec_key(), "HS256")
     with pytest.raises(AssertionMalformed):
         parse_compact("a.b")
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+    max_leaves=6,
+)
+_CLAIM_NAMES = [
+    "iss",
+    "sub",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "at_hash",
+    "jti",
+    "acr",
+    "amr",
+    "auth_time",
+    "sid",
+    "address",
+    "given_name",
+    "legal_person_identifier",
+    "legal_name",
+    "mandate_role",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_CLAIM_NAMES), _JSON))
+def test_signed_hostile_claims_never_crash(changes: dict[str, object]) -> None:
+    """Claims an attacker holding a key could sign: a result or an eid error, never a crash."""
+    claims = {**_claims(), **changes}
+    with contextlib.suppress(EidError):
+        do_import(
+            forge(claims=claims), _keys(), nonce="n", access_token="a", replay=MemoryReplayStore()
+        )
