@@ -499,6 +499,12 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
         "assertion_nonce_mismatch",
         {"nonce": "n"},
     ),
+    "lone surrogate": (
+        lambda: forge(claims=b64url_encode(json.dumps(_claims(nonce="\ud800")).encode())),
+        "assertion_malformed",
+        {"nonce": "n"},
+    ),
+    "integer beyond 64 bits": (lambda: forge(claims=_claims(exp=2**70)), "assertion_malformed", {}),
     "nonce not ASCII": (
         lambda: forge(claims=_claims(nonce="é")),
         "assertion_nonce_mismatch",
