@@ -261,6 +261,13 @@ def _swap_last_char(token: str) -> str:
     return f"{head}.{sig[:-1]}{alphabet[index | 1 if index % 2 == 0 else index & ~1]}"
 
 
+def _standard_alphabet(token: str) -> str:
+    """The token with base64's '+' and '/' where base64url has '-' and '_' (one at least)."""
+    head, sig = token.rsplit(".", 1)
+    changed = sig.replace("-", "+").replace("_", "/")
+    return f"{head}.{changed if changed != sig else '+' + sig[1:]}"
+
+
 def _public_pem() -> bytes:
     return SIGNER.public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -392,15 +399,7 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
     ),
     "non-canonical base64url": (lambda: _swap_last_char(forge()), "assertion_malformed", {}),
     "padding": (lambda: forge() + "=", "assertion_malformed", {}),
-    "standard base64 alphabet": (
-        lambda: (
-            forge().replace("-", "+").replace("_", "/")
-            if ("-" in forge() or "_" in forge())
-            else forge()[:-1] + "+"
-        ),
-        "assertion_malformed",
-        {},
-    ),
+    "standard base64 alphabet": (lambda: _standard_alphabet(forge()), "assertion_malformed", {}),
     "JWE": (
         lambda: "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d",
         "assertion_malformed",

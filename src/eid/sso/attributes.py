@@ -174,8 +174,9 @@ def collect_attributes(
     identity: Identity | None = None,
     address: Address | None = None,
     language: str | None = None,
+    wanted: frozenset[str] = ATTRIBUTES,
 ) -> dict[str, AttributeValue]:
-    """Everything known of the person: the certificate, and the card's files when given.
+    """What is known of the person among ``wanted``: the certificate, and the card's files.
 
     ``language`` is the card's preferred language code (``N``, ``F``, ``D``, ``E``) or a
     locale; it becomes ``locale``.
@@ -189,10 +190,12 @@ def collect_attributes(
     national = identity.national_number if identity else subject.national_number
     if national is not None:
         found["national_number"] = str(national)
-        born = national.birth_date
-        found["birthdate"] = born.isoformat() if born else None
-        sex = identity.sex if identity else national.sex
-        found["gender"] = {"M": "male", "F": "female"}.get(sex or "")
+        if "birthdate" in wanted:
+            born = national.birth_date
+            found["birthdate"] = born.isoformat() if born else None
+        if "gender" in wanted:
+            sex = identity.sex if identity else national.sex
+            found["gender"] = {"M": "male", "F": "female"}.get(sex or "")
     if address is not None:
         found["address"] = MappingProxyType(
             {
@@ -204,7 +207,7 @@ def collect_attributes(
         )
     if language:
         found["locale"] = _LANGUAGES.get(language.upper(), language)
-    return {key: value for key, value in found.items() if value}
+    return {key: value for key, value in found.items() if value and key in wanted}
 
 
 def release(
