@@ -731,3 +731,19 @@ def test_signed_hostile_claims_never_crash(changes: dict[str, object]) -> None:
         do_import(
             forge(claims=claims), _keys(), nonce="n", access_token="a", replay=MemoryReplayStore()
         )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet="ABCab019-_+/=* \n\u00e9", max_size=12)
+    | st.binary(max_size=9).map(b64url_encode)
+)
+def test_base64url_is_strict_and_canonical(text: str) -> None:
+    """Whatever decodes re-encodes to the very same text; everything else is refused."""
+    from eid.sso.jws import b64url_decode
+
+    try:
+        decoded = b64url_decode(text, "x")
+    except AssertionMalformed:
+        return
+    assert b64url_encode(decoded) == text
