@@ -15,9 +15,9 @@ ISSUER = "https://eid.localhost"
 pytestmark = pytest.mark.token
 
 
-def _issue(home: Path, *args: str) -> str:
+def _issue(home: Path, *args: str, audience: str = "portal-x") -> str:
     result = eid(
-        "sso", "issue", "--format", "oidc", "--audience", "portal-x", "--json", *args, home=home
+        "sso", "issue", "--format", "oidc", "--audience", audience, "--json", *args, home=home
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return str(as_json(result)["token"])
@@ -84,6 +84,32 @@ def test_issue_verify_rotate(home: Path, tmp_path: Path) -> None:
     )
     listed = eid("sso", "keys", "list", home=home)
     assert state["active"] in listed.stdout
+
+
+def test_portal_configuration(home: Path, tmp_path: Path) -> None:
+    config = tmp_path / "portals.toml"
+    config.write_text(
+        '[[portal]]\nid = "tax"\nkind = "oidc"\nattributes = ["family_name"]\nsector = "finance"\n'
+        '[[portal]]\nid = "https://sp.test"\nkind = "saml"\n'
+    )
+    token = _issue(home, "--portal-config", str(config), audience="tax")
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert claims["aud"] == "tax"
+    assert "family_name" in claims
+    assert "given_name" not in claims  # only what the portal is registered for
+    for audience, code in (("nobody", "portal_unknown"), ("https://sp.test", "usage")):
+        refused = eid(
+            "sso",
+            "issue",
+            "--portal-config",
+            str(config),
+            "--audience",
+            audience,
+            "--json",
+            home=home,
+        )
+        assert refused.returncode == 2
+        assert as_json(refused)["error"]["code"] == code
 
 
 def test_usage_errors(home: Path, tmp_path: Path) -> None:

@@ -232,6 +232,9 @@ def issue(
         handler = _handler(ISSUERS, form)
         kind = cast(PortalKind, form)
         registry = _portals(portal_config, kind, audience, recipient, acting_for is not None)
+        portal = registry.get(audience)  # before the card: a usage error costs no PIN
+        if portal.kind != form:
+            raise UsageError(f"portal {audience} is registered for {portal.kind}, not {form}")
         provider = provider_for(_store(store), issuer=issuer, portals=registry, mandates=mandates)
         request = IssueRequest(audience, recipient, nonce, in_response_to, acting_for, access_token)
         quiet = Output(as_json=True)  # progress would mix with the token on standard output
