@@ -311,6 +311,10 @@ def test_registry_and_endpoints(tmp_path: Path) -> None:
         registry.get("nobody")
     with pytest.raises(UsageError, match="twice"):
         PortalRegistry([a, a])
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"portal": ' + "[" * 5000 + "]" * 5000 + "}")
+    with pytest.raises(MalformedInput):
+        load_portals(deep)
 
 
 @pytest.mark.parametrize(

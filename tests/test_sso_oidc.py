@@ -406,6 +406,16 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
         {},
     ),
     "two parts": (lambda: ".".join(forge().split(".")[:2]), "assertion_malformed", {}),
+    "deeply nested header": (
+        lambda: forge(b64url_encode(b"[" * 5000 + b"]" * 5000)),
+        "assertion_malformed",
+        {},
+    ),
+    "deeply nested claims": (
+        lambda: forge(claims=b64url_encode(b'{"a":' * 1500 + b"1" + b"}" * 1500)),
+        "assertion_malformed",
+        {},
+    ),
     "header is an array": (lambda: forge(b64url_encode(b'["ES256"]')), "assertion_malformed", {}),
     "header without alg": (lambda: forge({"kid": SIGNER.kid}), "assertion_malformed", {}),
     "not ASCII": (lambda: forge().encode() + "é".encode(), "assertion_malformed", {}),
@@ -596,6 +606,7 @@ def test_any_byte_change_is_refused(position: int, value: int) -> None:
 def test_jwks_parsing() -> None:
     for bad in (
         "not json",
+        "[" * 5000 + "]" * 5000,
         {"keys": "x"},
         {"keys": [{"kty": "oct", "k": "AAAA"}]},
         {"keys": [{**rsa_key().jwk(), "d": "AAAA"}]},

@@ -63,7 +63,7 @@ class VerificationKeys:
         if isinstance(document, str | bytes):
             try:
                 document = json.loads(document)
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 raise MalformedInput(f"not JSON ({error})", source="JWKS") from None
         entries = document.get("keys") if isinstance(document, Mapping) else None
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):

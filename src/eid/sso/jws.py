@@ -122,6 +122,8 @@ def json_object(raw: bytes, field: str) -> dict[str, Any]:
         raise AssertionMalformed(
             f"not a JSON object ({error})", source=_SOURCE, field=field
         ) from None
+    except RecursionError:
+        raise AssertionMalformed("JSON nested too deeply", source=_SOURCE, field=field) from None
     if not isinstance(value, dict):
         raise AssertionMalformed("not a JSON object", source=_SOURCE, field=field)
     return value

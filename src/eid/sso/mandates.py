@@ -108,7 +108,7 @@ class FileMandateSource:
             data: object = (
                 tomllib.loads(raw.decode()) if path.suffix == ".toml" else json.loads(raw)
             )
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
             raise MalformedInput(f"not valid TOML/JSON: {error}", source=str(path)) from None
         self._table = parse_mandates(data, source=str(path))
 

@@ -236,7 +236,7 @@ def load_portals(path: Path) -> PortalRegistry:
         data: object = tomllib.loads(raw.decode()) if path.suffix == ".toml" else json.loads(raw)
     except OSError as error:
         raise MalformedInput(f"cannot read ({error.strerror})", source=str(path)) from None
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise MalformedInput(f"not valid TOML/JSON: {error}", source=str(path)) from None
     entries = data.get("portal") if isinstance(data, dict) else None
     if not isinstance(entries, list):
