@@ -758,3 +758,25 @@ def test_base64url_is_strict_and_canonical(text: str) -> None:
     except AssertionMalformed:
         return
     assert b64url_encode(decoded) == text
+
+
+_JWK_VALUES = (
+    st.none()
+    | st.integers()
+    | st.text(alphabet="AQBw-_=", max_size=12)
+    | st.sampled_from(["P-256", "P-384", "sig", "enc", "ES256", "RS256"])
+    | st.lists(st.text(max_size=4), max_size=2)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["RSA", "EC"]),
+    st.dictionaries(
+        st.sampled_from(["n", "e", "crv", "x", "y", "kid", "alg", "use", "key_ops", "x5c"]),
+        _JWK_VALUES,
+    ),
+)
+def test_jwk_members_never_crash(kty: str, members: dict[str, object]) -> None:
+    with contextlib.suppress(MalformedInput):
+        VerificationKeys.from_jwks({"keys": [{"kty": kty, **members}]})
