@@ -40,6 +40,11 @@ from eid.sso.portals import portal_from_dict
 from eid.sso.subjects import person_key
 from tests.sso_support import ALICE, BOB, as_production_card, login, minter, portal
 
+
+def _containers(children: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.lists(children) | st.dictionaries(st.text(), children)
+
+
 # -- levels of assurance -------------------------------------------------------------------
 
 
@@ -273,7 +278,7 @@ def test_malformed_mandate_files(data: object) -> None:
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(),
-        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        _containers,
         max_leaves=8,
     )
 )

@@ -148,6 +148,16 @@ def test_discovery_and_jwks() -> None:
     assert "d" not in jwk
 
 
+def _containers(children: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.lists(children) | st.dictionaries(st.text(), children)
+
+
+def _small_containers(children: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.lists(children, max_size=3) | st.dictionaries(
+        st.text(max_size=8), children, max_size=3
+    )
+
+
 # -- interop -------------------------------------------------------------------------------
 
 
@@ -628,7 +638,7 @@ def test_jwks_parsing() -> None:
 @given(
     st.recursive(
         st.none() | st.text() | st.integers(),
-        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        _containers,
         max_leaves=6,
     )
 )
@@ -707,7 +717,7 @@ _JSON = st.recursive(
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20),
-    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+    _small_containers,
     max_leaves=6,
 )
 _CLAIM_NAMES = [
