@@ -23,13 +23,48 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import ECKey, RSAKey
-from tests.sso_support import ISSUER, login, minter, portal
 
 from benchmarks.timing import compare
-from eid.sso import KeySet, MemoryReplayStore, PortalRegistry, ProviderKey, VerificationKeys
+from eid.auth import AuthResult, authenticate_client_certificate
+from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
+from eid.pki.testpki import Holder, TestPKI
+from eid.sso import (
+    KeySet,
+    MemoryReplayStore,
+    Portal,
+    PortalRegistry,
+    ProviderKey,
+    SubjectMinter,
+    VerificationKeys,
+)
 from eid.sso.id_token import import_id_token
 from eid.sso.jws import parse_compact
 from eid.sso.provider import IdentityProvider
+
+ISSUER = "https://idp.example.test"
+
+
+def login() -> AuthResult:
+    """A login by a test-PKI card (revocation off): what the provider issues statements about."""
+    pki = TestPKI.create(key_kind="ec", seed=b"sso benchmark")
+    card = pki.issue_card(Holder("Alice", "Specimen", "85073003427"))
+    return authenticate_client_certificate(
+        card.authentication.certificate,
+        trust=TrustStore([pki.root.cert_der()], [pki.citizen_ca.cert_der()]),
+        revocation=RevocationSettings(policy=RevocationPolicy.OFF),
+    )
+
+
+def portal(alg: str) -> Portal:
+    """An OIDC portal that receives names and birth date, signed with ``alg``."""
+    return Portal(
+        id="portal-a",
+        kind="oidc",
+        endpoints=("https://portal-a.example.test/callback",),
+        attributes=frozenset({"given_name", "family_name", "birthdate"}),
+        algorithms=(alg,),
+    )
+
 
 ROUNDS = 15
 
@@ -42,8 +77,8 @@ def run(alg: str, count: int) -> None:
     )
     public = private.public_key()
     key = ProviderKey.from_private_key(private)
-    registry = PortalRegistry([portal(algorithms=(alg,))])
-    idp = IdentityProvider(ISSUER, KeySet(key), registry, subjects=minter())
+    registry = PortalRegistry([portal(alg)])
+    idp = IdentityProvider(ISSUER, KeySet(key), registry, subjects=SubjectMinter(b"s" * 32))
     auth = login()
     statement = idp.statement(auth, "portal-a")
     token = idp.issue_id_token(auth, "portal-a", nonce="n", access_token="at")
