@@ -13,6 +13,7 @@ from eid.cli.demo import demo
 from eid.cli.interrupt import catch_interrupts, exit_interrupted
 from eid.cli.output import DEBUG_ENV, exit_internal_error, set_debug
 from eid.cli.sign import sign
+from eid.cli.sso import sso
 from eid.cli.tokens import certs, identity, tokens
 from eid.cli.verify import verify
 from eid.cli.virtual import virtual_card
@@ -48,7 +49,7 @@ class _Eid(click.Group):
 )
 @click.pass_context
 def cli(context: click.Context, debug: bool) -> None:
-    """Electronic identity: read Belgian eID cards and PKCS#11 tokens, log in, sign and verify.
+    """Electronic identity: read Belgian eID cards and PKCS#11 tokens, log in, sign, verify, single sign-on.
 
     Without a card, the virtual eID (`eid virtual-card create`, `eid demo`) stands in for one.
 
@@ -67,6 +68,7 @@ cli.add_command(webeid)
 cli.add_command(auth)
 cli.add_command(sign)
 cli.add_command(verify)
+cli.add_command(sso)
 cli.add_command(demo)
 
 

@@ -1,0 +1,202 @@
+"""Compact JWS (RFC 7515) for ID tokens: strict parsing and signing over `cryptography`.
+
+This is the fast path: the key is parsed once (`eid.sso.keys`, `eid.sso.jwks`), and a token
+is split, decoded and checked here without a JOSE library's per-call overhead; the tests
+cross-check every token against PyJWT and joserfc. Parsing is strict so that one token has
+one meaning:
+
+* exactly three parts (five parts is a JWE, refused where a JWS is expected);
+* base64url without padding, in canonical form (unused trailing bits zero);
+* JSON objects without duplicate member names;
+* headers never honoured: ``jwk``, ``jku``, ``x5u``, ``x5c`` (the key comes from the
+  provider's JWKS, never from the token), ``crit`` (no extension is understood), ``b64``,
+  ``zip``, and ``cty`` (nested tokens); ``alg`` ``none`` and HMAC are refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import orjson
+
+from eid.errors import (
+    AssertionAlgorithmRefused,
+    AssertionHeaderRefused,
+    AssertionMalformed,
+    AssertionTooLarge,
+)
+
+__all__ = [
+    "MAX_TOKEN_SIZE",
+    "REFUSED_HEADERS",
+    "CompactJws",
+    "b64url_decode",
+    "b64url_encode",
+    "json_object",
+    "parse_compact",
+]
+
+MAX_TOKEN_SIZE = 16 * 1024
+"""The longest token accepted (characters)."""
+
+REFUSED_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "crit", "b64", "zip", "cty"})
+"""Header members whose presence alone refuses a token."""
+
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
+_PADDING = {0: b"", 2: b"==", 3: b"="}
+# The last character of a part whose length is 2 or 3 modulo 4 carries 4 or 2 unused bits,
+# which must be zero in the canonical encoding.
+_CANONICAL_LAST = {
+    2: frozenset(c for i, c in enumerate(_ALPHABET) if i % 16 == 0),
+    3: frozenset(c for i, c in enumerate(_ALPHABET) if i % 4 == 0),
+}
+_SOURCE = "ID token"
+
+
+def b64url_encode(data: bytes) -> str:
+    """Base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str, field: str) -> bytes:
+    """Strict base64url: alphabet, no padding, canonical (unused trailing bits zero)."""
+    remainder = len(text) % 4
+    if remainder == 1 or (remainder and text[-1] not in _CANONICAL_LAST[remainder]):
+        raise _not_base64url(field)
+    try:
+        # '-' and '_' become '+' and '/'; '+', '/', '=' and non-ASCII become characters that
+        # strict_mode refuses, as it refuses anything else outside the alphabet.
+        return binascii.a2b_base64(
+            text.encode("ascii", "replace").translate(_TO_STANDARD) + _PADDING[remainder],
+            strict_mode=True,
+        )
+    except binascii.Error:
+        raise _not_base64url(field) from None
+
+
+def _not_base64url(field: str) -> AssertionMalformed:
+    return AssertionMalformed(
+        "not canonical base64url without padding", source=_SOURCE, field=field
+    )
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("duplicate member names")
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant)
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def json_object(raw: bytes, field: str) -> dict[str, Any]:
+    """A JSON object from UTF-8 bytes, refusing duplicate member names, NaN and Infinity.
+
+    Compact JSON (as JWT libraries write it) is decoded by orjson and accepted when it
+    encodes back to the same bytes, which a text with a duplicate name never does; any other
+    text goes through the standard decoder that sees every member, and must encode back to
+    UTF-8 (no lone surrogates).
+    """
+    try:
+        value = orjson.loads(raw)
+        if isinstance(value, dict) and orjson.dumps(value) == raw:
+            return value
+    except orjson.JSONDecodeError:
+        pass  # the standard decoder below gives the verdict and the reason
+    try:
+        value = _DECODER.decode(raw.decode("utf-8"))
+        _COMPACT_JSON.encode(value).encode("utf-8")
+    except (UnicodeError, ValueError) as error:
+        raise AssertionMalformed(
+            f"not a JSON object ({error})", source=_SOURCE, field=field
+        ) from None
+    except RecursionError:
+        raise AssertionMalformed("JSON nested too deeply", source=_SOURCE, field=field) from None
+    if not isinstance(value, dict):
+        raise AssertionMalformed("not a JSON object", source=_SOURCE, field=field)
+    return value
+
+
+class CompactJws(NamedTuple):
+    """A split compact JWS: checked header (with its ``alg`` and ``kid``), payload, signature."""
+
+    header: Mapping[str, Any]
+    algorithm: str
+    kid: str | None
+    payload_b64: str
+    signing_input: bytes
+    signature: bytes
+
+    def claims(self) -> dict[str, Any]:
+        """The payload as a JSON object (decode only after the signature verified)."""
+        return json_object(b64url_decode(self.payload_b64, "payload"), "payload")
+
+
+# Headers that passed every check, by their exact encoded text, with their alg and kid:
+# a provider sends few distinct ones.
+_HEADERS: dict[str, tuple[Mapping[str, Any], str, str | None]] = {}
+_HEADER_CACHE_SIZE = 256
+
+
+def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> CompactJws:
+    """Split and check a compact JWS's form and header (not its signature)."""
+    if len(token) > max_size:
+        raise AssertionTooLarge(f"longer than {max_size} characters", source=_SOURCE)
+    if isinstance(token, bytes):
+        try:
+            token = token.decode("ascii")
+        except UnicodeDecodeError:
+            raise AssertionMalformed("not ASCII", source=_SOURCE) from None
+    parts = token.split(".")
+    if len(parts) != 3:
+        if len(parts) == 5:
+            raise AssertionMalformed(
+                "a JWE (encrypted token) where a signed JWS is expected", source=_SOURCE
+            )
+        raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
+    header_b64, payload_b64, signature_b64 = parts
+    cached = _HEADERS.get(header_b64)
+    if cached is None:
+        header = json_object(b64url_decode(header_b64, "header"), "header")
+        _check_header(header)
+        kid = header.get("kid")
+        cached = (MappingProxyType(header), header["alg"], kid)
+        if len(_HEADERS) >= _HEADER_CACHE_SIZE:
+            _HEADERS.clear()
+        _HEADERS[header_b64] = cached
+    signature = b64url_decode(signature_b64, "signature")
+    signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+    return CompactJws(*cached, payload_b64, signing_input, signature)
+
+
+def _check_header(header: Mapping[str, Any]) -> None:
+    alg = header.get("alg")
+    if not isinstance(alg, str):
+        raise AssertionMalformed("the header has no 'alg'", source=_SOURCE, field="alg")
+    if alg.lower() == "none" or alg.upper().startswith("HS"):
+        raise AssertionAlgorithmRefused(f"algorithm {alg!r} is never accepted for ID tokens")
+    refused = REFUSED_HEADERS.intersection(header)
+    if refused:
+        raise AssertionHeaderRefused(
+            f"header member(s) {', '.join(sorted(refused))} are not accepted: keys come from "
+            "the provider's JWKS only, and no extension or nested token is understood"
+        )
+    if "kid" in header and not isinstance(header["kid"], str):
+        raise AssertionMalformed("'kid' must be text", source=_SOURCE, field="kid")
+    typ = header.get("typ")
+    if typ is not None and (
+        not isinstance(typ, str) or typ.lower() not in ("jwt", "application/jwt")
+    ):
+        raise AssertionHeaderRefused(f"typ {typ!r} is not an ID token")
