@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_auth, bench_identity, bench_sign, bench_tokens, bench_verify
+from benchmarks import (
+    bench_auth,
+    bench_identity,
+    bench_sign,
+    bench_tokens,
+    bench_verify,
+    bench_xmlsig,
+)
 
 BENCHMARKS = {
     "tokens": bench_tokens.main,
@@ -12,6 +19,7 @@ BENCHMARKS = {
     "auth": bench_auth.main,
     "sign": bench_sign.main,
     "verify": bench_verify.main,
+    "xmlsig": bench_xmlsig.main,
 }
 
 if __name__ == "__main__":
