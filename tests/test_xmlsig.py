@@ -427,3 +427,10 @@ def test_c14n11_only_without_xml_attributes() -> None:
     data = etree.tostring(signer.sign(root, key=private_key("rsa"), cert=[certificate("rsa")]))
     with pytest.raises(AlgorithmRefused):
         verify_enveloped(parse_xml(data), keys=public_keys([certificate("rsa")]))
+
+
+def test_method_allow_list() -> None:
+    root = signed("rsa", RSA_SHA512)
+    with pytest.raises(AlgorithmRefused):
+        verify(root, methods={RSA_SHA256})
+    assert verify(root, methods={RSA_SHA512}).get("ID") == "_a1"

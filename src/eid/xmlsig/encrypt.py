@@ -30,6 +30,7 @@ __all__ = [
     "AES128_GCM",
     "AES256_GCM",
     "MGF1P_SHA1",
+    "OAEP_SHA256",
     "RSA_OAEP",
     "RSA_OAEP_MGF1P",
     "KeyTransport",
@@ -69,6 +70,8 @@ class KeyTransport:
         return padding.OAEP(padding.MGF1(HASHES[self.mgf]()), HASHES[self.digest](), None)
 
 
+OAEP_SHA256 = KeyTransport()
+"""XML-Enc 1.1 ``rsa-oaep`` with SHA-256 and MGF1-SHA-256: the default."""
 MGF1P_SHA1 = KeyTransport(RSA_OAEP_MGF1P, "sha1", "sha1")
 """``rsa-oaep-mgf1p`` with SHA-1, as Shibboleth and SimpleSAMLphp decrypt by default."""
 
@@ -82,7 +85,7 @@ def encrypt_element(
     recipient: x509.Certificate | rsa.RSAPublicKey,
     *,
     content: str = AES256_GCM,
-    transport: KeyTransport = KeyTransport(),
+    transport: KeyTransport = OAEP_SHA256,
 ) -> etree._Element:
     """An ``xenc:EncryptedData`` for ``element``, its key wrapped for ``recipient``.
 

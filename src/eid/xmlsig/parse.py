@@ -21,6 +21,7 @@ MAX_SIZE = 1 << 20
 MAX_DEPTH = 64
 """Default limit of element nesting (SAML nests about ten deep)."""
 
+_DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be"))
 _local = threading.local()
 
 
@@ -72,7 +73,9 @@ def parse_xml(
     except XmlForbidden as error:
         raise XmlForbidden(error.message, source=source) from None
     except etree.XMLSyntaxError as error:
-        if error.code == etree.ErrorTypes.ERR_UNDECLARED_ENTITY:
+        if error.code == etree.ErrorTypes.ERR_UNDECLARED_ENTITY or any(
+            mark in data for mark in _DOCTYPE_MARKS
+        ):
             raise XmlForbidden("XML entities are not allowed", source=source) from None
         raise MalformedInput(f"not well-formed XML: {error}", source=source) from None
     docinfo = root.getroottree().docinfo

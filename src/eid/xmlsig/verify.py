@@ -59,7 +59,7 @@ _NS = {"ds": DSIG_NS, "ec": C14N_EXCLUSIVE}
 _SIGNATURES = etree.XPath("ds:Signature", namespaces=_NS)
 _COMMENTS = etree.XPath("boolean(descendant::comment())")
 _XML_ATTRIBUTES = etree.XPath("boolean(//@xml:*)")
-_INCLUSIVE = etree.XPath("ec:InclusiveNamespaces/@PrefixList", namespaces=_NS)
+_INCLUSIVE = f"{{{C14N_EXCLUSIVE}}}InclusiveNamespaces"
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,12 @@ def _canonicalization(node: etree._Element) -> tuple[bool, tuple[str, ...]]:
         raise AlgorithmRefused(f"canonicalisation {algorithm!r} is not accepted")
     if algorithm == C14N_11 and _XML_ATTRIBUTES(node):
         raise AlgorithmRefused("Canonical XML 1.1 is accepted only without xml: attributes")
-    prefixes = _INCLUSIVE(node)
-    assert isinstance(prefixes, list)
-    if prefixes and not CANONICALIZATIONS[algorithm]:
+    inclusive = node.find(_INCLUSIVE)
+    if inclusive is None:
+        return CANONICALIZATIONS[algorithm], ()
+    if not CANONICALIZATIONS[algorithm]:
         raise AlgorithmRefused("InclusiveNamespaces belongs to exclusive canonicalisation only")
-    return CANONICALIZATIONS[algorithm], tuple(" ".join(map(str, prefixes)).split())
+    return True, tuple((inclusive.get("PrefixList") or "").split())
 
 
 def _check_value(method: SignatureMethod, key: PublicKey, value: bytes, data: bytes) -> bool:
@@ -155,8 +156,7 @@ def _verify_value(
 
 @cache
 def _id_count(id_attributes: tuple[str, ...]) -> etree.XPath:
-    test = " or ".join(f"@{name}=$id" for name in id_attributes)
-    return etree.XPath(f"count(//*[{test}])")
+    return etree.XPath("count(" + " | ".join(f"//@{name}[.=$id]" for name in id_attributes) + ")")
 
 
 def _referenced(element: etree._Element, uri: str | None, id_attributes: Collection[str]) -> None:
@@ -191,12 +191,14 @@ def verify_enveloped(
     *,
     keys: Sequence[PublicKey],
     allow_sha1: bool = False,
+    methods: Collection[str] | None = None,
     id_attributes: Collection[str] = ("ID",),
 ) -> Verified:
     """Verify the enveloped signature of ``element`` with ``keys``; only signed content returns.
 
     ``keys`` come from the caller (metadata, configuration, a pinned certificate); a
-    ``KeyInfo`` in the message is ignored. Errors: `SignatureMissing`,
+    ``KeyInfo`` in the message is ignored. ``methods`` is an allow-list of signature method
+    URIs (None: every method of `SIGNATURE_METHODS` that fits a key). Errors: `SignatureMissing`,
     `SignatureReferenceInvalid`, `AlgorithmRefused` / `Sha1Refused`,
     `SignedCommentRefused`, `SignatureInvalid`, `MalformedInput`.
     """
@@ -216,6 +218,8 @@ def verify_enveloped(
     method = signature_method(
         _one(signed_info, "SignatureMethod", "SignedInfo").get("Algorithm"), allow_sha1=allow_sha1
     )
+    if methods is not None and method.uri not in methods:
+        raise AlgorithmRefused(f"signature method {method.uri} is not accepted here")
     reference = _one(signed_info, "Reference", "SignedInfo")
     digest_name = digest_hash(
         _one(reference, "DigestMethod", "Reference").get("Algorithm"), allow_sha1=allow_sha1
