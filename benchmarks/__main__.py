@@ -7,6 +7,7 @@ import sys
 from benchmarks import (
     bench_auth,
     bench_identity,
+    bench_saml,
     bench_sign,
     bench_tokens,
     bench_verify,
@@ -20,6 +21,7 @@ BENCHMARKS = {
     "sign": bench_sign.main,
     "verify": bench_verify.main,
     "xmlsig": bench_xmlsig.main,
+    "saml": bench_saml.main,
 }
 
 if __name__ == "__main__":

@@ -627,3 +627,16 @@ def test_flipped_byte_never_changes_what_is_imported(position: int, flip: int) -
 
 _MESSAGE = issue()
 _IMPORTED = do_import(_MESSAGE)
+
+
+def test_issued_assertion_is_written_canonical() -> None:
+    """The assertion is signed as written: its canonical form without the signature is itself."""
+    from eid.xmlsig import canonicalize
+
+    message = issue()
+    start = message.index(b"<saml:Assertion")
+    end = message.index(b"</saml:Assertion>") + len(b"</saml:Assertion>")
+    written = message[start:end]
+    signature = written[written.index(b"<ds:Signature") : written.index(b"</ds:Signature>") + 15]
+    unsigned = written.replace(signature, b"")
+    assert canonicalize(etree.fromstring(unsigned)) == unsigned
