@@ -156,7 +156,7 @@ def _xml_bytes(message: str | bytes, max_size: int) -> bytes:
 
 
 def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
-    found = parent.findall(tag)
+    found = list(parent.iterchildren(tag))
     if len(found) != 1:
         name = tag.rsplit("}", 1)[-1]
         raise AssertionMalformed(f"{what} must hold one {name}, not {len(found)}", source=_SOURCE)

@@ -16,7 +16,7 @@ import base64
 import binascii
 import hmac
 from collections.abc import Collection, Iterable, Sequence
-from copy import deepcopy
+from copy import copy
 from dataclasses import dataclass
 from functools import cache
 
@@ -91,7 +91,7 @@ def public_keys(items: Iterable[x509.Certificate | PublicKey]) -> tuple[PublicKe
 
 
 def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
-    found = parent.findall(_DS + tag)
+    found = list(parent.iterchildren(_DS + tag))
     if len(found) != 1:
         raise SignatureReferenceInvalid(f"the {what} must hold exactly one {tag}, not {len(found)}")
     return found[0]
@@ -243,5 +243,5 @@ def verify_enveloped(
         digest.update(canonical)
         if not hmac.compare_digest(digest.finalize(), expected):
             raise SignatureInvalid("the digest of the signed element does not match its Reference")
-        covered = deepcopy(element)
+        covered = copy(element)  # lxml copies the whole subtree, into a document of its own
     return Verified(covered, canonical, method, digest_name, key)
