@@ -9,6 +9,7 @@ from benchmarks import (
     bench_identity,
     bench_saml,
     bench_sign,
+    bench_sso,
     bench_tokens,
     bench_verify,
     bench_xmlsig,
@@ -20,6 +21,7 @@ BENCHMARKS = {
     "auth": bench_auth.main,
     "sign": bench_sign.main,
     "verify": bench_verify.main,
+    "sso": bench_sso.main,
     "xmlsig": bench_xmlsig.main,
     "saml": bench_saml.main,
 }

@@ -23,6 +23,7 @@ from eid.errors import (
     MalformedInput,
     UsageError,
 )
+from eid.identity import Address
 from eid.sso import KeySet as ProviderKeySet
 from eid.sso import MemoryReplayStore, PortalRegistry, ProviderKey
 from eid.sso.id_token import import_id_token
@@ -51,7 +52,7 @@ def provider(
         [
             portal(
                 algorithms=algorithms,
-                attributes=frozenset({"given_name", "family_name", "gender", "locale"}),
+                attributes=frozenset({"given_name", "family_name", "gender", "locale", "address"}),
             )
         ]
     )
@@ -75,7 +76,10 @@ def do_import(token: str | bytes, keys: VerificationKeys, **kw: object) -> Impor
 def test_round_trip(alg: str) -> None:
     idp = provider(KEYS[alg](), algorithms=(alg,))
     auth = as_production_card(login())
-    token = idp.issue_id_token(auth, CLIENT, nonce="n-1", access_token="access-1", language="F")
+    address = Address("Wetstraat 16", "1000", "Brussel")
+    token = idp.issue_id_token(
+        auth, CLIENT, nonce="n-1", access_token="access-1", language="F", address=address
+    )
     assert parse_compact(token).header == {"alg": alg, "kid": idp.keys.active.kid, "typ": "JWT"}
     imported = do_import(token, keys_of(idp), nonce="n-1", access_token="access-1")
     assert imported.subject == idp.statement(auth, CLIENT).subject.value
@@ -86,6 +90,12 @@ def test_round_trip(alg: str) -> None:
         "family_name": "SPECIMEN",
         "locale": "fr",
         "gender": "female",
+        "address": {
+            "street_address": "Wetstraat 16",
+            "postal_code": "1000",
+            "locality": "Brussel",
+            "country": "BE",
+        },
     }
     assert imported.expires_at == NOW + dt.timedelta(minutes=5)
     assert imported.authenticated_at == dt.datetime.fromtimestamp(

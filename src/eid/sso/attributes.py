@@ -94,7 +94,7 @@ class AttributeProfile:
 
     def _value(self, key: str, value: AttributeValue) -> AttributeValue:
         if self.name_format is None:
-            return value
+            return dict(value) if isinstance(value, Mapping) else value
         if isinstance(value, Mapping):
             return _address_line(value)
         if key == "gender" and self is EIDAS:
