@@ -640,3 +640,15 @@ def test_issued_assertion_is_written_canonical() -> None:
     signature = written[written.index(b"<ds:Signature") : written.index(b"</ds:Signature>") + 15]
     unsigned = written.replace(signature, b"")
     assert canonicalize(etree.fromstring(unsigned)) == unsigned
+
+
+def test_pinned_key_without_entity_id() -> None:
+    """Without an entity ID the pinned key decides; Response and Assertion must still agree."""
+    from dataclasses import replace
+
+    anyone = replace(idp(), entity_id=None)
+    assert do_import(issue(), provider=anyone).issuer == IDP
+    root = tree(issue())
+    find(root, "saml:Issuer").text = "https://evil.example"
+    with pytest.raises(AssertionIssuerMismatch):
+        do_import(etree.tostring(root), provider=anyone)

@@ -101,12 +101,14 @@ _NAMES = {name: key for profile in PROFILES.values() for key, name in profile.na
 class SamlIdentityProvider:
     """What a portal knows of a SAML identity provider: its entity ID and pinned keys.
 
+    ``entity_id`` None accepts whichever issuer the pinned keys signed for (Response and
+    Assertion must still agree): the keys alone then say who the provider is.
     ``certificates`` are key containers (their validity dates are not enforced, as in
     Shibboleth and SimpleSAMLphp); ``allow_sha1`` accepts RSA-SHA1 and SHA-1 digests from
     this provider; ``methods`` is the signature method allow-list.
     """
 
-    entity_id: str
+    entity_id: str | None
     certificates: tuple[x509.Certificate, ...]
     allow_sha1: bool = False
     methods: frozenset[str] = SAML_METHODS
@@ -177,12 +179,15 @@ def _check_status(response: etree._Element) -> None:
         raise AssertionStatusError(f"the identity provider answered {code.get('Value')}{detail}")
 
 
-def _check_issuer(parent: etree._Element, idp: SamlIdentityProvider, required: bool) -> None:
-    issuers = parent.findall(_A + "Issuer")
+def _issuer(parent: etree._Element, expected: str | None, *, required: bool) -> str | None:
+    """The Issuer of ``parent``, which must be ``expected`` (when not None)."""
+    issuers = list(parent.iterchildren(_A + "Issuer"))
     if not issuers and not required:
-        return
-    if len(issuers) != 1 or _text(issuers[0], "Issuer") != idp.entity_id:
-        raise AssertionIssuerMismatch(f"the SAML message was not issued by {idp.entity_id}")
+        return None
+    issuer = _text(issuers[0], "Issuer") if len(issuers) == 1 else None
+    if not issuer or (expected is not None and issuer != expected):
+        raise AssertionIssuerMismatch(f"the SAML message was not issued by {expected}")
+    return issuer
 
 
 def _the_assertion(
@@ -333,7 +338,7 @@ def import_saml_response(
             raise AssertionDestinationMismatch(
                 f"the response was sent to another destination than {recipient}"
             )
-        _check_issuer(response, idp, required=False)
+        response_issuer = _issuer(response, idp.entity_id, required=False)
         _check_status(response)
         _check_in_response_to(response.get("InResponseTo"), in_response_to)
         found = _the_assertion(document, response, list(decryption_keys))
@@ -342,7 +347,7 @@ def import_saml_response(
         ).element
     if assertion.get("Version") != "2.0" or not assertion.get("ID"):
         raise AssertionMalformed("not a SAML 2.0 Assertion with an ID", source=_SOURCE)
-    _check_issuer(assertion, idp, required=True)
+    issuer = _issuer(assertion, idp.entity_id or response_issuer, required=True)
     subject = _one(assertion, _A + "Subject", "the Assertion")
     name_id = _text(_one(subject, _A + "NameID", "the Subject"), "NameID")
     if not name_id:
@@ -361,7 +366,7 @@ def import_saml_response(
     expires_at = min(confirmed_until, valid_until)
     imported = Imported(
         subject=name_id,
-        issuer=idp.entity_id,
+        issuer=str(issuer),
         audience=(audience,),
         expires_at=expires_at,
         level=level_from_uri(level_uri) if level_uri else None,
@@ -373,5 +378,5 @@ def import_saml_response(
         identifier=assertion.get("ID"),
         format="saml",
     )
-    replay.use(f"{idp.entity_id}|{imported.identifier}", expires_at=expires_at + leeway, now=now)
+    replay.use(f"{issuer}|{imported.identifier}", expires_at=expires_at + leeway, now=now)
     return imported
