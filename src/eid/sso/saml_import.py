@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from eid.errors import (
@@ -52,6 +53,7 @@ from eid.errors import (
     XmlForbidden,
 )
 from eid.identity import EnterpriseNumber
+from eid.pki import RevocationSettings, TrustStore, validate_certificate
 from eid.sso.algorithms import ALGORITHMS
 from eid.sso.attributes import PROFILES, AttributeValue
 from eid.sso.imported import Imported
@@ -104,14 +106,18 @@ class SamlIdentityProvider:
     ``entity_id`` None accepts whichever issuer the pinned keys signed for (Response and
     Assertion must still agree): the keys alone then say who the provider is.
     ``certificates`` are key containers (their validity dates are not enforced, as in
-    Shibboleth and SimpleSAMLphp); ``allow_sha1`` accepts RSA-SHA1 and SHA-1 digests from
-    this provider; ``methods`` is the signature method allow-list.
+    Shibboleth and SimpleSAMLphp) unless ``trust`` asks for PKIX validation of the one that
+    verified (with ``revocation`` settings; `eid.pki.validate_certificate`); ``allow_sha1``
+    accepts RSA-SHA1 and SHA-1 digests from this provider; ``methods`` is the signature
+    method allow-list.
     """
 
     entity_id: str | None
     certificates: tuple[x509.Certificate, ...]
     allow_sha1: bool = False
     methods: frozenset[str] = SAML_METHODS
+    trust: TrustStore | None = None
+    revocation: RevocationSettings | None = None
     keys: tuple[PublicKey, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +128,27 @@ class SamlIdentityProvider:
     def accepted_methods(self) -> frozenset[str]:
         """The allow-list with the SHA-1 methods when SHA-1 is allowed."""
         return self.methods | _SHA1_METHODS if self.allow_sha1 else self.methods
+
+    def verify(self, element: etree._Element, now: dt.datetime) -> etree._Element:
+        """The signed content of ``element`` (`eid.xmlsig.verify_enveloped` with these keys).
+
+        With ``trust``, the certificate whose key verified is validated (path, validity
+        dates, revocation per ``revocation``) at ``now``.
+        """
+        verified = verify_enveloped(
+            element, keys=self.keys, allow_sha1=self.allow_sha1, methods=self.accepted_methods
+        )
+        if self.trust is not None:
+            certificate = next(
+                c for c, k in zip(self.certificates, self.keys, strict=True) if k is verified.key
+            )
+            validate_certificate(
+                certificate.public_bytes(Encoding.DER),
+                trust=self.trust,
+                at=now,
+                revocation=self.revocation,
+            )
+        return verified.element
 
 
 @contextmanager
@@ -327,12 +354,7 @@ def import_saml_response(
             raise AssertionMalformed("not a SAML 2.0 Response", source=_SOURCE)
         response = document
         if response.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None:
-            response = verify_enveloped(
-                document,
-                keys=idp.keys,
-                allow_sha1=idp.allow_sha1,
-                methods=idp.accepted_methods,
-            ).element
+            response = idp.verify(document, now)
         destination = response.get("Destination")
         if destination is not None and destination != recipient:
             raise AssertionDestinationMismatch(
@@ -342,9 +364,7 @@ def import_saml_response(
         _check_status(response)
         _check_in_response_to(response.get("InResponseTo"), in_response_to)
         found = _the_assertion(document, response, list(decryption_keys))
-        assertion = verify_enveloped(
-            found, keys=idp.keys, allow_sha1=idp.allow_sha1, methods=idp.accepted_methods
-        ).element
+        assertion = idp.verify(found, now)
     if assertion.get("Version") != "2.0" or not assertion.get("ID"):
         raise AssertionMalformed("not a SAML 2.0 Assertion with an ID", source=_SOURCE)
     issuer = _issuer(assertion, idp.entity_id or response_issuer, required=True)
