@@ -35,7 +35,7 @@ from eid.sso import (
     import_id_token,
     load_portals,
 )
-from eid.sso.attributes import BELGIAN, LEGAL_PERSON_ATTRIBUTES, OIDC
+from eid.sso.attributes import BELGIAN, EIDAS, LEGAL_PERSON_ATTRIBUTES, OIDC
 from eid.sso.keystore import KeyKind, KeyStore, default_sso_directory
 from eid.sso.portal import SamlIdentityProvider, idp_from_metadata, import_saml_response
 from eid.sso.portals import PortalKind
@@ -455,14 +455,23 @@ def rotate(key_type: str, retention_minutes: int, store: Path | None, as_json: b
 def demo_sso(
     out: Output, auth: AuthResult, identity: Identity, address: Address | None, home: Path
 ) -> dict[str, object]:
-    """The demo's single-sign-on step: issue an ID token about ``auth`` and import it as a portal."""
+    """The demo's single-sign-on step: an ID token and a SAML response, each imported."""
     portal = Portal(
         id="demo-portal",
         kind="oidc",
         endpoints=("https://portal.localhost/callback",),
         attributes=DEFAULT_ATTRIBUTES | {"address", "nationality"},
     )
-    provider = provider_for(KeyStore(home), issuer=DEFAULT_ISSUER, portals=PortalRegistry([portal]))
+    saml_portal = Portal(
+        id="https://saml-portal.localhost/metadata",
+        kind="saml",
+        endpoints=("https://saml-portal.localhost/acs",),
+        attributes=frozenset({"person_identifier", "given_name", "family_name", "birthdate"}),
+        profile=EIDAS,
+    )
+    provider = provider_for(
+        KeyStore(home), issuer=DEFAULT_ISSUER, portals=PortalRegistry([portal, saml_portal])
+    )
     token = provider.issue_id_token(
         auth, portal.id, nonce="demo-nonce", identity=identity, address=address
     )
@@ -476,4 +485,21 @@ def demo_sso(
     )
     if not out.as_json:
         print_imported(out, imported)
-    return {"oidc": {"id_token": token, "imported": imported.to_dict()}}
+    response = provider.issue_saml_response(
+        auth, saml_portal.id, in_response_to="_demo-request", identity=identity, address=address
+    )
+    out.say(f"SAML response ({len(response)} bytes), assertion signed by the same key")
+    imported_saml = import_saml_response(
+        response,
+        idp=idp_from_metadata(provider.saml_metadata()),
+        audience=saml_portal.id,
+        recipient=saml_portal.endpoints[0],
+        in_response_to="_demo-request",
+        replay=MemoryReplayStore(),
+    )
+    if not out.as_json:
+        print_imported(out, imported_saml)
+    return {
+        "oidc": {"id_token": token, "imported": imported.to_dict()},
+        "saml": {"response": response.decode(), "imported": imported_saml.to_dict()},
+    }
