@@ -472,6 +472,27 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
     ),
     "exp missing": (lambda: forge(claims=_claims(exp=None)), "assertion_malformed", {}),
     "exp as text": (lambda: forge(claims=_claims(exp=str(iat + 300))), "assertion_malformed", {}),
+    "exp beyond any date": (
+        lambda: forge(claims=b64url_encode(json.dumps(_claims())[:-1].encode() + b',"nbf":1e400}')),
+        "assertion_malformed",
+        {},
+    ),
+    "NaN": (
+        lambda: forge(
+            claims=b64url_encode(json.dumps(_claims(exp=None))[:-1].encode() + b',"exp":NaN}')
+        ),
+        "assertion_malformed",
+        {},
+    ),
+    "claims with spaces and a duplicate": (
+        lambda: forge(
+            claims=b64url_encode(
+                json.dumps(_claims(), indent=1)[:-1].encode() + b', "aud": "portal-a"}'
+            )
+        ),
+        "assertion_malformed",
+        {},
+    ),
     "exp as boolean": (lambda: forge(claims=_claims(exp=True)), "assertion_malformed", {}),
     "nonce missing": (
         lambda: forge(claims=_claims(nonce=None)),
@@ -516,6 +537,8 @@ def test_valid_forgery_baseline() -> None:
     assert imported.subject == "subject-1"
     assert do_import(forge({"alg": "ES256"}), VerificationKeys.from_key_set(ProviderKeySet(SIGNER)))
     assert do_import(forge(claims=_claims(exp=iat - 59)), _keys())  # within the skew
+    spaced = forge(claims=b64url_encode(json.dumps(_claims(), indent=2).encode()))
+    assert do_import(spaced, _keys()).subject == "subject-1"  # JSON not in compact form
     assert do_import(forge(claims=_claims(aud=[CLIENT, "b"], azp=CLIENT)), _keys())
     assert do_import(
         forge(claims=_claims(at_hash=access_token_hash("a", "ES256"))), _keys(), access_token="a"

@@ -45,6 +45,7 @@ DEFAULT_LEEWAY = dt.timedelta(seconds=60)
 """The clock skew allowed between provider and portal."""
 
 _SOURCE = "ID token"
+_MAX_SECONDS = 253402300800  # 10000-01-01: beyond every date a datetime holds
 _CLAIM_NAMES = frozenset(OIDC.names.values())
 
 
@@ -135,7 +136,8 @@ def _audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _seconds(claims: Mapping[str, Any], name: str) -> float:
     value = claims.get(name)
-    if value.__class__ not in (int, float):  # exactly numbers: not bool, not text
+    # exactly numbers (not bool, not text), and finite
+    if value.__class__ not in (int, float) or not -_MAX_SECONDS < value < _MAX_SECONDS:
         raise AssertionMalformed(f"{name} must be a number of seconds", source=_SOURCE, field=name)
     return float(value)
 

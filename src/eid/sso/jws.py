@@ -19,9 +19,8 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from eid.errors import (
     AssertionAlgorithmRefused,
@@ -38,7 +37,6 @@ __all__ = [
     "b64url_encode",
     "json_object",
     "parse_compact",
-    "signing_input",
 ]
 
 MAX_TOKEN_SIZE = 16 * 1024
@@ -98,13 +96,27 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique)
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant)
+_PLAIN_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def json_object(raw: bytes, field: str) -> dict[str, Any]:
-    """A JSON object from UTF-8 bytes, refusing duplicate member names."""
+    """A JSON object from UTF-8 bytes, refusing duplicate member names, NaN and Infinity.
+
+    Compact JSON (as JWT libraries write it) is decoded by the plain decoder and accepted
+    when it encodes back to the same text, which a text with a duplicate name never does;
+    any other text goes through the decoder that sees every member.
+    """
     try:
-        value = _DECODER.decode(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        value = _PLAIN_DECODER.decode(text)
+        if not (isinstance(value, dict) and _encodes_to(value, text)):
+            value = _DECODER.decode(text)
     except (UnicodeDecodeError, ValueError) as error:
         raise AssertionMalformed(
             f"not a JSON object ({error})", source=_SOURCE, field=field
@@ -114,33 +126,31 @@ def json_object(raw: bytes, field: str) -> dict[str, Any]:
     return value
 
 
-@dataclass(frozen=True)
-class CompactJws:
-    """A split compact JWS: decoded header, the payload still encoded, the signature."""
+def _encodes_to(value: dict[str, Any], text: str) -> bool:
+    try:
+        return _COMPACT_JSON.encode(value) == text
+    except ValueError:  # a float out of range
+        return False
+
+
+class CompactJws(NamedTuple):
+    """A split compact JWS: checked header (with its ``alg`` and ``kid``), payload, signature."""
 
     header: Mapping[str, Any]
+    algorithm: str
+    kid: str | None
     payload_b64: str
     signing_input: bytes
     signature: bytes
-
-    @property
-    def algorithm(self) -> str:
-        """The header's ``alg``."""
-        return str(self.header["alg"])
-
-    @property
-    def kid(self) -> str | None:
-        """The header's ``kid``, if any."""
-        kid = self.header.get("kid")
-        return kid if isinstance(kid, str) else None
 
     def claims(self) -> dict[str, Any]:
         """The payload as a JSON object (decode only after the signature verified)."""
         return json_object(b64url_decode(self.payload_b64, "payload"), "payload")
 
 
-# Headers that passed every check, by their exact encoded text: a provider sends few distinct ones.
-_HEADERS: dict[str, Mapping[str, Any]] = {}
+# Headers that passed every check, by their exact encoded text, with their alg and kid:
+# a provider sends few distinct ones.
+_HEADERS: dict[str, tuple[Mapping[str, Any], str, str | None]] = {}
 _HEADER_CACHE_SIZE = 256
 
 
@@ -154,22 +164,25 @@ def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> Comp
         except UnicodeDecodeError:
             raise AssertionMalformed("not ASCII", source=_SOURCE) from None
     parts = token.split(".")
-    if len(parts) == 5:
-        raise AssertionMalformed(
-            "a JWE (encrypted token) where a signed JWS is expected", source=_SOURCE
-        )
     if len(parts) != 3:
+        if len(parts) == 5:
+            raise AssertionMalformed(
+                "a JWE (encrypted token) where a signed JWS is expected", source=_SOURCE
+            )
         raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
     header_b64, payload_b64, signature_b64 = parts
-    header = _HEADERS.get(header_b64)
-    if header is None:
+    cached = _HEADERS.get(header_b64)
+    if cached is None:
         header = json_object(b64url_decode(header_b64, "header"), "header")
         _check_header(header)
+        kid = header.get("kid")
+        cached = (MappingProxyType(header), header["alg"], kid)
         if len(_HEADERS) >= _HEADER_CACHE_SIZE:
             _HEADERS.clear()
-        _HEADERS[header_b64] = MappingProxyType(header)
+        _HEADERS[header_b64] = cached
     signature = b64url_decode(signature_b64, "signature")
-    return CompactJws(header, payload_b64, f"{header_b64}.{payload_b64}".encode("ascii"), signature)
+    signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+    return CompactJws(*cached, payload_b64, signing_input, signature)
 
 
 def _check_header(header: Mapping[str, Any]) -> None:
@@ -191,12 +204,3 @@ def _check_header(header: Mapping[str, Any]) -> None:
         not isinstance(typ, str) or typ.lower() not in ("jwt", "application/jwt")
     ):
         raise AssertionHeaderRefused(f"typ {typ!r} is not an ID token")
-
-
-def signing_input(header: Mapping[str, object], claims: Mapping[str, object]) -> bytes:
-    """``base64url(header) . base64url(claims)`` with compact JSON."""
-    encoded = [
-        b64url_encode(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode())
-        for part in (header, claims)
-    ]
-    return ".".join(encoded).encode("ascii")
