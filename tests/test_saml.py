@@ -566,6 +566,7 @@ def test_hostile_response_refused(name: str) -> None:
         ({"provider": idp(kind="p256")}, AssertionAlgorithmRefused),
         ({"provider": idp(methods=frozenset({"urn:other"}))}, AssertionAlgorithmRefused),
         ({"max_size": 1000}, AssertionTooLarge),
+        ({"max_size": len(issue()) - 1}, AssertionTooLarge),
     ],
 )
 def test_portal_side_checks(changes: dict[str, object], error: type[EidError]) -> None:

@@ -61,7 +61,14 @@ from eid.sso.levels import level_from_uri
 from eid.sso.mandates import Mandate
 from eid.sso.replay import ReplayStore
 from eid.sso.saml import BEARER, SAML_NS, SAMLP_NS, STATUS_SUCCESS, parse_instant
-from eid.xmlsig import PublicKey, decrypt_element, parse_xml, public_keys, verify_enveloped
+from eid.xmlsig import (
+    SIGNATURE_METHODS,
+    PublicKey,
+    decrypt_element,
+    parse_xml,
+    public_keys,
+    verify_enveloped,
+)
 
 __all__ = [
     "DEFAULT_SAML_LEEWAY",
@@ -77,12 +84,7 @@ MAX_SAML_SIZE = 256 * 1024
 """The largest SAML response accepted (bytes of XML)."""
 SAML_METHODS: frozenset[str] = frozenset(a.xmldsig_uri for a in ALGORITHMS.values())
 """The signature methods accepted by default (RSA PKCS#1/PSS, ECDSA; SHA-2 only)."""
-_SHA1_METHODS = frozenset(
-    {
-        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
-    }
-)
+_SHA1_METHODS = frozenset(uri for uri, m in SIGNATURE_METHODS.items() if m.hash_name == "sha1")
 _P = f"{{{SAMLP_NS}}}"
 _A = f"{{{SAML_NS}}}"
 _SOURCE = "SAML response"
@@ -172,6 +174,8 @@ def _xml_bytes(message: str | bytes, max_size: int) -> bytes:
     if len(data) > max_size * 4 // 3 + 4:
         raise AssertionTooLarge(f"the SAML response exceeds {max_size} bytes", source=_SOURCE)
     if data.lstrip()[:1] == b"<":
+        if len(data) > max_size:
+            raise AssertionTooLarge(f"the SAML response exceeds {max_size} bytes", source=_SOURCE)
         return data
     try:
         decoded = base64.b64decode(b"".join(data.split()), validate=True)

@@ -55,8 +55,6 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 """A key that can verify an XML signature."""
 
 _DS = f"{{{DSIG_NS}}}"
-_NS = {"ds": DSIG_NS, "ec": C14N_EXCLUSIVE}
-_SIGNATURES = etree.XPath("ds:Signature", namespaces=_NS)
 _COMMENTS = etree.XPath("boolean(descendant::comment())")
 _XML_ATTRIBUTES = etree.XPath("boolean(//@xml:*)")
 _INCLUSIVE = f"{{{C14N_EXCLUSIVE}}}InclusiveNamespaces"
@@ -202,8 +200,7 @@ def verify_enveloped(
     `SignatureReferenceInvalid`, `AlgorithmRefused` / `Sha1Refused`,
     `SignedCommentRefused`, `SignatureInvalid`, `MalformedInput`.
     """
-    signatures = _SIGNATURES(element)
-    assert isinstance(signatures, list)
+    signatures = list(element.iterchildren(_DS + "Signature"))
     if not signatures:
         raise SignatureMissing(f"{etree.QName(element).localname} is not signed")
     if len(signatures) > 1:
