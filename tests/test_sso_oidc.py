@@ -261,6 +261,13 @@ def _swap_last_char(token: str) -> str:
     return f"{head}.{sig[:-1]}{alphabet[index | 1 if index % 2 == 0 else index & ~1]}"
 
 
+def _standard_alphabet(token: str) -> str:
+    """The token with base64's '+' and '/' where base64url has '-' and '_' (one at least)."""
+    head, sig = token.rsplit(".", 1)
+    changed = sig.replace("-", "+").replace("_", "/")
+    return f"{head}.{changed if changed != sig else '+' + sig[1:]}"
+
+
 def _public_pem() -> bytes:
     return SIGNER.public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -392,15 +399,7 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
     ),
     "non-canonical base64url": (lambda: _swap_last_char(forge()), "assertion_malformed", {}),
     "padding": (lambda: forge() + "=", "assertion_malformed", {}),
-    "standard base64 alphabet": (
-        lambda: (
-            forge().replace("-", "+").replace("_", "/")
-            if ("-" in forge() or "_" in forge())
-            else forge()[:-1] + "+"
-        ),
-        "assertion_malformed",
-        {},
-    ),
+    "standard base64 alphabet": (lambda: _standard_alphabet(forge()), "assertion_malformed", {}),
     "JWE": (
         lambda: "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d",
         "assertion_malformed",
@@ -498,6 +497,22 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
         lambda: forge(claims=_claims(nonce=None)),
         "assertion_nonce_mismatch",
         {"nonce": "n"},
+    ),
+    "lone surrogate": (
+        lambda: forge(claims=b64url_encode(json.dumps(_claims(nonce="\ud800")).encode())),
+        "assertion_malformed",
+        {"nonce": "n"},
+    ),
+    "integer beyond 64 bits": (lambda: forge(claims=_claims(exp=2**70)), "assertion_malformed", {}),
+    "nonce not ASCII": (
+        lambda: forge(claims=_claims(nonce="é")),
+        "assertion_nonce_mismatch",
+        {"nonce": "n"},
+    ),
+    "at_hash not ASCII": (
+        lambda: forge(claims=_claims(at_hash="é")),
+        "assertion_access_token_mismatch",
+        {"access_token": "a"},
     ),
     "nonce differs": (
         lambda: forge(claims=_claims(nonce="m")),
@@ -673,3 +688,46 @@ def test_id_token_of_unknown_algorithm_refused() -> None:
         sign_jwt({}, ec_key(), "HS256")
     with pytest.raises(AssertionMalformed):
         parse_compact("a.b")
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+    max_leaves=6,
+)
+_CLAIM_NAMES = [
+    "iss",
+    "sub",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "at_hash",
+    "jti",
+    "acr",
+    "amr",
+    "auth_time",
+    "sid",
+    "address",
+    "given_name",
+    "legal_person_identifier",
+    "legal_name",
+    "mandate_role",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_CLAIM_NAMES), _JSON))
+def test_signed_hostile_claims_never_crash(changes: dict[str, object]) -> None:
+    """Claims an attacker holding a key could sign: a result or an eid error, never a crash."""
+    claims = {**_claims(), **changes}
+    with contextlib.suppress(EidError):
+        do_import(
+            forge(claims=claims), _keys(), nonce="n", access_token="a", replay=MemoryReplayStore()
+        )

@@ -91,7 +91,7 @@ class ImportRequest:
     idp_cert: Path | None = None
     idp_metadata: Path | None = None
     allow_sha1: bool = False
-    at: Any = None
+    at: dt.datetime | None = None
 
 
 def _issue_oidc(provider: IdentityProvider, auth: AuthResult, request: IssueRequest) -> str:

@@ -94,17 +94,12 @@ def import_id_token(
             f"the ID token's authorized party (azp) is {_shown(azp)}, not {audience}"
         )
     expires_at = _check_times(claims, now, leeway)
-    if nonce is not None and not (
-        isinstance(claims.get("nonce"), str) and hmac.compare_digest(claims["nonce"], nonce)
-    ):
+    if nonce is not None and not _same_text(claims.get("nonce"), nonce):
         raise AssertionNonceMismatch("the ID token's nonce is missing or not the one sent")
-    if access_token is not None:
-        expected = access_token_hash(access_token, algorithm)
-        at_hash = claims.get("at_hash")
-        if not (isinstance(at_hash, str) and hmac.compare_digest(at_hash, expected)):
-            raise AssertionAccessTokenMismatch(
-                "the ID token's at_hash does not match the access token"
-            )
+    if access_token is not None and not _same_text(
+        claims.get("at_hash"), access_token_hash(access_token, algorithm)
+    ):
+        raise AssertionAccessTokenMismatch("the ID token's at_hash does not match the access token")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise AssertionMalformed("no subject (sub)", source=_SOURCE, field="sub")
@@ -119,6 +114,11 @@ def import_id_token(
             )
         replay.use(f"{issuer}|{jti}", expires_at=expires_at + leeway, now=now)
     return imported
+
+
+def _same_text(value: object, expected: str) -> bool:
+    """Whether ``value`` is the text ``expected`` (compared in constant time, any characters)."""
+    return isinstance(value, str) and hmac.compare_digest(value.encode(), expected.encode())
 
 
 def _shown(value: object) -> str:

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+import orjson
+
 from eid.errors import (
     AssertionAlgorithmRefused,
     AssertionHeaderRefused,
@@ -101,36 +103,33 @@ def _no_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant)
-_PLAIN_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def json_object(raw: bytes, field: str) -> dict[str, Any]:
     """A JSON object from UTF-8 bytes, refusing duplicate member names, NaN and Infinity.
 
-    Compact JSON (as JWT libraries write it) is decoded by the plain decoder and accepted
-    when it encodes back to the same text, which a text with a duplicate name never does;
-    any other text goes through the decoder that sees every member.
+    Compact JSON (as JWT libraries write it) is decoded by orjson and accepted when it
+    encodes back to the same bytes, which a text with a duplicate name never does; any other
+    text goes through the standard decoder that sees every member, and must encode back to
+    UTF-8 (no lone surrogates).
     """
     try:
-        text = raw.decode("utf-8")
-        value = _PLAIN_DECODER.decode(text)
-        if not (isinstance(value, dict) and _encodes_to(value, text)):
-            value = _DECODER.decode(text)
-    except (UnicodeDecodeError, ValueError) as error:
+        value = orjson.loads(raw)
+        if isinstance(value, dict) and orjson.dumps(value) == raw:
+            return value
+    except orjson.JSONDecodeError:
+        pass  # the standard decoder below gives the verdict and the reason
+    try:
+        value = _DECODER.decode(raw.decode("utf-8"))
+        _COMPACT_JSON.encode(value).encode("utf-8")
+    except (UnicodeError, ValueError) as error:
         raise AssertionMalformed(
             f"not a JSON object ({error})", source=_SOURCE, field=field
         ) from None
     if not isinstance(value, dict):
         raise AssertionMalformed("not a JSON object", source=_SOURCE, field=field)
     return value
-
-
-def _encodes_to(value: dict[str, Any], text: str) -> bool:
-    try:
-        return _COMPACT_JSON.encode(value) == text
-    except ValueError:  # a float out of range
-        return False
 
 
 class CompactJws(NamedTuple):
