@@ -719,3 +719,19 @@ def test_pinned_certificate_dates_ignored_unless_pkix_asked() -> None:
     )
     with pytest.raises(CertificateUntrusted):
         do_import(message, provider=other)
+
+
+def test_one_time_use_across_instances_with_redis(tmp_path: Path) -> None:
+    """Two portal instances share a Redis replay store: the second import is a replay. A
+    refused import does not use the assertion up (the replay store is the last check)."""
+    from eid.sso import RedisReplayStore
+    from tests.redis_server import redis_server
+
+    message = issue()
+    with redis_server(tmp_path) as url:
+        first, second = (RedisReplayStore.from_url(url) for _ in range(2))
+        with pytest.raises(AssertionAudienceMismatch):
+            do_import(message, replay=first, audience="https://other-sp.example")
+        assert do_import(message, replay=first).subject
+        with pytest.raises(AssertionReplayed):
+            do_import(message, replay=second)
