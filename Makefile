@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The demo needs SoftHSM2; the tests also load OpenSC's module, and the smart-card tier runs
 # pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root); login tests use Redis.
 DEMO_PACKAGES := softhsm2
-TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server
+TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev
 
 .PHONY: demo test lint typecheck bench clean
 
