@@ -147,7 +147,7 @@ _PARAMETERS = {uri: _parameters(method) for uri, method in SIGNATURE_METHODS.ite
 
 @cache
 def _key_type(kind: type) -> str:
-    """ "rsa" or "ec" for a key class (`isinstance` on `cryptography`'s ABCs costs per call)."""
+    """The key type (``rsa`` or ``ec``) of a key class: one `isinstance` check per class."""
     return "rsa" if issubclass(kind, rsa.RSAPublicKey) else "ec"
 
 
