@@ -6,7 +6,10 @@ import datetime as dt
 from dataclasses import replace
 from functools import cache
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from eid.auth import AuthResult
@@ -116,3 +119,37 @@ def do_import(
 def tree(message: bytes) -> etree._Element:
     """``message`` parsed (trusted test data)."""
     return etree.fromstring(message)
+
+
+def issued_by_ca(
+    not_before: dt.datetime, not_after: dt.datetime
+) -> tuple[x509.Certificate, x509.Certificate]:
+    """A test CA and an IdP certificate it issued for ``private_key("rsa", "pkix")``."""
+    ca_key = private_key("p256", "ca")
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SAML test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - dt.timedelta(days=365))
+        .not_valid_after(NOW + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SAML IdP")]))
+        .issuer_name(ca_name)
+        .public_key(private_key("rsa", "pkix").public_key())
+        .serial_number(2)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    return ca, leaf

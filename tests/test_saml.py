@@ -9,10 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -54,6 +51,7 @@ from tests.saml_support import (
     idp,
     idp_key,
     issue,
+    issued_by_ca,
     saml_portal,
     statement,
     tree,
@@ -659,40 +657,6 @@ def test_pinned_key_without_entity_id() -> None:
         do_import(etree.tostring(root), provider=anyone)
 
 
-def _issued_by_ca(
-    not_before: dt.datetime, not_after: dt.datetime
-) -> tuple[x509.Certificate, x509.Certificate]:
-    """A test CA and an IdP certificate it issued for ``private_key("rsa", "pkix")``."""
-    ca_key = private_key("p256", "ca")
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SAML test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(1)
-        .not_valid_before(NOW - dt.timedelta(days=365))
-        .not_valid_after(NOW + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
-    )
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SAML IdP")]))
-        .issuer_name(ca_name)
-        .public_key(private_key("rsa", "pkix").public_key())
-        .serial_number(2)
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
-    )
-    return ca, leaf
-
-
 def test_pinned_certificate_dates_ignored_unless_pkix_asked() -> None:
     from eid.errors import CertificateExpired, CertificateUntrusted
     from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
@@ -702,7 +666,7 @@ def test_pinned_certificate_dates_ignored_unless_pkix_asked() -> None:
     off = RevocationSettings(policy=RevocationPolicy.OFF)
     key = private_key("rsa", "pkix")
     assert isinstance(key, rsa.RSAPrivateKey)
-    ca, expired = _issued_by_ca(NOW - dt.timedelta(days=60), NOW - dt.timedelta(days=1))
+    ca, expired = issued_by_ca(NOW - dt.timedelta(days=60), NOW - dt.timedelta(days=1))
     message = saml_response(
         statement(), issuer=IDP, key=ProviderKey.from_private_key(key, expired), recipient=ACS,
         now=NOW, in_response_to=REQUEST,
@@ -711,7 +675,7 @@ def test_pinned_certificate_dates_ignored_unless_pkix_asked() -> None:
     pkix = SamlIdentityProvider(IDP, (expired,), trust=TrustStore([ca]), revocation=off)
     with pytest.raises(CertificateExpired):
         do_import(message, provider=pkix)
-    _, valid = _issued_by_ca(NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=60))
+    _, valid = issued_by_ca(NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=60))
     trusted = SamlIdentityProvider(IDP, (valid,), trust=TrustStore([ca]), revocation=off)
     assert do_import(message, provider=trusted).issuer == IDP
     other = SamlIdentityProvider(

@@ -36,6 +36,7 @@ from eid.xmlsig import (
     verify_enveloped,
     writer,
 )
+from eid.xmlsig.read import children_by_tag
 from tests.xmlsig_support import (
     ASSERTION_NS,
     ECDSA_SHA256,
@@ -114,6 +115,31 @@ HOSTILE = {
 def test_hostile_xml_is_forbidden(name: str) -> None:
     with pytest.raises(XmlForbidden):
         parse_xml(HOSTILE[name])
+
+
+@pytest.mark.parametrize("limit", [1, 3, 8, 9, 10, 64])
+def test_depth_limit_exact(limit: int) -> None:
+    """Exactly ``limit`` nested elements parse; one more is refused (the path check walks nine
+    levels, then looks below what it found there)."""
+    for depth in range(max(1, limit - 2), limit + 3):
+        data = b"<a>" * depth + b"</a>" * depth
+        if depth > limit:
+            with pytest.raises(XmlForbidden):
+                parse_xml(data, max_depth=limit)
+        else:
+            assert parse_xml(data, max_depth=limit).tag == "a"
+    wide = b"<r>" + b"<a><b/></a>" * 20 + b"<a>" * limit + b"</a>" * limit + b"</r>"
+    with pytest.raises(XmlForbidden):
+        parse_xml(wide, max_depth=limit)
+
+
+def test_children_by_tag() -> None:
+    root = etree.fromstring(b"<r><a>1</a><b/><!--c--><a>2</a><?p x?></r>")
+    children = children_by_tag(root)
+    assert [a.text for a in children["a"]] == ["1", "2"]
+    assert len(children["b"]) == 1
+    assert len(children[etree.Comment]) == 1
+    assert len(children[etree.ProcessingInstruction]) == 1
 
 
 def test_size_limit() -> None:
@@ -222,6 +248,23 @@ def test_ours_verifies_xmlsec_with_text_after_the_signature() -> None:
     context.sign(template)
     covered = verify(root, "p256")
     assert covered.findtext("saml:Issuer", namespaces=NS) == "https://idp.example"
+
+
+def test_signed_is_in_place_and_element_comes_from_the_canonical_form() -> None:
+    """``signed`` is the caller's element, signature in place; ``element`` is parsed from the
+    canonical bytes, so a later change to the document does not reach it."""
+    document_root = parse_xml(etree.tostring(signed()))
+    assertion = document_root[0]
+    verified = verify_enveloped(assertion, keys=public_keys([certificate("rsa")]))
+    assert verified.signed is assertion
+    assert verified.signed.find("ds:Signature", NS) is not None
+    name_id = assertion.find("saml:Subject/saml:NameID", NS)
+    assert name_id is not None
+    name_id.text = "mallory"
+    covered = verified.element
+    assert covered.findtext("saml:Subject/saml:NameID", namespaces=NS) == "alice"
+    assert etree.tostring(covered, method="c14n", exclusive=True) == verified.canonical
+    assert verified.element is covered  # built once
 
 
 def test_covered_element_stands_alone() -> None:

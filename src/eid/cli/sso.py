@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,9 +22,16 @@ from eid.auth import AuthResult
 from eid.cli.auth import card_login, login_trust
 from eid.cli.options import open_cli_token, token_options
 from eid.cli.output import Output, json_option
-from eid.cli.trust import parse_time, trust_option
+from eid.cli.trust import (
+    parse_time,
+    revocation_options,
+    revocation_settings,
+    trust_option,
+    trust_store,
+)
 from eid.errors import MalformedInput, UsageError
 from eid.identity import Address, Identity
+from eid.pki import RevocationSettings, TrustStore
 from eid.sso import (
     FileMandateSource,
     IdentityProvider,
@@ -92,6 +99,9 @@ class ImportRequest:
     idp_metadata: Path | None = None
     allow_sha1: bool = False
     at: dt.datetime | None = None
+    metadata_cert: Path | None = None
+    idp_trust: TrustStore | None = None
+    idp_revocation: RevocationSettings | None = None
 
 
 def _issue_oidc(provider: IdentityProvider, auth: AuthResult, request: IssueRequest) -> str:
@@ -139,17 +149,40 @@ def _read_bytes(path: Path) -> bytes:
         raise MalformedInput(f"cannot read ({error})", source=str(path)) from None
 
 
+def _pem_certificates(path: Path) -> tuple[x509.Certificate, ...]:
+    try:
+        return tuple(x509.load_pem_x509_certificates(_read_bytes(path)))
+    except ValueError:
+        raise MalformedInput("not a PEM certificate", source=str(path)) from None
+
+
 def _saml_idp(request: ImportRequest) -> SamlIdentityProvider:
+    """The IdP of ``--idp-cert`` or ``--idp-metadata``, with PKIX validation when asked.
+
+    ``--metadata-cert`` requires the metadata to be signed with that certificate's key.
+    """
     if (request.idp_cert is None) == (request.idp_metadata is None):
         raise UsageError("--format saml needs one of --idp-cert and --idp-metadata")
     if request.idp_metadata is not None:
-        return idp_from_metadata(_read_bytes(request.idp_metadata), allow_sha1=request.allow_sha1)
-    assert request.idp_cert is not None
-    try:
-        certificates = x509.load_pem_x509_certificates(_read_bytes(request.idp_cert))
-    except ValueError:
-        raise MalformedInput("not a PEM certificate", source=str(request.idp_cert)) from None
-    return SamlIdentityProvider(request.issuer, tuple(certificates), allow_sha1=request.allow_sha1)
+        signer = None
+        if request.metadata_cert is not None:
+            signers = _pem_certificates(request.metadata_cert)
+            if len(signers) != 1:
+                raise UsageError("--metadata-cert must hold exactly one certificate")
+            signer = signers[0]
+        provider = idp_from_metadata(
+            _read_bytes(request.idp_metadata), signer=signer, allow_sha1=request.allow_sha1
+        )
+    else:
+        if request.metadata_cert is not None:
+            raise UsageError("--metadata-cert checks the signature of --idp-metadata")
+        assert request.idp_cert is not None
+        provider = SamlIdentityProvider(
+            request.issuer, _pem_certificates(request.idp_cert), allow_sha1=request.allow_sha1
+        )
+    if request.idp_trust is None:
+        return provider
+    return replace(provider, trust=request.idp_trust, revocation=request.idp_revocation)
 
 
 def _import_saml(request: ImportRequest) -> Imported:
@@ -333,7 +366,20 @@ def _read(path: Path) -> str:
 @click.option(
     "--idp-metadata", type=click.Path(dir_okay=False, path_type=Path), help="IdP metadata (SAML)."
 )
+@click.option(
+    "--metadata-cert",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PEM",
+    help="Require --idp-metadata to be signed with this certificate's key (SAML).",
+)
 @click.option("--allow-sha1", is_flag=True, help="Accept SHA-1 signatures from this IdP (SAML).")
+@click.option(
+    "--idp-pkix",
+    is_flag=True,
+    help="Validate the IdP certificate to --trust (default: belgium) and its revocation (SAML).",
+)
+@trust_option
+@revocation_options
 @click.option("--at", "at_time", metavar="ISO-TIME", help="Check at this time instead of now.")
 @json_option
 def verify_command(
@@ -348,17 +394,30 @@ def verify_command(
     in_response_to: str | None,
     idp_cert: Path | None,
     idp_metadata: Path | None,
+    metadata_cert: Path | None,
     allow_sha1: bool,
+    idp_pkix: bool,
+    trust: tuple[str, ...],
+    revocation: str,
+    no_revocation: bool,
     at_time: str | None,
     as_json: bool,
 ) -> None:
-    """Import FILE (or - for standard input) as a portal would, with every check."""
+    """Import FILE (or - for standard input) as a portal would, with every check.
+
+    A SAML IdP certificate (--idp-cert, or from --idp-metadata) is a pinned key whose dates
+    are not enforced, unless --idp-pkix asks for path validation, validity and revocation.
+    """
     out = Output(as_json)
     with out.errors_to_exit_codes():
         handler = _handler(IMPORTERS, form)
+        if trust and not idp_pkix:
+            raise UsageError("--trust names the anchors of --idp-pkix")
         request = ImportRequest(
             _read(file), str(file), audience, issuer, jwks, nonce, access_token, recipient,
             in_response_to, idp_cert, idp_metadata, allow_sha1, parse_time(at_time),
+            metadata_cert, trust_store(trust) if idp_pkix else None,
+            revocation_settings(revocation, no_revocation),
         )  # fmt: skip
         imported = handler(request)
         out.emit(imported.to_dict(), lambda: print_imported(out, imported))

@@ -6,10 +6,11 @@ with its own error: status; destination; issuer; exactly one assertion in the wh
 document, signed (encrypted ones are decrypted first) with a key of the identity provider
 (`SamlIdentityProvider`: pinned certificates from its metadata or configuration, never from
 the message) and an allowed algorithm (SHA-1 only where allowed for that provider); then, in
-the verified copy of the assertion only: issuer, bearer subject confirmation (recipient,
+the verified assertion only: issuer, bearer subject confirmation (recipient,
 ``InResponseTo``, ``NotOnOrAfter``), conditions (time window with clock skew, audience),
 the authentication statement, and one-time use of the assertion ID.
-A signed Response is verified too, and then read from its verified copy.
+A signed Response is verified too; the Response and the assertion are read where they stand,
+by child tags only, so nothing outside what their signatures cover is read.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import base64
 import binascii
 import datetime as dt
 import hmac
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -62,13 +62,16 @@ from eid.sso.mandates import Mandate
 from eid.sso.replay import ReplayStore
 from eid.sso.saml import BEARER, SAML_NS, SAMLP_NS, STATUS_SUCCESS, parse_instant
 from eid.xmlsig import (
+    DSIG_NS,
     SIGNATURE_METHODS,
     PublicKey,
+    Verified,
     decrypt_element,
     parse_xml,
     public_keys,
     verify_enveloped,
 )
+from eid.xmlsig.read import Children, children_by_tag
 
 __all__ = [
     "DEFAULT_SAML_LEEWAY",
@@ -88,8 +91,11 @@ _SHA1_METHODS = frozenset(uri for uri, m in SIGNATURE_METHODS.items() if m.hash_
 _P = f"{{{SAMLP_NS}}}"
 _A = f"{{{SAML_NS}}}"
 _SOURCE = "SAML response"
-_ASSERTIONS = etree.XPath(
-    "//saml:Assertion | //saml:EncryptedAssertion", namespaces={"saml": SAML_NS}
+_SIGNATURE = f"{{{DSIG_NS}}}Signature"
+_ASSERTION_COUNT = etree.XPath(
+    "count(//saml:Assertion | //saml:EncryptedAssertion)",
+    namespaces={"saml": SAML_NS},
+    regexp=False,
 )
 _ERRORS: tuple[tuple[type[EidError], type[EidError]], ...] = (
     (SignatureMissing, AssertionSignatureMissing),
@@ -99,6 +105,10 @@ _ERRORS: tuple[tuple[type[EidError], type[EidError]], ...] = (
     (DecryptionFailed, AssertionDecryptionFailed),
 )
 _NAMES = {name: key for profile in PROFILES.values() for key, name in profile.names.items()}
+_LEGAL_PERSON = frozenset(
+    {"legal_person_identifier"}
+    | {name for name, key in _NAMES.items() if key == "legal_person_identifier"}
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,7 @@ class SamlIdentityProvider:
         """The allow-list with the SHA-1 methods when SHA-1 is allowed."""
         return self.methods | _SHA1_METHODS if self.allow_sha1 else self.methods
 
-    def verify(self, element: etree._Element, now: dt.datetime) -> etree._Element:
+    def verify(self, element: etree._Element, now: dt.datetime) -> Verified:
         """The signed content of ``element`` (`eid.xmlsig.verify_enveloped` with these keys).
 
         With ``trust``, the certificate whose key verified is validated (path, validity
@@ -150,23 +160,19 @@ class SamlIdentityProvider:
                 at=now,
                 revocation=self.revocation,
             )
-        return verified.element
+        return verified
 
 
-@contextmanager
-def _assertion_errors() -> Iterator[None]:
-    """XML-DSig and XML-Enc errors as the assertion errors of `eid.errors`."""
-    try:
-        yield
-    except (XmlForbidden, AssertionMalformed):
-        raise
-    except EidError as error:
-        for xml_error, assertion_error in _ERRORS:
-            if isinstance(error, xml_error):
-                raise assertion_error(error.message) from None
-        if type(error) is MalformedInput:
-            raise AssertionMalformed(error.message, source=_SOURCE) from None
-        raise
+def _assertion_error(error: EidError) -> EidError:
+    """An XML-DSig or XML-Enc error as the assertion error of `eid.errors`; others as they are."""
+    if isinstance(error, XmlForbidden | AssertionMalformed):
+        return error
+    for xml_error, assertion_error in _ERRORS:
+        if isinstance(error, xml_error):
+            return assertion_error(error.message)
+    if type(error) is MalformedInput:
+        return AssertionMalformed(error.message, source=_SOURCE)
+    return error
 
 
 def _xml_bytes(message: str | bytes, max_size: int) -> bytes:
@@ -188,8 +194,8 @@ def _xml_bytes(message: str | bytes, max_size: int) -> bytes:
     return decoded
 
 
-def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
-    found = list(parent.iterchildren(tag))
+def _one(children: Children, tag: str, what: str) -> etree._Element:
+    found = children.get(tag, ())
     if len(found) != 1:
         name = tag.rsplit("}", 1)[-1]
         raise AssertionMalformed(f"{what} must hold one {name}, not {len(found)}", source=_SOURCE)
@@ -202,17 +208,18 @@ def _text(element: etree._Element, what: str) -> str:
     return element.text or ""
 
 
-def _check_status(response: etree._Element) -> None:
-    code = _one(_one(response, _P + "Status", "the Response"), _P + "StatusCode", "Status")
+def _check_status(response: Children) -> None:
+    status = _one(response, _P + "Status", "the Response")
+    code = _one(children_by_tag(status), _P + "StatusCode", "Status")
     if code.get("Value") != STATUS_SUCCESS:
-        inner = code.find(_P + "StatusCode")
+        inner = next(code.iterchildren(_P + "StatusCode"), None)
         detail = f" ({inner.get('Value')})" if inner is not None else ""
         raise AssertionStatusError(f"the identity provider answered {code.get('Value')}{detail}")
 
 
-def _issuer(parent: etree._Element, expected: str | None, *, required: bool) -> str | None:
-    """The Issuer of ``parent``, which must be ``expected`` (when not None)."""
-    issuers = list(parent.iterchildren(_A + "Issuer"))
+def _issuer(parent: Children, expected: str | None, *, required: bool) -> str | None:
+    """The Issuer among ``parent``'s children, which must be ``expected`` (when not None)."""
+    issuers = parent.get(_A + "Issuer", ())
     if not issuers and not required:
         return None
     issuer = _text(issuers[0], "Issuer") if len(issuers) == 1 else None
@@ -222,15 +229,14 @@ def _issuer(parent: etree._Element, expected: str | None, *, required: bool) -> 
 
 
 def _the_assertion(
-    document: etree._Element, response: etree._Element, decryption_keys: Sequence[rsa.RSAPrivateKey]
+    document: etree._Element, response: Children, decryption_keys: Sequence[rsa.RSAPrivateKey]
 ) -> etree._Element:
     """The one assertion, decrypted if need be; several anywhere in the document are refused."""
-    found = _ASSERTIONS(document)
-    assert isinstance(found, list)
-    direct = [e for e in response if e.tag in (_A + "Assertion", _A + "EncryptedAssertion")]
-    if len(found) != 1 or len(direct) != 1:
+    count = _ASSERTION_COUNT(document)
+    direct = response.get(_A + "Assertion", []) + response.get(_A + "EncryptedAssertion", [])
+    if count != 1 or len(direct) != 1:
         raise AssertionMalformed(
-            f"a SAML response must hold exactly one assertion, not {len(found)}", source=_SOURCE
+            f"a SAML response must hold exactly one assertion, not {count:.0f}", source=_SOURCE
         )
     assertion: etree._Element = direct[0]
     if assertion.tag == _A + "Assertion":
@@ -238,10 +244,14 @@ def _the_assertion(
     if not decryption_keys:
         raise AssertionDecryptionFailed("the assertion is encrypted and no decryption key is given")
     decrypted = decrypt_element(
-        _one(assertion, "{http://www.w3.org/2001/04/xmlenc#}EncryptedData", "EncryptedAssertion"),
+        _one(
+            children_by_tag(assertion),
+            "{http://www.w3.org/2001/04/xmlenc#}EncryptedData",
+            "EncryptedAssertion",
+        ),
         decryption_keys,
     )
-    if decrypted.tag != _A + "Assertion" or len(_ASSERTIONS(decrypted)) != 1:
+    if decrypted.tag != _A + "Assertion" or _ASSERTION_COUNT(decrypted) != 1:
         raise AssertionMalformed(
             "the encrypted assertion holds no single Assertion", source=_SOURCE
         )
@@ -249,17 +259,18 @@ def _the_assertion(
 
 
 def _check_confirmation(
-    subject: etree._Element,
+    subject: Children,
     *,
     recipient: str,
     in_response_to: str | None,
     now: dt.datetime,
     leeway: dt.timedelta,
 ) -> dt.datetime:
-    bearer = [c for c in subject.findall(_A + "SubjectConfirmation") if c.get("Method") == BEARER]
+    confirmations = subject.get(_A + "SubjectConfirmation", ())
+    bearer = [c for c in confirmations if c.get("Method") == BEARER]
     if len(bearer) != 1:
         raise AssertionMalformed("the subject needs one bearer confirmation", source=_SOURCE)
-    data = _one(bearer[0], _A + "SubjectConfirmationData", "SubjectConfirmation")
+    data = _one(children_by_tag(bearer[0]), _A + "SubjectConfirmationData", "SubjectConfirmation")
     if data.get("Recipient") != recipient:
         raise AssertionRecipientMismatch(
             f"the assertion is meant for another recipient than {recipient}"
@@ -285,7 +296,7 @@ def _check_in_response_to(found: str | None, expected: str | None) -> None:
 
 
 def _check_conditions(
-    assertion: etree._Element, *, audience: str, now: dt.datetime, leeway: dt.timedelta
+    assertion: Children, *, audience: str, now: dt.datetime, leeway: dt.timedelta
 ) -> dt.datetime:
     conditions = _one(assertion, _A + "Conditions", "the Assertion")
     not_before = conditions.get("NotBefore")
@@ -294,23 +305,24 @@ def _check_conditions(
     not_on_or_after = parse_instant(conditions.get("NotOnOrAfter"), "Conditions")
     if now >= not_on_or_after + leeway:
         raise AssertionExpired(f"the assertion expired at {not_on_or_after.isoformat()}")
-    restrictions = conditions.findall(_A + "AudienceRestriction")
+    restrictions = list(conditions.iterchildren(_A + "AudienceRestriction"))
     if not restrictions:
         raise AssertionAudienceMismatch("the assertion names no audience")
     for restriction in restrictions:
-        if audience not in [_text(a, "Audience") for a in restriction.findall(_A + "Audience")]:
+        named = [_text(a, "Audience") for a in restriction.iterchildren(_A + "Audience")]
+        if audience not in named:
             raise AssertionAudienceMismatch(f"the assertion is not meant for {audience}")
     return not_on_or_after
 
 
-def _attributes(assertion: etree._Element) -> dict[str, AttributeValue]:
+def _attributes(assertion: Children) -> dict[str, AttributeValue]:
     attributes: dict[str, AttributeValue] = {}
-    for statement in assertion.findall(_A + "AttributeStatement"):
-        for attribute in statement.findall(_A + "Attribute"):
+    for statement in assertion.get(_A + "AttributeStatement", ()):
+        for attribute in statement.iterchildren(_A + "Attribute"):
             name = attribute.get("Name")
             if not name or name in attributes:
                 raise AssertionMalformed("an attribute without a name or twice", source=_SOURCE)
-            values = [_text(v, name) for v in attribute.findall(_A + "AttributeValue")]
+            values = [_text(v, name) for v in attribute.iterchildren(_A + "AttributeValue")]
             attributes[name] = (
                 values[0] if len(values) == 1 else {str(i): v for i, v in enumerate(values, 1)}
             )
@@ -318,6 +330,8 @@ def _attributes(assertion: etree._Element) -> dict[str, AttributeValue]:
 
 
 def _mandate(attributes: Mapping[str, AttributeValue]) -> Mandate | None:
+    if _LEGAL_PERSON.isdisjoint(attributes):
+        return None
     canonical = {_NAMES.get(name, name): value for name, value in attributes.items()}
     identifier = canonical.get("legal_person_identifier")
     name, role = canonical.get("legal_name"), canonical.get("mandate_role", "")
@@ -329,6 +343,39 @@ def _mandate(attributes: Mapping[str, AttributeValue]) -> Mandate | None:
         raise AssertionMalformed(
             "the legal person identifier holds no valid enterprise number", source=_SOURCE
         ) from None
+
+
+def _signed_assertion(
+    data: bytes,
+    *,
+    idp: SamlIdentityProvider,
+    recipient: str,
+    in_response_to: str | None,
+    decryption_keys: Sequence[rsa.RSAPrivateKey],
+    max_size: int,
+    now: dt.datetime,
+) -> tuple[etree._Element, str | None]:
+    """The verified assertion of the Response ``data`` and the Response's issuer.
+
+    Both are read where they stand in the parsed document, by child tags only, so nothing
+    outside their verified content (a wrapper, an element inside ``ds:Signature``) is read.
+    """
+    document = parse_xml(data, source=_SOURCE, max_size=max_size)
+    if document.tag != _P + "Response" or document.get("Version") != "2.0":
+        raise AssertionMalformed("not a SAML 2.0 Response", source=_SOURCE)
+    response = children_by_tag(document)
+    if _SIGNATURE in response:
+        idp.verify(document, now)
+    destination = document.get("Destination")
+    if destination is not None and destination != recipient:
+        raise AssertionDestinationMismatch(
+            f"the response was sent to another destination than {recipient}"
+        )
+    response_issuer = _issuer(response, idp.entity_id, required=False)
+    _check_status(response)
+    _check_in_response_to(document.get("InResponseTo"), in_response_to)
+    found = _the_assertion(document, response, decryption_keys)
+    return idp.verify(found, now).signed, response_issuer
 
 
 def import_saml_response(
@@ -352,41 +399,47 @@ def import_saml_response(
     ``EncryptedAssertion``. Every check raises its own `eid.errors` error.
     """
     now = at or dt.datetime.now(dt.UTC)
-    with _assertion_errors():
-        document = parse_xml(_xml_bytes(message, max_size), source=_SOURCE, max_size=max_size)
-        if document.tag != _P + "Response" or document.get("Version") != "2.0":
-            raise AssertionMalformed("not a SAML 2.0 Response", source=_SOURCE)
-        response = document
-        if response.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None:
-            response = idp.verify(document, now)
-        destination = response.get("Destination")
-        if destination is not None and destination != recipient:
-            raise AssertionDestinationMismatch(
-                f"the response was sent to another destination than {recipient}"
-            )
-        response_issuer = _issuer(response, idp.entity_id, required=False)
-        _check_status(response)
-        _check_in_response_to(response.get("InResponseTo"), in_response_to)
-        found = _the_assertion(document, response, list(decryption_keys))
-        assertion = idp.verify(found, now)
+    try:
+        assertion, response_issuer = _signed_assertion(
+            _xml_bytes(message, max_size),
+            idp=idp,
+            recipient=recipient,
+            in_response_to=in_response_to,
+            decryption_keys=list(decryption_keys),
+            max_size=max_size,
+            now=now,
+        )
+    except EidError as error:
+        mapped = _assertion_error(error)
+        if mapped is error:
+            raise
+        raise mapped from None
     if assertion.get("Version") != "2.0" or not assertion.get("ID"):
         raise AssertionMalformed("not a SAML 2.0 Assertion with an ID", source=_SOURCE)
-    issuer = _issuer(assertion, idp.entity_id or response_issuer, required=True)
-    subject = _one(assertion, _A + "Subject", "the Assertion")
+    parts = children_by_tag(assertion)
+    issuer = _issuer(parts, idp.entity_id or response_issuer, required=True)
+    subject = children_by_tag(_one(parts, _A + "Subject", "the Assertion"))
     name_id = _text(_one(subject, _A + "NameID", "the Subject"), "NameID")
     if not name_id:
         raise AssertionMalformed("the NameID is empty", source=_SOURCE, field="NameID")
     confirmed_until = _check_confirmation(
         subject, recipient=recipient, in_response_to=in_response_to, now=now, leeway=leeway
     )
-    valid_until = _check_conditions(assertion, audience=audience, now=now, leeway=leeway)
-    authn = _one(assertion, _A + "AuthnStatement", "the Assertion")
+    valid_until = _check_conditions(parts, audience=audience, now=now, leeway=leeway)
+    authn = _one(parts, _A + "AuthnStatement", "the Assertion")
     session_end = authn.get("SessionNotOnOrAfter")
     if session_end is not None and now >= parse_instant(session_end, "AuthnStatement") + leeway:
         raise AssertionExpired(f"the session ended at {session_end}")
-    class_ref = authn.find(f"{_A}AuthnContext/{_A}AuthnContextClassRef")
+    class_ref = next(
+        (
+            ref
+            for context in authn.iterchildren(_A + "AuthnContext")
+            for ref in context.iterchildren(_A + "AuthnContextClassRef")
+        ),
+        None,
+    )
     level_uri = _text(class_ref, "AuthnContextClassRef") if class_ref is not None else None
-    attributes = _attributes(assertion)
+    attributes = _attributes(parts)
     expires_at = min(confirmed_until, valid_until)
     imported = Imported(
         subject=name_id,

@@ -2,23 +2,24 @@
 
 `verify_enveloped(element, keys=...)` checks the one ``ds:Signature`` child of ``element``
 against the caller's keys (never a key or certificate from the message), and returns a
-`Verified` whose ``element`` is a detached copy of the exact element that was digested:
-text the signature does not cover (another assertion, a wrapper, a comment) cannot be
-read through it. Refused, each with its own error: no signature or several; a Reference
-other than exactly one pointing at ``element`` by a unique ID (or ``""`` at the document
-element); transforms other than enveloped-signature and one canonicalisation; comments in
-the signed content; SHA-1 unless allowed; an algorithm no given key can verify.
+`Verified` that holds the canonical form the digest was computed on and gives the exact
+element that was digested, either where it stands (for readers that only go down by child
+tags) or as a document of its own parsed from that canonical form (nothing the signature
+does not cover can be reached from it). Refused, each with its own error: no signature or
+several; a Reference other than exactly one pointing at ``element`` by a unique ID (or
+``""`` at the document element); transforms other than enveloped-signature and one
+canonicalisation; comments in the signed content; SHA-1 unless allowed; an algorithm no
+given key can verify.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
+import hashlib
 import hmac
 from collections.abc import Collection, Iterable, Sequence
-from copy import copy
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -36,18 +37,20 @@ from eid.errors import (
     SignedCommentRefused,
     UsageError,
 )
-from eid.hashing import HASHES
 from eid.xmlsig.algorithms import (
     C14N_11,
     C14N_EXCLUSIVE,
     CANONICALIZATIONS,
     DSIG_NS,
     ENVELOPED_SIGNATURE,
+    SIGNATURE_METHODS,
     SignatureMethod,
     digest_hash,
     signature_method,
 )
-from eid.xmlsig.c14n import canonicalize, detached
+from eid.xmlsig.c14n import canonicalize
+from eid.xmlsig.parse import parse_xml
+from eid.xmlsig.read import Children, children_by_tag
 
 __all__ = ["PublicKey", "Verified", "public_keys", "verify_enveloped"]
 
@@ -55,8 +58,10 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 """A key that can verify an XML signature."""
 
 _DS = f"{{{DSIG_NS}}}"
-_COMMENTS = etree.XPath("boolean(descendant::comment())")
-_XML_ATTRIBUTES = etree.XPath("boolean(//@xml:*)")
+_SIGNATURE = _DS + "Signature"
+_SIGNED_INFO = _DS + "SignedInfo"
+_COMMENTS = etree.XPath("boolean(descendant::comment())", regexp=False)
+_XML_ATTRIBUTES = etree.XPath("boolean(//@xml:*)", regexp=False)
 _INCLUSIVE = f"{{{C14N_EXCLUSIVE}}}InclusiveNamespaces"
 
 
@@ -64,17 +69,27 @@ _INCLUSIVE = f"{{{C14N_EXCLUSIVE}}}InclusiveNamespaces"
 class Verified:
     """What a verified signature covers, and how it was signed.
 
-    ``element`` is a copy, in a document of its own, of the exact element whose canonical
-    form ``canonical`` the digest was computed on, without its signature: nothing outside
-    the signed content can be reached from it (no parent, no siblings) and it holds no
-    comment. ``key`` is the caller's key that verified it.
+    ``canonical`` is the canonical form the digest was computed on (without the signature,
+    without comments: signed content holding any is refused). ``signed`` is the verified
+    element where it stands in the caller's document, its ``ds:Signature`` child still in
+    place: the cheap way to read it for code that only goes down by child tags, never to a
+    parent and never into ``ds:Signature`` (as `eid.sso` reads SAML). ``element`` is the
+    signed content in a document of its own, parsed from ``canonical`` on first use: it has
+    no parent, siblings or signature, so nothing outside what was signed can be reached
+    from it, whatever happens to the caller's document later. ``key`` is the caller's key
+    that verified it.
     """
 
-    element: etree._Element
+    signed: etree._Element
     canonical: bytes
     method: SignatureMethod
     digest: str
     key: PublicKey
+
+    @cached_property
+    def element(self) -> etree._Element:
+        """The signed content as a document of its own (parsed from ``canonical`` once)."""
+        return parse_xml(self.canonical, source="signed XML", max_size=len(self.canonical))
 
 
 def public_keys(items: Iterable[x509.Certificate | PublicKey]) -> tuple[PublicKey, ...]:
@@ -88,17 +103,19 @@ def public_keys(items: Iterable[x509.Certificate | PublicKey]) -> tuple[PublicKe
     return tuple(keys)
 
 
-def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
-    found = list(parent.iterchildren(_DS + tag))
+def _one(children: Children, name: str, what: str) -> etree._Element:
+    found = children.get(_DS + name, [])
     if len(found) != 1:
-        raise SignatureReferenceInvalid(f"the {what} must hold exactly one {tag}, not {len(found)}")
+        raise SignatureReferenceInvalid(
+            f"the {what} must hold exactly one {name}, not {len(found)}"
+        )
     return found[0]
 
 
 def _base64(element: etree._Element, what: str) -> bytes:
     text = "".join((element.text or "").split())
     try:
-        return base64.b64decode(text, validate=True)
+        return binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError):
         raise MalformedInput(f"{what} is not base64", field=what) from None
 
@@ -109,7 +126,7 @@ def _canonicalization(node: etree._Element) -> tuple[bool, tuple[str, ...]]:
         raise AlgorithmRefused(f"canonicalisation {algorithm!r} is not accepted")
     if algorithm == C14N_11 and _XML_ATTRIBUTES(node):
         raise AlgorithmRefused("Canonical XML 1.1 is accepted only without xml: attributes")
-    inclusive = node.find(_INCLUSIVE)
+    inclusive = next(node.iterchildren(_INCLUSIVE), None)
     if inclusive is None:
         return CANONICALIZATIONS[algorithm], ()
     if not CANONICALIZATIONS[algorithm]:
@@ -117,15 +134,27 @@ def _canonicalization(node: etree._Element) -> tuple[bool, tuple[str, ...]]:
     return True, tuple((inclusive.get("PrefixList") or "").split())
 
 
-def _check_value(method: SignatureMethod, key: PublicKey, value: bytes, data: bytes) -> bool:
+def _parameters(method: SignatureMethod) -> tuple[hashes.HashAlgorithm, padding.AsymmetricPadding]:
     algorithm = method.hash()
+    if method.pss:
+        return algorithm, padding.PSS(padding.MGF1(algorithm), algorithm.digest_size)
+    return algorithm, padding.PKCS1v15()
+
+
+_PARAMETERS = {uri: _parameters(method) for uri, method in SIGNATURE_METHODS.items()}
+"""The hash and RSA padding of each signature method, made once (both are stateless)."""
+
+
+@cache
+def _key_type(kind: type) -> str:
+    """The key type (``rsa`` or ``ec``) of a key class: one `isinstance` check per class."""
+    return "rsa" if issubclass(kind, rsa.RSAPublicKey) else "ec"
+
+
+def _check_value(method: SignatureMethod, key: PublicKey, value: bytes, data: bytes) -> bool:
+    algorithm, pad = _PARAMETERS[method.uri]
     try:
         if isinstance(key, rsa.RSAPublicKey):
-            pad: padding.AsymmetricPadding = (
-                padding.PSS(padding.MGF1(algorithm), algorithm.digest_size)
-                if method.pss
-                else padding.PKCS1v15()
-            )
             key.verify(value, data, pad, algorithm)
         else:
             size = (key.curve.key_size + 7) // 8
@@ -142,8 +171,7 @@ def _check_value(method: SignatureMethod, key: PublicKey, value: bytes, data: by
 def _verify_value(
     method: SignatureMethod, keys: Sequence[PublicKey], value: bytes, data: bytes
 ) -> PublicKey:
-    kind = rsa.RSAPublicKey if method.key_type == "rsa" else ec.EllipticCurvePublicKey
-    candidates = [key for key in keys if isinstance(key, kind)]
+    candidates = [key for key in keys if _key_type(type(key)) == method.key_type]
     if not candidates:
         raise AlgorithmRefused(f"no key given can verify {method.uri}")
     for key in candidates:
@@ -154,7 +182,8 @@ def _verify_value(
 
 @cache
 def _id_count(id_attributes: tuple[str, ...]) -> etree.XPath:
-    return etree.XPath("count(" + " | ".join(f"//@{name}[.=$id]" for name in id_attributes) + ")")
+    paths = " | ".join(f"//@{name}[.=$id]" for name in id_attributes)
+    return etree.XPath(f"count({paths})", regexp=False)
 
 
 def _referenced(element: etree._Element, uri: str | None, id_attributes: Collection[str]) -> None:
@@ -171,10 +200,10 @@ def _referenced(element: etree._Element, uri: str | None, id_attributes: Collect
         raise SignatureReferenceInvalid(f"the ID {identifier!r} is not unique in the document")
 
 
-def _transforms(reference: etree._Element) -> tuple[bool, tuple[str, ...]]:
+def _transforms(reference: Children) -> tuple[bool, tuple[str, ...]]:
     """Exclusive or not, and the inclusive prefixes, of the Reference's transforms."""
-    transforms = reference.findall(_DS + "Transforms")
-    nodes = transforms[0].findall(_DS + "Transform") if len(transforms) == 1 else []
+    transforms = reference.get(_DS + "Transforms", [])
+    nodes = list(transforms[0].iterchildren(_DS + "Transform")) if len(transforms) == 1 else []
     if len(transforms) > 1 or not nodes or nodes[0].get("Algorithm") != ENVELOPED_SIGNATURE:
         raise AlgorithmRefused("the Reference must start with the enveloped-signature transform")
     if len(nodes) > 2 or len(transforms[0]) != len(nodes):
@@ -182,6 +211,38 @@ def _transforms(reference: etree._Element) -> tuple[bool, tuple[str, ...]]:
     if len(nodes) == 1:
         return False, ()  # a node-set becomes octets by inclusive canonicalisation
     return _canonicalization(nodes[1])
+
+
+def _enveloped(
+    element: etree._Element, signature: etree._Element, exclusive: bool, prefixes: Sequence[str]
+) -> bytes:
+    """The canonical form of ``element`` without its ``signature`` child; no comment in it.
+
+    This is the enveloped-signature transform: only the signature leaves, the text after
+    it stays where it was. The signature and the text are put back after.
+    """
+    index = element.index(signature)
+    tail = signature.tail
+    previous = signature.getprevious()
+    before = previous.tail if previous is not None else element.text
+    signature.tail = None
+    element.remove(signature)
+    if tail:
+        if previous is not None:
+            previous.tail = (before or "") + tail
+        else:
+            element.text = (before or "") + tail
+    try:
+        if _COMMENTS(element):
+            raise SignedCommentRefused("the signed content holds an XML comment")
+        return canonicalize(element, exclusive=exclusive, inclusive_prefixes=prefixes)
+    finally:
+        if previous is not None:
+            previous.tail = before
+        else:
+            element.text = before
+        element.insert(index, signature)
+        signature.tail = tail
 
 
 def verify_enveloped(
@@ -200,31 +261,32 @@ def verify_enveloped(
     `SignatureReferenceInvalid`, `AlgorithmRefused` / `Sha1Refused`,
     `SignedCommentRefused`, `SignatureInvalid`, `MalformedInput`.
     """
-    signatures = list(element.iterchildren(_DS + "Signature"))
+    signatures = list(element.iterchildren(_SIGNATURE))
     if not signatures:
         raise SignatureMissing(f"{etree.QName(element).localname} is not signed")
     if len(signatures) > 1:
         raise SignatureReferenceInvalid("the element holds more than one signature")
     signature: etree._Element = signatures[0]
-    signed_info = _one(signature, "SignedInfo", "Signature")
+    parts = children_by_tag(signature)
+    signed_info = _one(parts, "SignedInfo", "Signature")
     if signature[0] is not signed_info:
         raise SignatureReferenceInvalid("SignedInfo must be the signature's first element")
-    exclusive, prefixes = _canonicalization(
-        _one(signed_info, "CanonicalizationMethod", "SignedInfo")
-    )
+    info = children_by_tag(signed_info)
+    exclusive, prefixes = _canonicalization(_one(info, "CanonicalizationMethod", "SignedInfo"))
     method = signature_method(
-        _one(signed_info, "SignatureMethod", "SignedInfo").get("Algorithm"), allow_sha1=allow_sha1
+        _one(info, "SignatureMethod", "SignedInfo").get("Algorithm"), allow_sha1=allow_sha1
     )
     if methods is not None and method.uri not in methods:
         raise AlgorithmRefused(f"signature method {method.uri} is not accepted here")
-    reference = _one(signed_info, "Reference", "SignedInfo")
+    reference = _one(info, "Reference", "SignedInfo")
+    references = children_by_tag(reference)
     digest_name = digest_hash(
-        _one(reference, "DigestMethod", "Reference").get("Algorithm"), allow_sha1=allow_sha1
+        _one(references, "DigestMethod", "Reference").get("Algorithm"), allow_sha1=allow_sha1
     )
-    expected = _base64(_one(reference, "DigestValue", "Reference"), "DigestValue")
-    value = _base64(_one(signature, "SignatureValue", "Signature"), "SignatureValue")
+    expected = _base64(_one(references, "DigestValue", "Reference"), "DigestValue")
+    value = _base64(_one(parts, "SignatureValue", "Signature"), "SignatureValue")
     _referenced(element, reference.get("URI"), id_attributes)
-    ref_exclusive, ref_prefixes = _transforms(reference)
+    ref_exclusive, ref_prefixes = _transforms(references)
 
     key = _verify_value(
         method,
@@ -232,13 +294,7 @@ def verify_enveloped(
         value,
         canonicalize(signed_info, exclusive=exclusive, inclusive_prefixes=prefixes),
     )
-    with detached(signature):
-        if _COMMENTS(element):
-            raise SignedCommentRefused("the signed content holds an XML comment")
-        canonical = canonicalize(element, exclusive=ref_exclusive, inclusive_prefixes=ref_prefixes)
-        digest = hashes.Hash(HASHES[digest_name]())
-        digest.update(canonical)
-        if not hmac.compare_digest(digest.finalize(), expected):
-            raise SignatureInvalid("the digest of the signed element does not match its Reference")
-        covered = copy(element)  # lxml copies the whole subtree, into a document of its own
-    return Verified(covered, canonical, method, digest_name, key)
+    canonical = _enveloped(element, signature, ref_exclusive, ref_prefixes)
+    if not hmac.compare_digest(hashlib.new(digest_name, canonical).digest(), expected):
+        raise SignatureInvalid("the digest of the signed element does not match its Reference")
+    return Verified(element, canonical, method, digest_name, key)
