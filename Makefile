@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The demo needs SoftHSM2; the tests also load OpenSC's module, and the smart-card tier runs
-# pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root); login tests use Redis.
+# pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root); login tests use Redis;
+# the identity provider's pages are checked in Debian's headless Chromium (driven through chromedriver).
 DEMO_PACKAGES := softhsm2
-TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server
+TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server chromium chromium-driver
 
 .PHONY: demo test lint typecheck bench clean
 

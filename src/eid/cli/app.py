@@ -7,6 +7,7 @@ import click
 from eid import __version__
 from eid.cli.auth import auth
 from eid.cli.demo import demo
+from eid.cli.serve import serve
 from eid.cli.sign import sign
 from eid.cli.tokens import certs, identity, tokens
 from eid.cli.verify import verify
@@ -37,6 +38,7 @@ cli.add_command(auth)
 cli.add_command(sign)
 cli.add_command(verify)
 cli.add_command(demo)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -1,0 +1,80 @@
+"""Errors of the service itself (bad forms, too many tries, unknown portals), under `EidError`.
+
+Each carries the HTTP status its page is served with; its ``code`` picks the
+page's text and what to do (``error_<code>`` and ``error_<code>_action``).
+"""
+
+from __future__ import annotations
+
+from eid.errors import EidError
+
+__all__ = [
+    "CsrfFailed",
+    "FlowExpired",
+    "InvalidRequest",
+    "NoClientCertificate",
+    "PageNotFound",
+    "RateLimited",
+    "UnknownClient",
+    "WebError",
+]
+
+
+class WebError(EidError):
+    """A request the service refuses, with the HTTP status of its error page."""
+
+    code = "invalid_request"
+    status = 400
+
+
+class CsrfFailed(WebError):
+    """A form came without this session's CSRF token (expired, or sent from another site)."""
+
+    code = "csrf"
+    status = 403
+
+
+class RateLimited(WebError):
+    """Too many PIN or login attempts from this session or address in the window."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def details(self) -> dict[str, object]:
+        """How many seconds to wait."""
+        return {"retry_after": self.retry_after}
+
+
+class InvalidRequest(WebError):
+    """A portal's request is malformed or asks for what it may not have."""
+
+    code = "invalid_request"
+
+
+class UnknownClient(WebError):
+    """The portal (OIDC client or SAML service provider) is not registered here."""
+
+    code = "unknown_client"
+
+
+class FlowExpired(WebError):
+    """The login flow the request belongs to is unknown, finished or expired."""
+
+    code = "flow_expired"
+
+
+class NoClientCertificate(WebError):
+    """A TLS client certificate login without a certificate from a trusted proxy."""
+
+    code = "no_certificate"
+
+
+class PageNotFound(WebError):
+    """No page at this address."""
+
+    code = "not_found"
+    status = 404

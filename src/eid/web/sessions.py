@@ -1,0 +1,127 @@
+"""The single-sign-on session: a random cookie bound to server-side state.
+
+The cookie (``Secure``, ``HttpOnly``, ``SameSite=Lax``) holds only a random
+identifier; the store keeps the session under a hash of it, so what the store
+holds cannot be replayed as a cookie. A session exists before login (it carries
+the CSRF token and rate-limit key) and gains a person when one logs in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .store import Store
+
+__all__ = ["COOKIE", "Session", "SessionManager"]
+
+COOKIE = "eid_session"
+
+
+@dataclass
+class Session:
+    """One browser's state at the provider."""
+
+    id: str
+    csrf: str
+    created: float
+    person: dict[str, Any] | None = None
+    portals: list[str] = field(default_factory=list)
+    fresh: bool = False
+
+    @property
+    def key(self) -> str:
+        """Where the store keeps this session (a hash of the cookie value, never the value)."""
+        return session_key(self.id)
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether a person has logged in in this session."""
+        return self.person is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the store keeps (the id is the key, not part of the value)."""
+        return {
+            "csrf": self.csrf,
+            "created": self.created,
+            "person": self.person,
+            "portals": self.portals,
+        }
+
+    def use_portal(self, portal: str) -> None:
+        """Remember that ``portal`` received a statement in this session (for logout)."""
+        if portal not in self.portals:
+            self.portals.append(portal)
+
+
+def session_key(session_id: str) -> str:
+    """The store key of a session id."""
+    return "session:" + hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class SessionManager:
+    """Reads, saves and ends sessions for requests."""
+
+    def __init__(self, store: Store, *, ttl: int, secure: bool = True) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.secure = secure
+
+    def load(self, request: Request) -> Session:
+        """The request's session, or a new one (``fresh``) when it has none or it ended."""
+        cookie = request.cookies.get(COOKIE)
+        if cookie:
+            data = self.store.get(session_key(cookie))
+            if data is not None:
+                return Session(
+                    id=cookie,
+                    csrf=str(data["csrf"]),
+                    created=float(data["created"]),
+                    person=data.get("person"),
+                    portals=list(data.get("portals", [])),
+                )
+        return Session(
+            id=secrets.token_urlsafe(32),
+            csrf=secrets.token_urlsafe(32),
+            created=time.time(),
+            fresh=True,
+        )
+
+    def save(self, session: Session, response: Response) -> None:
+        """Store the session and, when it is new, give the browser its cookie."""
+        remaining = max(1.0, session.created + self.ttl - time.time())
+        self.store.put(session.key, session.to_dict(), remaining)
+        if session.fresh:
+            response.set_cookie(
+                COOKIE,
+                session.id,
+                max_age=self.ttl,
+                path="/",
+                secure=self.secure,
+                httponly=True,
+                samesite="lax",
+            )
+            session.fresh = False
+
+    def renew(self, session: Session) -> Session:
+        """The same session under a new id and CSRF token (after login: no session fixation)."""
+        self.store.delete(session.key)
+        return Session(
+            id=secrets.token_urlsafe(32),
+            csrf=secrets.token_urlsafe(32),
+            created=time.time(),
+            person=session.person,
+            portals=list(session.portals),
+            fresh=True,
+        )
+
+    def end(self, session: Session, response: Response) -> None:
+        """Forget the session here and in the browser."""
+        self.store.delete(session.key)
+        response.delete_cookie(COOKIE, path="/", secure=self.secure, httponly=True, samesite="lax")

@@ -1,0 +1,90 @@
+"""The identity provider on loopback for the service tests: real HTTP, a real virtual card."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.types import ASGIApp
+
+from eid.tokens.virtual import VirtualCard
+from eid.web.config import WebConfig, config_from_mapping
+from eid.web.dev import development_config
+
+from .redis_server import free_port
+
+
+@contextmanager
+def serving(app: ASGIApp, port: int) -> Iterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1:``port`` in a thread; yield its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+class Browser(httpx.Client):
+    """An HTTP client that keeps cookies as a browser does on loopback, Secure ones included.
+
+    Browsers treat http://127.0.0.1 as a secure context; httpx's jar does not, so this
+    client keeps its cookies itself (one site, path /). It does not follow redirects.
+    """
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(
+            base_url=base_url,
+            timeout=30,
+            event_hooks={"request": [self._send_cookies], "response": [self._keep_cookies]},
+            **kwargs,
+        )
+        self.jar: dict[str, str] = {}
+        self.set_cookie_headers: list[str] = []
+
+    def _send_cookies(self, request: httpx.Request) -> None:
+        if self.jar:
+            request.headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
+
+    def _keep_cookies(self, response: httpx.Response) -> None:
+        for header in response.headers.get_list("set-cookie"):
+            self.set_cookie_headers.append(header)
+            parsed = SimpleCookie()
+            parsed.load(header)
+            for name, morsel in parsed.items():
+                if morsel["max-age"] == "0" or morsel["expires"].startswith("Thu, 01 Jan 1970"):
+                    self.jar.pop(name, None)
+                else:
+                    self.jar[name] = morsel.value
+
+
+def browser(base_url: str, **kwargs: Any) -> Browser:
+    """A browser-like HTTP client on ``base_url``."""
+    return Browser(base_url, **kwargs)
+
+
+def web_config(card: VirtualCard, port: int, tmp: Path, **server: Any) -> WebConfig:
+    """A development configuration on ``port`` around ``card`` (extra ``[server]`` settings)."""
+    data = development_config(card, port=port)
+    data["server"].update(server)
+    return config_from_mapping(data, base=tmp)
+
+
+def new_port() -> int:
+    return free_port()
