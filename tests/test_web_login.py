@@ -89,7 +89,8 @@ def test_login_page_cookie_and_headers(provider: Provider) -> None:
     for attribute in ("Secure", "HttpOnly", "SameSite=lax", "Path=/"):
         assert attribute.lower() in cookie.lower()
     csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
     assert page.headers["x-frame-options"] == "DENY"
     assert "strict-transport-security" not in page.headers
@@ -115,7 +116,9 @@ def test_virtual_eid_login_renews_the_session(provider: Provider) -> None:
     assert "You are logged in as Alice Geldig Specimen" in home.text
     assert "high" in home.text
     login = [line for line in provider.audit_lines() if line["event"] == "login"]
-    assert login and login[0]["outcome"] == "success" and login[0]["level"] == "high"
+    assert login
+    assert login[0]["outcome"] == "success"
+    assert login[0]["level"] == "high"
 
 
 def test_wrong_pin_says_what_to_do(provider: Provider) -> None:
@@ -173,7 +176,9 @@ def test_web_eid_login(provider: Provider) -> None:
         assert challenge.status_code == 200
         nonce = challenge.json()["nonce"]
         with provider.card.open() as card:
-            answer = create_token(card, origin=provider.base.replace("http:", "https:"), challenge=nonce)
+            answer = create_token(
+                card, origin=provider.base.replace("http:", "https:"), challenge=nonce
+            )
         posted = client.post(
             "/login/webeid", data={"csrf": token, "challenge": nonce, "token": answer}
         )
@@ -205,7 +210,9 @@ def _auth_certificate_pem(card: VirtualCard) -> str:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     with card.open() as token:
-        return token.certificate(Role.AUTHENTICATION).certificate.public_bytes(Encoding.PEM).decode()
+        return (
+            token.certificate(Role.AUTHENTICATION).certificate.public_bytes(Encoding.PEM).decode()
+        )
 
 
 def test_tls_client_certificate_from_a_trusted_proxy(provider: Provider) -> None:
@@ -251,11 +258,14 @@ def test_revoked_certificate_says_what_to_do(provider: Provider, services: TestS
 def test_languages_from_browser_switch_and_memory(provider: Provider) -> None:
     with provider.client(headers={"Accept-Language": "fr-BE,fr;q=0.9,en;q=0.5"}) as client:
         french = client.get("/login")
-        assert '<html lang="fr">' in french.text and "Se connecter" in french.text
+        assert '<html lang="fr">' in french.text
+        assert "Se connecter" in french.text
         switched = client.get("/language/de", params={"next": "/login"})
-        assert switched.status_code == 303 and switched.headers["location"] == "/login"
+        assert switched.status_code == 303
+        assert switched.headers["location"] == "/login"
         german = client.get("/login")
-        assert '<html lang="de">' in german.text and "Anmelden" in german.text
+        assert '<html lang="de">' in german.text
+        assert "Anmelden" in german.text
         escape = client.get("/language/nl", params={"next": "//evil.example/"})
         assert escape.headers["location"] == "/"
         assert '<html lang="nl">' in client.get("/").text
@@ -267,7 +277,8 @@ def test_logout_ends_the_session(provider: Provider) -> None:
         home = client.get("/")
         assert "Alice" in home.text
         out = client.post("/logout", data={"csrf": csrf_of(home.text)})
-        assert out.status_code == 200 and "You are logged out" in out.text
+        assert out.status_code == 200
+        assert "You are logged out" in out.text
         assert "You are not logged in" in client.get("/").text
     events = [line["event"] for line in provider.audit_lines()]
     assert events == ["login", "logout"]
@@ -277,5 +288,6 @@ def test_unknown_page_and_method(provider: Provider) -> None:
     with provider.client() as client:
         missing = client.get("/nowhere")
         wrong_method = client.get("/login/virtual")
-    assert missing.status_code == 404 and "This page does not exist." in missing.text
+    assert missing.status_code == 404
+    assert "This page does not exist." in missing.text
     assert wrong_method.status_code == 405
