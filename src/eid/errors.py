@@ -9,6 +9,29 @@ No error message ever holds a PIN.
 from __future__ import annotations
 
 __all__ = [
+    "AssertionAccessTokenMismatch",
+    "AssertionAlgorithmRefused",
+    "AssertionAudienceMismatch",
+    "AssertionAuthorizedPartyMismatch",
+    "AssertionDecryptionFailed",
+    "AssertionDestinationMismatch",
+    "AssertionExpired",
+    "AssertionHeaderRefused",
+    "AssertionInResponseToMismatch",
+    "AssertionInvalid",
+    "AssertionIssuerMismatch",
+    "AssertionKeyUnknown",
+    "AssertionMalformed",
+    "AssertionNonceMismatch",
+    "AssertionNotYetValid",
+    "AssertionRecipientMismatch",
+    "AssertionReplayed",
+    "AssertionSha1Refused",
+    "AssertionSignatureInvalid",
+    "AssertionSignatureMissing",
+    "AssertionStatusError",
+    "AssertionTooLarge",
+    "AssuranceLevelTooLow",
     "AuthTokenMalformed",
     "CardRemoved",
     "CertificateExpired",
@@ -21,6 +44,7 @@ __all__ = [
     "EidError",
     "KeyNotFound",
     "MalformedInput",
+    "MandateNotHeld",
     "MechanismUnsupported",
     "NoCard",
     "NoModule",
@@ -32,8 +56,11 @@ __all__ = [
     "PinCancelled",
     "PinIncorrect",
     "PinLocked",
+    "PortalUnknown",
+    "RedirectUriMismatch",
     "RevocationUnknown",
     "SignatureInvalid",
+    "SsoKeyError",
     "TimestampFailed",
     "TokenError",
     "TokenNotFound",
@@ -303,3 +330,168 @@ class PinCancelled(TokenError):
     """No PIN was given: the prompt or the pinpad was cancelled or timed out."""
 
     code = "pin_cancelled"
+
+
+# -- single sign-on (eid.sso): one code per check made when an assertion or ID token is imported
+
+
+class AssertionMalformed(MalformedInput):
+    """An ID token, SAML response or assertion does not have the required form."""
+
+    code = "assertion_malformed"
+
+
+class AssertionTooLarge(AssertionMalformed):
+    """An ID token or SAML message is larger than the import accepts."""
+
+    code = "assertion_too_large"
+
+
+class AssertionInvalid(VerificationFailed):
+    """An imported assertion or ID token failed a check (each check has its own subclass)."""
+
+    code = "assertion_invalid"
+
+
+class AssertionSignatureInvalid(AssertionInvalid):
+    """The signature over the assertion does not verify with the identity provider's key."""
+
+    code = "assertion_signature_invalid"
+
+
+class AssertionSignatureMissing(AssertionInvalid):
+    """The assertion (or the element that must be signed) carries no signature."""
+
+    code = "assertion_signature_missing"
+
+
+class AssertionAlgorithmRefused(AssertionInvalid):
+    """The signature algorithm is not on the allow-list for the key it names."""
+
+    code = "assertion_algorithm_refused"
+
+
+class AssertionSha1Refused(AssertionAlgorithmRefused):
+    """A SHA-1 signature or digest, refused unless allowed for this identity provider."""
+
+    code = "assertion_sha1_refused"
+
+
+class AssertionKeyUnknown(AssertionInvalid):
+    """The key the signature names (kid, certificate) is not one of the provider's keys."""
+
+    code = "assertion_key_unknown"
+
+
+class AssertionHeaderRefused(AssertionInvalid):
+    """A header the import never honours (jwk, jku, x5u, x5c, unknown crit, b64)."""
+
+    code = "assertion_header_refused"
+
+
+class AssertionIssuerMismatch(AssertionInvalid):
+    """The assertion was issued by another identity provider than the one expected."""
+
+    code = "assertion_issuer_mismatch"
+
+
+class AssertionAudienceMismatch(AssertionInvalid):
+    """The assertion is meant for another portal (audience)."""
+
+    code = "assertion_audience_mismatch"
+
+
+class AssertionAuthorizedPartyMismatch(AssertionInvalid):
+    """The ID token's azp is missing or names another party while several audiences are given."""
+
+    code = "assertion_authorized_party_mismatch"
+
+
+class AssertionRecipientMismatch(AssertionInvalid):
+    """The SAML subject confirmation names another recipient (assertion consumer URL)."""
+
+    code = "assertion_recipient_mismatch"
+
+
+class AssertionDestinationMismatch(AssertionInvalid):
+    """The SAML response was sent to another destination."""
+
+    code = "assertion_destination_mismatch"
+
+
+class AssertionExpired(AssertionInvalid):
+    """The assertion's validity ended before the import time (beyond the allowed skew)."""
+
+    code = "assertion_expired"
+
+
+class AssertionNotYetValid(AssertionInvalid):
+    """The assertion's validity starts after the import time (beyond the allowed skew)."""
+
+    code = "assertion_not_yet_valid"
+
+
+class AssertionReplayed(AssertionInvalid):
+    """The assertion (its ID or jti) was already imported once."""
+
+    code = "assertion_replayed"
+
+
+class AssertionNonceMismatch(AssertionInvalid):
+    """The ID token's nonce is missing or differs from the one the portal sent."""
+
+    code = "assertion_nonce_mismatch"
+
+
+class AssertionInResponseToMismatch(AssertionInvalid):
+    """The SAML response answers another request than the one the portal sent."""
+
+    code = "assertion_in_response_to_mismatch"
+
+
+class AssertionAccessTokenMismatch(AssertionInvalid):
+    """The ID token's at_hash does not match the access token that came with it."""
+
+    code = "assertion_access_token_mismatch"
+
+
+class AssertionStatusError(AssertionInvalid):
+    """The SAML response's status is not success."""
+
+    code = "assertion_status_error"
+
+
+class AssertionDecryptionFailed(AssertionInvalid):
+    """An encrypted assertion cannot be decrypted with the portal's key."""
+
+    code = "assertion_decryption_failed"
+
+
+class AssuranceLevelTooLow(VerificationFailed):
+    """The login's level of assurance is below the minimum the portal demands."""
+
+    code = "assurance_level_too_low"
+
+
+class MandateNotHeld(VerificationFailed):
+    """The person does not hold a mandate for the enterprise they chose to act for."""
+
+    code = "mandate_not_held"
+
+
+class PortalUnknown(UsageError):
+    """No portal with this identifier (audience, entity ID, client ID) is registered."""
+
+    code = "portal_unknown"
+
+
+class RedirectUriMismatch(UsageError):
+    """The redirect URI or assertion consumer URL is not one the portal registered."""
+
+    code = "redirect_uri_mismatch"
+
+
+class SsoKeyError(UsageError):
+    """A provider key cannot be loaded, used for the algorithm asked, or rotated as asked."""
+
+    code = "sso_key_error"
