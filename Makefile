@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 DEMO_PACKAGES := softhsm2
 TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server chromium chromium-driver
 
+# axe-core (npm) checks the pages' accessibility inside Chromium in the tests.
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+
 .PHONY: demo test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
@@ -16,6 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
+
+$(AXE):
+	mkdir -p $(VENV)/node
+	cd $(VENV)/node && npm install --no-audit --no-fund --silent axe-core@4
 
 demo: $(STAMP)
 	@scripts/ensure-system-packages $(DEMO_PACKAGES)
@@ -28,7 +35,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) $(AXE) lint typecheck
 	@scripts/ensure-system-packages $(TEST_PACKAGES)
 	$(BIN)/python -m pytest
 
