@@ -5,15 +5,21 @@ The core model shared by both protocols lives in small modules: `levels` (assura
 release), `mandates` (acting for an enterprise), `portals` (the registry), `statement`
 (what is said about one login to one portal), `algorithms` and `keys` (signers and the key
 set with rollover), `replay` (one-time use) and `imported` (what a portal holds after import).
+OpenID Connect: `provider` (`IdentityProvider`), `oidc` (claims, signing, discovery), `jws`
+(strict compact JWS), `jwks` (`VerificationKeys`) and `id_token` (`import_id_token`); the
+portal side is gathered in `eid.sso.portal`.
 """
 
 from eid.sso.algorithms import ALGORITHMS, PublicKey, SignatureAlgorithm, signature_algorithm
 from eid.sso.attributes import BELGIAN, EIDAS, OIDC, PROFILES, AttributeProfile, AttributeValue
+from eid.sso.id_token import import_id_token
 from eid.sso.imported import Imported
+from eid.sso.jwks import VerificationKeys
 from eid.sso.keys import KeySet, ProviderKey, RetiredKey, Signer, software_signer, token_signer
 from eid.sso.levels import LOA_URIS, AssuranceTable, Level, LoginKind, login_kind, require_level
 from eid.sso.mandates import FileMandateSource, Mandate, MandateSource, choose_mandate
 from eid.sso.portals import Portal, PortalRegistry, load_portals
+from eid.sso.provider import IdentityProvider
 from eid.sso.replay import MemoryReplayStore, RedisReplayStore, ReplayStore
 from eid.sso.statement import Statement, make_statement
 from eid.sso.subjects import Subject, SubjectKind, SubjectMinter
@@ -29,6 +35,7 @@ __all__ = [
     "AttributeProfile",
     "AttributeValue",
     "FileMandateSource",
+    "IdentityProvider",
     "Imported",
     "KeySet",
     "Level",
@@ -49,7 +56,9 @@ __all__ = [
     "Subject",
     "SubjectKind",
     "SubjectMinter",
+    "VerificationKeys",
     "choose_mandate",
+    "import_id_token",
     "load_portals",
     "login_kind",
     "make_statement",

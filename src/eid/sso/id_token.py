@@ -1,0 +1,221 @@
+"""Importing an ID token on the portal side: every check, each with its own error code.
+
+Order: size and form (`eid.sso.jws`), header (``alg`` none/HMAC, key-carrying headers,
+``crit``, ``b64``, nested tokens), key by ``kid`` from the provider's JWKS and the key's
+algorithm allow-list, signature, then the claims: ``iss``, ``aud`` (and ``azp`` with several
+audiences), ``exp``/``iat``/``nbf`` with a small clock skew, ``nonce``, ``at_hash``, and at
+last the one-time use of ``jti``. Nothing is returned unless every check ran and passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from eid.errors import (
+    AssertionAccessTokenMismatch,
+    AssertionAlgorithmRefused,
+    AssertionAudienceMismatch,
+    AssertionAuthorizedPartyMismatch,
+    AssertionExpired,
+    AssertionIssuerMismatch,
+    AssertionMalformed,
+    AssertionNonceMismatch,
+    AssertionNotYetValid,
+    AssertionSignatureInvalid,
+    MalformedInput,
+)
+from eid.identity import EnterpriseNumber
+from eid.sso.algorithms import verify
+from eid.sso.attributes import OIDC, AttributeValue
+from eid.sso.imported import Imported
+from eid.sso.jwks import VerificationKeys
+from eid.sso.jws import MAX_TOKEN_SIZE, parse_compact
+from eid.sso.levels import level_from_uri
+from eid.sso.mandates import Mandate
+from eid.sso.oidc import access_token_hash
+from eid.sso.portals import DEFAULT_ALGORITHMS
+from eid.sso.replay import ReplayStore
+
+__all__ = ["DEFAULT_LEEWAY", "import_id_token"]
+
+DEFAULT_LEEWAY = dt.timedelta(seconds=60)
+"""The clock skew allowed between provider and portal."""
+
+_SOURCE = "ID token"
+_CLAIM_NAMES = frozenset(OIDC.names.values())
+
+
+def import_id_token(
+    token: str | bytes,
+    *,
+    issuer: str,
+    audience: str,
+    keys: VerificationKeys,
+    nonce: str | None = None,
+    at: dt.datetime | None = None,
+    access_token: str | None = None,
+    leeway: dt.timedelta = DEFAULT_LEEWAY,
+    replay: ReplayStore | None = None,
+    algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS,
+    max_size: int = MAX_TOKEN_SIZE,
+) -> Imported:
+    """Verify ``token`` as an ID token from ``issuer`` for ``audience`` and return what it says.
+
+    ``keys`` are the provider's (its JWKS, parsed once); ``nonce`` the value the portal sent
+    in its authentication request (required in the token when given); ``access_token`` the
+    one that came with it (its ``at_hash`` is then required); ``replay`` a store that accepts
+    each ``jti`` once (then required in the token). ``at`` defaults to now.
+    """
+    jws = parse_compact(token, max_size=max_size)
+    algorithm = jws.algorithm
+    if algorithm not in algorithms:
+        raise AssertionAlgorithmRefused(f"algorithm {algorithm} is not accepted here")
+    public_key, spec = keys.select(jws.kid, algorithm)
+    if not verify(public_key, spec, jws.signature, jws.signing_input):
+        raise AssertionSignatureInvalid(
+            "the ID token's signature does not verify with the provider's key"
+        )
+    claims = jws.claims()
+    now = at or dt.datetime.now(dt.UTC)
+    if claims.get("iss") != issuer:
+        raise AssertionIssuerMismatch(
+            f"the ID token was issued by {_shown(claims.get('iss'))}, not {issuer}"
+        )
+    audiences = _audiences(claims)
+    if audience not in audiences:
+        raise AssertionAudienceMismatch(f"the ID token is not meant for {audience}")
+    azp = claims.get("azp")
+    if (len(audiences) > 1 or azp is not None) and azp != audience:
+        raise AssertionAuthorizedPartyMismatch(
+            f"the ID token's authorized party (azp) is {_shown(azp)}, not {audience}"
+        )
+    expires_at = _check_times(claims, now, leeway)
+    if nonce is not None and not (
+        isinstance(claims.get("nonce"), str) and hmac.compare_digest(claims["nonce"], nonce)
+    ):
+        raise AssertionNonceMismatch("the ID token's nonce is missing or not the one sent")
+    if access_token is not None:
+        expected = access_token_hash(access_token, algorithm)
+        at_hash = claims.get("at_hash")
+        if not (isinstance(at_hash, str) and hmac.compare_digest(at_hash, expected)):
+            raise AssertionAccessTokenMismatch(
+                "the ID token's at_hash does not match the access token"
+            )
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise AssertionMalformed("no subject (sub)", source=_SOURCE, field="sub")
+    jti = claims.get("jti")
+    if jti is not None and not isinstance(jti, str):
+        raise AssertionMalformed("jti must be text", source=_SOURCE, field="jti")
+    imported = _imported(claims, subject, audiences, expires_at, jti)
+    if replay is not None:
+        if not jti:
+            raise AssertionMalformed(
+                "no jti: one-time use cannot be checked", source=_SOURCE, field="jti"
+            )
+        replay.use(f"{issuer}|{jti}", expires_at=expires_at + leeway, now=now)
+    return imported
+
+
+def _shown(value: object) -> str:
+    return repr(value)[:80]
+
+
+def _audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return (aud,)
+    if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+        return tuple(aud)
+    raise AssertionMalformed("aud must be text or a list of text", source=_SOURCE, field="aud")
+
+
+def _seconds(claims: Mapping[str, Any], name: str) -> float:
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AssertionMalformed(f"{name} must be a number of seconds", source=_SOURCE, field=name)
+    return float(value)
+
+
+def _optional_seconds(claims: Mapping[str, Any], name: str) -> float | None:
+    return None if claims.get(name) is None else _seconds(claims, name)
+
+
+def _time(seconds: float, field: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        raise AssertionMalformed("time out of range", source=_SOURCE, field=field) from None
+
+
+def _check_times(claims: Mapping[str, Any], now: dt.datetime, leeway: dt.timedelta) -> dt.datetime:
+    exp = _seconds(claims, "exp")
+    iat = _seconds(claims, "iat")
+    nbf = _optional_seconds(claims, "nbf")
+    moment = now.timestamp()
+    skew = leeway.total_seconds()
+    if moment > exp + skew:
+        raise AssertionExpired(f"the ID token expired at {_time(exp, 'exp').isoformat()}")
+    for name, start in (("iat", iat), ("nbf", nbf)):
+        if start is not None and start > moment + skew:
+            raise AssertionNotYetValid(
+                f"the ID token is valid only from {_time(start, name).isoformat()} ({name})"
+            )
+    return _time(exp, "exp")
+
+
+def _mandate(claims: Mapping[str, Any]) -> Mandate | None:
+    identifier, name, role = (
+        claims.get("legal_person_identifier"),
+        claims.get("legal_name"),
+        claims.get("mandate_role"),
+    )
+    if not (isinstance(identifier, str) and isinstance(name, str) and isinstance(role, str)):
+        return None
+    try:
+        return Mandate(EnterpriseNumber.parse(identifier.rsplit("/", 1)[-1]), name, role)
+    except MalformedInput:
+        raise AssertionMalformed(
+            "legal_person_identifier holds no valid enterprise number",
+            source=_SOURCE,
+            field="legal_person_identifier",
+        ) from None
+
+
+def _imported(
+    claims: Mapping[str, Any],
+    subject: str,
+    audiences: tuple[str, ...],
+    expires_at: dt.datetime,
+    jti: str | None,
+) -> Imported:
+    attributes: dict[str, AttributeValue] = {}
+    for name in _CLAIM_NAMES.intersection(claims):
+        value = claims[name]
+        if isinstance(value, str):
+            attributes[name] = value
+        elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            attributes[name] = MappingProxyType(value)
+    acr = claims.get("acr")
+    amr = claims.get("amr")
+    auth_time = _optional_seconds(claims, "auth_time")
+    sid = claims.get("sid")
+    return Imported(
+        subject=subject,
+        issuer=str(claims["iss"]),
+        audience=audiences,
+        expires_at=expires_at,
+        level=level_from_uri(acr) if isinstance(acr, str) else None,
+        level_uri=acr if isinstance(acr, str) else None,
+        authenticated_at=_time(auth_time, "auth_time") if auth_time is not None else None,
+        methods=tuple(m for m in amr if isinstance(m, str)) if isinstance(amr, list) else (),
+        attributes=MappingProxyType(attributes),
+        mandate=_mandate(claims),
+        session_index=sid if isinstance(sid, str) else None,
+        identifier=jti,
+        format="oidc",
+    )

@@ -1,0 +1,128 @@
+"""The keys a portal verifies ID tokens with, from the provider's JWKS (never from a token).
+
+`VerificationKeys` parses a JWKS document once (through joserfc, which checks each JWK's
+form) into `cryptography` public keys, each with its allow-list of algorithms: those its key
+type and size can make, narrowed by the JWK's ``alg`` when it has one. Private keys,
+symmetric keys, keys for encryption (``use: enc``) and duplicate ``kid`` values are refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, KeySet, RSAKey
+
+from eid.errors import AssertionAlgorithmRefused, AssertionKeyUnknown, MalformedInput
+from eid.sso.algorithms import ALGORITHMS, PublicKey, SignatureAlgorithm, algorithms_for
+from eid.sso.keys import KeySet as ProviderKeySet
+
+__all__ = ["VerificationKey", "VerificationKeys"]
+
+
+@dataclass(frozen=True)
+class VerificationKey:
+    """One public key and the algorithms it may verify."""
+
+    kid: str | None
+    public_key: PublicKey
+    algorithms: frozenset[str]
+
+
+class VerificationKeys:
+    """The provider's public keys by ``kid``, parsed once."""
+
+    def __init__(self, keys: Iterable[VerificationKey]) -> None:
+        """Hold ``keys``; two with one ``kid`` are refused."""
+        self._keys: dict[str | None, VerificationKey] = {}
+        for key in keys:
+            if key.kid in self._keys:
+                raise MalformedInput(f"two keys have kid {key.kid!r}", source="JWKS")
+            self._keys[key.kid] = key
+
+    def __len__(self) -> int:
+        """How many keys."""
+        return len(self._keys)
+
+    @classmethod
+    def from_jwks(cls, document: Mapping[str, Any] | str | bytes) -> VerificationKeys:
+        """Parse a JWKS document (JSON text or decoded); `MalformedInput` if it is not one."""
+        if isinstance(document, str | bytes):
+            try:
+                document = json.loads(document)
+            except ValueError as error:
+                raise MalformedInput(f"not JSON ({error})", source="JWKS") from None
+        entries = document.get("keys") if isinstance(document, Mapping) else None
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise MalformedInput("a JWKS has a list of keys under 'keys'", source="JWKS")
+        for entry in entries:
+            if entry.get("kty") not in ("RSA", "EC"):
+                raise MalformedInput(
+                    f"key type {entry.get('kty')!r} is not accepted", source="JWKS"
+                )
+            if {"d", "p", "q", "dp", "dq", "qi", "oth", "k"} & set(entry):
+                raise MalformedInput("a JWKS must hold public keys only", source="JWKS")
+        try:
+            parsed = KeySet.import_key_set({"keys": entries})
+        except (JoseError, ValueError, TypeError, KeyError) as error:
+            raise MalformedInput(f"not a valid JWKS ({error})", source="JWKS") from None
+        return cls(_verification_key(key) for key in parsed if key.get("use") != "enc")
+
+    @classmethod
+    def from_file(cls, path: Path) -> VerificationKeys:
+        """Parse a JWKS file."""
+        try:
+            return cls.from_jwks(path.read_bytes())
+        except OSError as error:
+            raise MalformedInput(f"cannot read ({error.strerror})", source=str(path)) from None
+
+    @classmethod
+    def from_key_set(cls, keys: ProviderKeySet) -> VerificationKeys:
+        """The public side of the provider's own key set (every published key)."""
+        return cls(
+            VerificationKey(k.kid, k.public_key, frozenset(algorithms_for(k.public_key)))
+            for k in keys
+        )
+
+    def select(self, kid: str | None, algorithm: str) -> tuple[PublicKey, SignatureAlgorithm]:
+        """The key named ``kid`` (the only key when the token names none) and the algorithm.
+
+        `AssertionKeyUnknown` when no key fits; `AssertionAlgorithmRefused` when the key
+        may not verify ``algorithm``.
+        """
+        key = self._keys.get(kid)
+        if key is None and kid is None and len(self._keys) == 1:
+            key = next(iter(self._keys.values()))
+        if key is None:
+            shown = f"kid {kid!r}" if kid is not None else "no kid"
+            raise AssertionKeyUnknown(
+                f"the token names {shown}, which is not in the provider's JWKS"
+            )
+        if algorithm not in key.algorithms:
+            raise AssertionAlgorithmRefused(
+                f"algorithm {algorithm} is not allowed for key {key.kid!r} "
+                f"(allowed: {', '.join(sorted(key.algorithms))})"
+            )
+        return key.public_key, ALGORITHMS[algorithm]
+
+
+def _verification_key(key: RSAKey | ECKey | Any) -> VerificationKey:
+    public = key.raw_value
+    if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise MalformedInput("a JWKS must hold public RSA or EC keys only", source="JWKS")
+    usable = algorithms_for(public)
+    if not usable:
+        raise MalformedInput("a key is too small or on an unsupported curve", source="JWKS")
+    allowed = frozenset(usable)
+    if key.alg is not None:
+        if key.alg not in allowed:
+            raise MalformedInput(
+                f"key {key.kid!r}: alg {key.alg} does not fit the key", source="JWKS"
+            )
+        allowed = frozenset({key.alg})
+    return VerificationKey(key.kid, public, allowed)

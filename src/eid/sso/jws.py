@@ -1,0 +1,169 @@
+"""Compact JWS (RFC 7515) for ID tokens: strict parsing and signing over `cryptography`.
+
+This is the fast path: the key is parsed once (`eid.sso.keys`, `eid.sso.jwks`), and a token
+is split, decoded and checked here without a JOSE library's per-call overhead; the tests
+cross-check every token against PyJWT and joserfc. Parsing is strict so that one token has
+one meaning:
+
+* exactly three parts (five parts is a JWE, refused where a JWS is expected);
+* base64url without padding, in canonical form (unused trailing bits zero);
+* JSON objects without duplicate member names;
+* headers never honoured: ``jwk``, ``jku``, ``x5u``, ``x5c`` (the key comes from the
+  provider's JWKS, never from the token), ``crit`` (no extension is understood), ``b64``,
+  ``zip``, and ``cty`` (nested tokens); ``alg`` ``none`` and HMAC are refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eid.errors import (
+    AssertionAlgorithmRefused,
+    AssertionHeaderRefused,
+    AssertionMalformed,
+    AssertionTooLarge,
+)
+
+__all__ = [
+    "MAX_TOKEN_SIZE",
+    "REFUSED_HEADERS",
+    "CompactJws",
+    "b64url_decode",
+    "b64url_encode",
+    "json_object",
+    "parse_compact",
+    "signing_input",
+]
+
+MAX_TOKEN_SIZE = 16 * 1024
+"""The longest token accepted (characters)."""
+
+REFUSED_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "crit", "b64", "zip", "cty"})
+"""Header members whose presence alone refuses a token."""
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_TO_STANDARD = str.maketrans("-_", "+/")
+_SOURCE = "ID token"
+
+
+def b64url_encode(data: bytes) -> str:
+    """Base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str, field: str) -> bytes:
+    """Strict base64url: alphabet, no padding, canonical (re-encodes to the same text)."""
+    if _B64URL.fullmatch(text) is None or len(text) % 4 == 1:
+        raise AssertionMalformed("not base64url without padding", source=_SOURCE, field=field)
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        raw = binascii.a2b_base64(padded.translate(_TO_STANDARD), strict_mode=True)
+    except binascii.Error:
+        raise AssertionMalformed("not base64url", source=_SOURCE, field=field) from None
+    if b64url_encode(raw) != text:
+        raise AssertionMalformed("non-canonical base64url", source=_SOURCE, field=field)
+    return raw
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("duplicate member names")
+    return found
+
+
+def json_object(raw: bytes, field: str) -> dict[str, Any]:
+    """A JSON object from UTF-8 bytes, refusing duplicate member names."""
+    try:
+        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise AssertionMalformed(
+            f"not a JSON object ({error})", source=_SOURCE, field=field
+        ) from None
+    if not isinstance(value, dict):
+        raise AssertionMalformed("not a JSON object", source=_SOURCE, field=field)
+    return value
+
+
+@dataclass(frozen=True)
+class CompactJws:
+    """A split compact JWS: decoded header, the payload still encoded, the signature."""
+
+    header: Mapping[str, Any]
+    payload_b64: str
+    signing_input: bytes
+    signature: bytes
+
+    @property
+    def algorithm(self) -> str:
+        """The header's ``alg``."""
+        return str(self.header["alg"])
+
+    @property
+    def kid(self) -> str | None:
+        """The header's ``kid``, if any."""
+        kid = self.header.get("kid")
+        return kid if isinstance(kid, str) else None
+
+    def claims(self) -> dict[str, Any]:
+        """The payload as a JSON object (decode only after the signature verified)."""
+        return json_object(b64url_decode(self.payload_b64, "payload"), "payload")
+
+
+def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> CompactJws:
+    """Split and check a compact JWS's form and header (not its signature)."""
+    if len(token) > max_size:
+        raise AssertionTooLarge(f"longer than {max_size} characters", source=_SOURCE)
+    if isinstance(token, bytes):
+        try:
+            token = token.decode("ascii")
+        except UnicodeDecodeError:
+            raise AssertionMalformed("not ASCII", source=_SOURCE) from None
+    parts = token.split(".")
+    if len(parts) == 5:
+        raise AssertionMalformed(
+            "a JWE (encrypted token) where a signed JWS is expected", source=_SOURCE
+        )
+    if len(parts) != 3:
+        raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
+    header_b64, payload_b64, signature_b64 = parts
+    header = json_object(b64url_decode(header_b64, "header"), "header")
+    _check_header(header)
+    signature = b64url_decode(signature_b64, "signature")
+    return CompactJws(header, payload_b64, f"{header_b64}.{payload_b64}".encode("ascii"), signature)
+
+
+def _check_header(header: Mapping[str, Any]) -> None:
+    alg = header.get("alg")
+    if not isinstance(alg, str):
+        raise AssertionMalformed("the header has no 'alg'", source=_SOURCE, field="alg")
+    if alg.lower() == "none" or alg.upper().startswith("HS"):
+        raise AssertionAlgorithmRefused(f"algorithm {alg!r} is never accepted for ID tokens")
+    refused = REFUSED_HEADERS.intersection(header)
+    if refused:
+        raise AssertionHeaderRefused(
+            f"header member(s) {', '.join(sorted(refused))} are not accepted: keys come from "
+            "the provider's JWKS only, and no extension or nested token is understood"
+        )
+    if "kid" in header and not isinstance(header["kid"], str):
+        raise AssertionMalformed("'kid' must be text", source=_SOURCE, field="kid")
+    typ = header.get("typ")
+    if typ is not None and (
+        not isinstance(typ, str) or typ.lower() not in ("jwt", "application/jwt")
+    ):
+        raise AssertionHeaderRefused(f"typ {typ!r} is not an ID token")
+
+
+def signing_input(header: Mapping[str, object], claims: Mapping[str, object]) -> bytes:
+    """``base64url(header) . base64url(claims)`` with compact JSON."""
+    encoded = [
+        b64url_encode(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode())
+        for part in (header, claims)
+    ]
+    return ".".join(encoded).encode("ascii")
