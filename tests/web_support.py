@@ -81,7 +81,7 @@ def browser(base_url: str, **kwargs: Any) -> Browser:
 
 def web_config(card: VirtualCard, port: int, tmp: Path, **server: Any) -> WebConfig:
     """A development configuration on ``port`` around ``card`` (extra ``[server]`` settings)."""
-    data = development_config(card, port=port)
+    data = development_config(card, directory=tmp, port=port)
     data["server"].update(server)
     return config_from_mapping(data, base=tmp)
 

@@ -26,8 +26,9 @@ def _development(port: int, host: str, stack: ExitStack) -> Iterator[WebConfig]:
     except UsageError:
         card, _made = create_virtual_card(replace=True)
     stack.enter_context(test_pki_services(card.pki()))
-    path = card.directory.parent / "serve-dev.toml"
-    yield write_toml(development_config(card, host=host, port=port), path)
+    folder = card.directory.parent / "serve-dev"
+    data = development_config(card, directory=folder, host=host, port=port)
+    yield write_toml(data, folder / "config.toml")
 
 
 @click.command()

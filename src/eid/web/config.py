@@ -22,6 +22,15 @@ pin_attempts = 5                       # per window, per session and per address
 login_attempts = 30
 window = 900
 
+[keys]                                 # the provider's signing keys (PEM; or pkcs12 = FILE)
+active = "provider-key.pem"
+certificate = "provider-cert.pem"      # optional for OIDC, needed in SAML metadata
+next = "next-key.pem"                  # optional: published before it signs (rollover)
+
+[oidc]
+registration_token = "..."             # initial access token for RFC 7591 registration
+mandates = "mandates.toml"             # optional: who may act for which enterprise
+
 [development]                          # only honoured with enabled = true
 enabled = false
 virtual_card = "/path/to/virtual-card"
@@ -43,6 +52,7 @@ from eid.errors import MalformedInput, UsageError
 
 __all__ = [
     "DevelopmentConfig",
+    "KeyConfig",
     "Limits",
     "TrustConfig",
     "WebConfig",
@@ -71,6 +81,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class KeyConfig:
+    """Where the provider's signing keys are: PEM files or a PKCS#12 file."""
+
+    active: Path | None = None
+    certificate: Path | None = None
+    next: Path | None = None
+    pkcs12: Path | None = None
+
+
+@dataclass(frozen=True)
 class DevelopmentConfig:
     """Development mode: the virtual eID as a login method (never in production)."""
 
@@ -95,6 +115,9 @@ class WebConfig:
     trust: TrustConfig = field(default_factory=TrustConfig)
     limits: Limits = field(default_factory=Limits)
     development: DevelopmentConfig = field(default_factory=DevelopmentConfig)
+    keys: KeyConfig = field(default_factory=KeyConfig)
+    registration_token: str | None = None
+    mandates: Path | None = None
     portals: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
@@ -194,6 +217,8 @@ def config_from_mapping(data: dict[str, Any], *, base: Path) -> WebConfig:
     trust = _table(data, "trust")
     limits = _table(data, "limits")
     development = _table(data, "development")
+    keys = _table(data, "keys")
+    oidc = _table(data, "oidc")
     portals = data.get("portals", [])
     if not isinstance(portals, list) or not all(isinstance(p, dict) for p in portals):
         raise MalformedInput("portals must be an array of tables", field="portals")
@@ -228,6 +253,14 @@ def config_from_mapping(data: dict[str, Any], *, base: Path) -> WebConfig:
                 enabled=bool(development.get("enabled", False)),
                 virtual_card=_path(development.get("virtual_card"), base),
             ),
+            keys=KeyConfig(
+                active=_path(keys.get("active"), base),
+                certificate=_path(keys.get("certificate"), base),
+                next=_path(keys.get("next"), base),
+                pkcs12=_path(keys.get("pkcs12"), base),
+            ),
+            registration_token=oidc.get("registration_token"),
+            mandates=_path(oidc.get("mandates"), base),
             portals=tuple(portals),
         )
     except KeyError as error:

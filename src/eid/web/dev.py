@@ -2,27 +2,69 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from eid.tokens.virtual import VirtualCard
 
 from .config import WebConfig, config_from_mapping, new_secret
 
-__all__ = ["development_config", "write_toml"]
+__all__ = ["development_config", "provider_key_files", "write_toml"]
+
+
+def provider_key_files(directory: Path, host: str) -> tuple[Path, Path]:
+    """A development signing key (EC P-256) and its self-signed certificate, made once in ``directory``."""
+    key_path, cert_path = directory / "provider-key.pem", directory / "provider-cert.pem"
+    if key_path.exists() and cert_path.exists():
+        return key_path, cert_path
+    directory.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"eid development provider {host}")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
 
 
 def development_config(
     card: VirtualCard,
     *,
+    directory: Path,
     host: str = "127.0.0.1",
     port: int = 8080,
     portals: list[dict[str, Any]] | None = None,
     redis: str | None = None,
 ) -> dict[str, Any]:
-    """The TOML data of a development configuration: loopback, the card's test PKI, the virtual eID."""
+    """The TOML data of a development configuration: loopback, the card's test PKI, the virtual eID.
+
+    The provider's key and certificate are made in ``directory`` (once).
+    """
     pki = card.directory / "pki"
+    key, certificate = provider_key_files(directory, host)
     server: dict[str, Any] = {
         "issuer": f"http://{host}:{port}",
         "host": host,
@@ -38,6 +80,7 @@ def development_config(
             "intermediates": [str(pki / "citizen-ca.pem")],
             "revocation": "require",
         },
+        "keys": {"active": str(key), "certificate": str(certificate)},
         "development": {"enabled": True, "virtual_card": str(card.directory)},
         "portals": portals or [],
     }

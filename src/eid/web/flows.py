@@ -11,6 +11,8 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from eid.sso import Level
+
 from .problems import FlowExpired
 from .store import Store
 
@@ -29,7 +31,7 @@ class Flow:
     portal: str
     portal_name: str
     params: dict[str, Any]
-    min_level: str | None = None
+    min_level: Level | None = None
     force_login: bool = False
     attributes: list[str] = field(default_factory=list)
     mandates: bool = False

@@ -6,7 +6,6 @@ cookie, new CSRF token) and on to the portal's flow, or to the home page.
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 
@@ -21,29 +20,14 @@ from eid.errors import PinIncorrect
 from .csrf import check_csrf
 from .flows import FlowStore
 from .pages import render
+from .persons import person_from_result
 from .problems import InvalidRequest, NoClientCertificate, PageNotFound
 from .service import Service, address_of, service_of
 from .sessions import Session
 
-__all__ = ["finish_login", "person_from_result", "routes"]
+__all__ = ["finish_login", "routes"]
 
 _PIN = re.compile(r"[0-9]{4,12}")
-
-
-def person_from_result(result: AuthResult) -> dict[str, Any]:
-    """What the session keeps of a login: identity, method, level, time, certificate."""
-    identity = result.validated.identity
-    certificate = result.validated.certificate.der
-    return {
-        "national_number": str(identity.national_number) if identity.national_number else None,
-        "given_names": identity.given_names,
-        "surname": identity.surname,
-        "method": result.method,
-        "level": result.assurance_level or "low",
-        "holder": result.validated.kind.holder,
-        "auth_time": result.authenticated_at.timestamp(),
-        "certificate": base64.b64encode(certificate).decode("ascii"),
-    }
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -61,7 +45,7 @@ def finish_login(
     request: Request, service: Service, session: Session, result: AuthResult, flow: str | None
 ) -> Response:
     """Put the person in a renewed session and send them on; audit the login."""
-    person = person_from_result(result)
+    person = person_from_result(result, service.provider.assurance)
     renewed = service.sessions.renew(session)
     renewed.person = person
     service.audit.record(

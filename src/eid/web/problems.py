@@ -1,4 +1,4 @@
-"""Errors of the service itself (bad forms, too many tries, unknown portals), under `EidError`.
+"""Errors of the service itself (bad forms, too many tries, expired flows), under `EidError`.
 
 Each carries the HTTP status its page is served with; its ``code`` picks the
 page's text and what to do (``error_<code>`` and ``error_<code>_action``).
@@ -15,7 +15,6 @@ __all__ = [
     "NoClientCertificate",
     "PageNotFound",
     "RateLimited",
-    "UnknownClient",
     "WebError",
 ]
 
@@ -53,12 +52,6 @@ class InvalidRequest(WebError):
     """A portal's request is malformed or asks for what it may not have."""
 
     code = "invalid_request"
-
-
-class UnknownClient(WebError):
-    """The portal (OIDC client or SAML service provider) is not registered here."""
-
-    code = "unknown_client"
 
 
 class FlowExpired(WebError):

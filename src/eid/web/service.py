@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -11,11 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from eid.auth import Authenticator, MemoryNonceStore, NonceStore, RedisNonceStore
+from eid.errors import UsageError
+from eid.identity import NationalNumber
 from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
 from eid.pki.certificates import load_certificates_from_path
+from eid.sso import FileMandateSource, KeySet, ProviderKey, SubjectMinter
+from eid.sso.provider import IdentityProvider
 
 from .audit import AuditLog
-from .config import WebConfig
+from .clients import ClientRegistry, client_from_dict
+from .config import KeyConfig, WebConfig
 from .flows import Flow, FlowStore
 from .ratelimit import RateLimiter
 from .sessions import Session, SessionManager
@@ -27,19 +34,16 @@ if TYPE_CHECKING:
 Finisher = Callable[[Request, "Service", Session, Flow, str | None], Awaitable[Response]]
 """Answers a portal's flow: ``(request, service, session, flow, error)`` -> the response to the browser."""
 
-MandateLookup = Callable[[dict[str, Any]], list[tuple[str, str, str]]]
-"""The enterprises a logged-in person may act for: (number, name, role) each."""
-
 LogoutHook = Callable[[Request, "Service", Session], Awaitable[None]]
 """Called when a session ends, to tell the portals it was used at."""
 
 __all__ = [
     "Finisher",
     "LogoutHook",
-    "MandateLookup",
     "Service",
     "address_of",
     "build_service",
+    "load_keys",
     "service_of",
     "trust_from_config",
 ]
@@ -58,10 +62,22 @@ class Service:
     authenticator: Authenticator
     pin_limit: RateLimiter
     login_limit: RateLimiter
+    provider: IdentityProvider
+    clients: ClientRegistry
     virtual_card: VirtualCard | None = None
     finishers: dict[str, Finisher] = field(default_factory=dict)
-    mandates: MandateLookup = field(default=lambda _person: [])
     logout_hooks: list[LogoutHook] = field(default_factory=list)
+
+    def mandates(self, person: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """The enterprises ``person`` may act for: (number, name, role) each."""
+        source = self.provider.mandates
+        number = person.get("national_number")
+        if source is None or not number:
+            return []
+        return [
+            (str(m.enterprise), m.name, m.role)
+            for m in source.mandates_of(NationalNumber.parse(number))
+        ]
 
     @property
     def flows(self) -> FlowStore:
@@ -94,9 +110,34 @@ def _nonce_store(config: WebConfig) -> NonceStore:
     return MemoryNonceStore()
 
 
+def load_keys(config: KeyConfig) -> KeySet:
+    """The provider's key set from the configured files."""
+    if config.pkcs12 is not None:
+        active = ProviderKey.from_pkcs12(config.pkcs12)
+    elif config.active is not None:
+        active = ProviderKey.from_pem(config.active, certificate=config.certificate)
+    else:
+        raise UsageError("[keys] needs the provider's signing key: active = FILE or pkcs12 = FILE")
+    upcoming = ProviderKey.from_pem(config.next) if config.next is not None else None
+    return KeySet(active, upcoming)
+
+
 def build_service(config: WebConfig, *, secure_cookies: bool = True) -> Service:
-    """Open the store, load the trust anchors and the virtual card (development only)."""
+    """Open the store, load keys, portals, trust anchors and the virtual card (development only)."""
     store = open_store(config.redis)
+    clients = ClientRegistry(
+        (client_from_dict(entry, source=f"portals[{i}]") for i, entry in enumerate(config.portals)),
+        store,
+    )
+    provider = IdentityProvider(
+        config.issuer,
+        load_keys(config.keys),
+        clients.portals,
+        subjects=SubjectMinter(
+            hmac.new(config.secret, b"eid.web subjects", hashlib.sha256).digest()
+        ),
+        mandates=FileMandateSource(config.mandates) if config.mandates else None,
+    )
     trust = trust_from_config(config)
     revocation = RevocationSettings(policy=RevocationPolicy(config.trust.revocation))
     card = None
@@ -123,6 +164,8 @@ def build_service(config: WebConfig, *, secure_cookies: bool = True) -> Service:
         login_limit=RateLimiter(
             store, kind="login", limit=limits.login_attempts, window=limits.window
         ),
+        provider=provider,
+        clients=clients,
         virtual_card=card,
     )
 

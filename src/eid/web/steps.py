@@ -12,24 +12,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from eid.errors import VerificationFailed
+from eid.errors import MandateNotHeld
+from eid.sso import require_level
 
 from .csrf import check_csrf
 from .flows import Flow
 from .i18n import translator
-from .levels import level_suffices
 from .pages import language_of, render
-from .problems import InvalidRequest
 from .service import Service, service_of
 from .sessions import Session
 
-__all__ = ["LevelTooLow", "advance", "routes"]
-
-
-class LevelTooLow(VerificationFailed):
-    """The session's login is below the portal's minimum level of assurance."""
-
-    code = "level_too_low"
+__all__ = ["advance", "routes"]
 
 
 def _display(person: dict[str, Any], attribute: str) -> str:
@@ -49,10 +42,7 @@ async def advance(request: Request, service: Service, session: Session, flow: Fl
         flow.login_after is not None and float(person["auth_time"]) < flow.login_after
     ):
         return RedirectResponse(f"/login?flow={flow.id}", status_code=303)
-    if not level_suffices(person.get("level"), flow.min_level):
-        raise LevelTooLow(
-            f"{flow.portal_name} needs level {flow.min_level}; this login gives {person.get('level')}"
-        )
+    require_level(person["level"], flow.min_level)
     if flow.mandates and not flow.enterprise_chosen:
         mandates = service.mandates(person)
         if mandates:
@@ -120,7 +110,7 @@ async def enterprise(request: Request) -> Response:
     chosen = form.get("enterprise") or None
     held = {number for number, _name, _role in service.mandates(session.person)}
     if chosen is not None and chosen not in held:
-        raise InvalidRequest("the person holds no mandate for this enterprise")
+        raise MandateNotHeld("the person holds no mandate for this enterprise")
     flow.enterprise = chosen
     flow.enterprise_chosen = True
     service.flows.save(flow)
