@@ -20,7 +20,7 @@ from eid.web import create_app
 from eid.web.audit import AuditLog
 from eid.web.service import build_service
 
-from .web_support import Browser, browser, new_port, serving, web_config
+from .web_support import Browser, browser, csrf_of, new_port, serving, web_config
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
@@ -65,12 +65,6 @@ def provider(
     service.audit = AuditLog(config.secret, stream=audit)
     with serving(create_app(config, service=service), port) as base:
         yield Provider(base, audit, virtual_card)
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
 
 
 def login_virtual(client: httpx.Client, pin: str = PIN, flow: str = "") -> httpx.Response:

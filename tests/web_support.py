@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import uvicorn
@@ -79,12 +81,60 @@ def browser(base_url: str, **kwargs: Any) -> Browser:
     return Browser(base_url, **kwargs)
 
 
-def web_config(card: VirtualCard, port: int, tmp: Path, **server: Any) -> WebConfig:
+def web_config(
+    card: VirtualCard,
+    port: int,
+    tmp: Path,
+    *,
+    portals: list[dict[str, Any]] | None = None,
+    tables: dict[str, dict[str, Any]] | None = None,
+    **server: Any,
+) -> WebConfig:
     """A development configuration on ``port`` around ``card`` (extra ``[server]`` settings)."""
-    data = development_config(card, directory=tmp, port=port)
+    data = development_config(card, directory=tmp, port=port, portals=portals)
     data["server"].update(server)
+    for name, table in (tables or {}).items():
+        data.setdefault(name, {}).update(table)
     return config_from_mapping(data, base=tmp)
 
 
 def new_port() -> int:
     return free_port()
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def flow_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["flow"][0]
+
+
+def follow_to_portal(client: Browser, url: str, *, pin: str = "1234") -> httpx.Response:
+    """From a portal's request URL, through login (virtual eID) and consent, to the answer.
+
+    Returns the provider's last response: a redirect to the portal, or a page (SAML POST form).
+    """
+    response = client.get(url)
+    for _ in range(10):
+        location = response.headers.get("location", "")
+        if response.status_code in (302, 303) and location.startswith("/login"):
+            page = client.get(location)
+            response = client.post(
+                "/login/virtual",
+                data={"csrf": csrf_of(page.text), "pin": pin, "flow": flow_of(location)},
+            )
+        elif response.status_code in (302, 303) and location.startswith("/"):
+            response = client.get(location)
+        elif response.status_code == 200 and 'action="/consent"' in response.text:
+            flow = re.search(r'name="flow" value="([^"]+)"', response.text)
+            assert flow
+            response = client.post(
+                "/consent",
+                data={"csrf": csrf_of(response.text), "flow": flow.group(1), "decision": "accept"},
+            )
+        else:
+            return response
+    raise AssertionError("the flow did not end")

@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from eid.errors import EidError
 
-from . import login, steps
+from . import login, oidc, steps
 from .config import WebConfig
 from .csrf import check_csrf
 from .errorpages import error_page, internal_error_page
@@ -111,6 +111,7 @@ def create_app(config: WebConfig, *, service: Service | None = None) -> Starlett
             Route("/language/{code}", language, methods=["GET"]),
             *login.routes,
             *steps.routes,
+            *oidc.routes,
             Mount("/static", StaticFiles(packages=[("eid.web", "static")]), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders, hsts=config.hsts)],
@@ -120,5 +121,6 @@ def create_app(config: WebConfig, *, service: Service | None = None) -> Starlett
             Exception: internal_error_page,
         },
     )
+    service.finishers.setdefault("oidc", oidc.finish)
     app.state.eid = service
     return app

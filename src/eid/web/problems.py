@@ -13,6 +13,7 @@ __all__ = [
     "FlowExpired",
     "InvalidRequest",
     "NoClientCertificate",
+    "OAuthError",
     "PageNotFound",
     "RateLimited",
     "WebError",
@@ -52,6 +53,21 @@ class InvalidRequest(WebError):
     """A portal's request is malformed or asks for what it may not have."""
 
     code = "invalid_request"
+
+
+class OAuthError(WebError):
+    """An OAuth 2.0 / OIDC error answered to a portal as JSON (``error``, ``error_description``)."""
+
+    code = "oauth_error"
+
+    def __init__(self, error: str, description: str, *, status: int = 400) -> None:
+        super().__init__(description)
+        self.error = error
+        self.status = status
+
+    def details(self) -> dict[str, object]:
+        """The OAuth error code."""
+        return {"error": self.error}
 
 
 class FlowExpired(WebError):

@@ -26,11 +26,16 @@ COOKIE = "eid_session"
 
 @dataclass
 class Session:
-    """One browser's state at the provider."""
+    """One browser's state at the provider.
+
+    ``sid`` names the session to portals (the ID token's ``sid``, the SAML ``SessionIndex``);
+    unlike ``id`` (the cookie) it is no secret.
+    """
 
     id: str
     csrf: str
     created: float
+    sid: str
     person: dict[str, Any] | None = None
     portals: list[str] = field(default_factory=list)
     fresh: bool = False
@@ -50,6 +55,7 @@ class Session:
         return {
             "csrf": self.csrf,
             "created": self.created,
+            "sid": self.sid,
             "person": self.person,
             "portals": self.portals,
         }
@@ -83,6 +89,7 @@ class SessionManager:
                     id=cookie,
                     csrf=str(data["csrf"]),
                     created=float(data["created"]),
+                    sid=str(data["sid"]),
                     person=data.get("person"),
                     portals=list(data.get("portals", [])),
                 )
@@ -90,6 +97,7 @@ class SessionManager:
             id=secrets.token_urlsafe(32),
             csrf=secrets.token_urlsafe(32),
             created=time.time(),
+            sid=secrets.token_urlsafe(16),
             fresh=True,
         )
 
@@ -116,6 +124,7 @@ class SessionManager:
             id=secrets.token_urlsafe(32),
             csrf=secrets.token_urlsafe(32),
             created=time.time(),
+            sid=session.sid,
             person=session.person,
             portals=list(session.portals),
             fresh=True,
