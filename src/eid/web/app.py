@@ -12,15 +12,14 @@ from starlette.staticfiles import StaticFiles
 
 from eid.errors import EidError
 
-from . import login, oidc, steps
+from . import login, logout, oidc, registration, steps
 from .config import WebConfig
-from .csrf import check_csrf
 from .errorpages import error_page, internal_error_page
 from .headers import SecurityHeaders
 from .i18n import LANGUAGES
 from .pages import LANGUAGE_COOKIE, local_path, render
 from .problems import PageNotFound
-from .service import Service, address_of, build_service, service_of
+from .service import Service, build_service, service_of
 
 __all__ = ["create_app"]
 
@@ -41,35 +40,6 @@ async def home(request: Request) -> Response:
         portals=session.portals,
     )
     service.sessions.save(session, response)
-    return response
-
-
-async def end_session(request: Request, service: Service, response: Response) -> None:
-    """End the request's session everywhere: the portals it was used at, then here."""
-    session = service.sessions.load(request)
-    if session.fresh:
-        return
-    for hook in service.logout_hooks:
-        await hook(request, service, session)
-    person = session.person or {}
-    service.audit.record(
-        "logout",
-        pseudonym=service.audit.pseudonym(person.get("national_number")),
-        level=person.get("level"),
-        address=address_of(request),
-    )
-    service.sessions.end(session, response)
-
-
-async def logout(request: Request) -> Response:
-    """Log out from the home page's form."""
-    service = service_of(request)
-    session = service.sessions.load(request)
-    check_csrf(session, dict((await request.form()).items()))
-    response = render(
-        request, "logged_out.html", title="logged_out_title", return_url=None, return_name=""
-    )
-    await end_session(request, service, response)
     return response
 
 
@@ -107,11 +77,12 @@ def create_app(config: WebConfig, *, service: Service | None = None) -> Starlett
     app = Starlette(
         routes=[
             Route("/", home, methods=["GET"]),
-            Route("/logout", logout, methods=["POST"]),
             Route("/language/{code}", language, methods=["GET"]),
             *login.routes,
             *steps.routes,
             *oidc.routes,
+            *logout.routes,
+            *registration.routes,
             Mount("/static", StaticFiles(packages=[("eid.web", "static")]), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders, hsts=config.hsts)],
@@ -122,5 +93,7 @@ def create_app(config: WebConfig, *, service: Service | None = None) -> Starlett
         },
     )
     service.finishers.setdefault("oidc", oidc.finish)
+    if logout.backchannel_logout not in service.logout_hooks:
+        service.logout_hooks.append(logout.backchannel_logout)
     app.state.eid = service
     return app
