@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_auth, bench_identity, bench_sign, bench_tokens, bench_verify
+from benchmarks import bench_auth, bench_identity, bench_sign, bench_sso, bench_tokens, bench_verify
 
 BENCHMARKS = {
     "tokens": bench_tokens.main,
@@ -12,6 +12,7 @@ BENCHMARKS = {
     "auth": bench_auth.main,
     "sign": bench_sign.main,
     "verify": bench_verify.main,
+    "sso": bench_sso.main,
 }
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ use. `verify` checks a signature strictly (exact length for ECDSA, no other enco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, TypeAlias
@@ -26,9 +26,11 @@ __all__ = [
     "PrivateKey",
     "PublicKey",
     "SignatureAlgorithm",
+    "Verifier",
     "algorithms_for",
     "pss_padding",
     "signature_algorithm",
+    "verifier",
     "verify",
 ]
 
@@ -37,6 +39,9 @@ PublicKey: TypeAlias = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 PrivateKey: TypeAlias = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 """A software key that makes provider signatures."""
+
+Verifier: TypeAlias = Callable[[bytes, bytes], bool]
+"""A prepared signature check: ``(signature, data) -> bool``."""
 
 KeyFamily: TypeAlias = Literal["rsa-pkcs1", "rsa-pss", "ecdsa"]
 """The signature scheme."""
@@ -115,26 +120,47 @@ def pss_padding(algorithm: SignatureAlgorithm) -> padding.PSS:
     )
 
 
+def verifier(key: PublicKey, algorithm: SignatureAlgorithm) -> Verifier | None:
+    """A prepared check ``(signature, data) -> bool`` of ``algorithm`` with ``key``.
+
+    None when the key does not fit the algorithm. ECDSA signatures must be exactly
+    ``2 * coordinate_bytes`` long (``r || s``); padding and hash objects are made once.
+    """
+    if not algorithm.fits(key):
+        return None
+    digest = algorithm.hash_algorithm()
+    if isinstance(key, rsa.RSAPublicKey):
+        scheme = pss_padding(algorithm) if algorithm.family == "rsa-pss" else padding.PKCS1v15()
+
+        def check_rsa(signature: bytes, data: bytes) -> bool:
+            try:
+                key.verify(signature, data, scheme, digest)
+            except InvalidSignature:
+                return False
+            return True
+
+        return check_rsa
+    size, ecdsa = algorithm.coordinate_bytes, ec.ECDSA(digest)
+
+    def check_ec(signature: bytes, data: bytes) -> bool:
+        if len(signature) != 2 * size:
+            return False
+        der = encode_dss_signature(
+            int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+        )
+        try:
+            key.verify(der, data, ecdsa)
+        except InvalidSignature:
+            return False
+        return True
+
+    return check_ec
+
+
 def verify(key: PublicKey, algorithm: SignatureAlgorithm, signature: bytes, data: bytes) -> bool:
     """Whether ``signature`` over ``data`` verifies with ``key`` under ``algorithm``.
 
-    False as well when the key does not fit the algorithm or an ECDSA signature is not
-    exactly ``2 * coordinate_bytes`` long.
+    False as well when the key does not fit the algorithm (see `verifier`).
     """
-    if not algorithm.fits(key):
-        return False
-    try:
-        if isinstance(key, rsa.RSAPublicKey):
-            scheme = pss_padding(algorithm) if algorithm.family == "rsa-pss" else padding.PKCS1v15()
-            key.verify(signature, data, scheme, algorithm.hash_algorithm())
-        else:
-            n = algorithm.coordinate_bytes
-            if len(signature) != 2 * n:
-                return False
-            der = encode_dss_signature(
-                int.from_bytes(signature[:n], "big"), int.from_bytes(signature[n:], "big")
-            )
-            key.verify(der, data, ec.ECDSA(algorithm.hash_algorithm()))
-    except InvalidSignature:
-        return False
-    return True
+    check = verifier(key, algorithm)
+    return check is not None and check(signature, data)

@@ -29,7 +29,6 @@ from eid.errors import (
     MalformedInput,
 )
 from eid.identity import EnterpriseNumber
-from eid.sso.algorithms import verify
 from eid.sso.attributes import OIDC, AttributeValue
 from eid.sso.imported import Imported
 from eid.sso.jwks import VerificationKeys
@@ -74,8 +73,8 @@ def import_id_token(
     algorithm = jws.algorithm
     if algorithm not in algorithms:
         raise AssertionAlgorithmRefused(f"algorithm {algorithm} is not accepted here")
-    public_key, spec = keys.select(jws.kid, algorithm)
-    if not verify(public_key, spec, jws.signature, jws.signing_input):
+    check = keys.select(jws.kid, algorithm)
+    if not check(jws.signature, jws.signing_input):
         raise AssertionSignatureInvalid(
             "the ID token's signature does not verify with the provider's key"
         )
@@ -136,7 +135,7 @@ def _audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _seconds(claims: Mapping[str, Any], name: str) -> float:
     value = claims.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if value.__class__ not in (int, float):  # exactly numbers: not bool, not text
         raise AssertionMalformed(f"{name} must be a number of seconds", source=_SOURCE, field=name)
     return float(value)
 
@@ -155,15 +154,19 @@ def _time(seconds: float, field: str) -> dt.datetime:
 def _check_times(claims: Mapping[str, Any], now: dt.datetime, leeway: dt.timedelta) -> dt.datetime:
     exp = _seconds(claims, "exp")
     iat = _seconds(claims, "iat")
-    nbf = _optional_seconds(claims, "nbf")
     moment = now.timestamp()
     skew = leeway.total_seconds()
     if moment > exp + skew:
         raise AssertionExpired(f"the ID token expired at {_time(exp, 'exp').isoformat()}")
-    for name, start in (("iat", iat), ("nbf", nbf)):
-        if start is not None and start > moment + skew:
+    if iat > moment + skew:
+        raise AssertionNotYetValid(
+            f"the ID token was issued in the future ({_time(iat, 'iat').isoformat()})"
+        )
+    if "nbf" in claims:
+        nbf = _seconds(claims, "nbf")
+        if nbf > moment + skew:
             raise AssertionNotYetValid(
-                f"the ID token is valid only from {_time(start, name).isoformat()} ({name})"
+                f"the ID token is valid only from {_time(nbf, 'nbf').isoformat()}"
             )
     return _time(exp, "exp")
 
@@ -186,13 +189,7 @@ def _mandate(claims: Mapping[str, Any]) -> Mandate | None:
         ) from None
 
 
-def _imported(
-    claims: Mapping[str, Any],
-    subject: str,
-    audiences: tuple[str, ...],
-    expires_at: dt.datetime,
-    jti: str | None,
-) -> Imported:
+def _attributes(claims: Mapping[str, Any]) -> Mapping[str, AttributeValue]:
     attributes: dict[str, AttributeValue] = {}
     for name in _CLAIM_NAMES.intersection(claims):
         value = claims[name]
@@ -200,21 +197,33 @@ def _imported(
             attributes[name] = value
         elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
             attributes[name] = MappingProxyType(value)
+    return MappingProxyType(attributes)
+
+
+def _imported(
+    claims: Mapping[str, Any],
+    subject: str,
+    audiences: tuple[str, ...],
+    expires_at: dt.datetime,
+    jti: str | None,
+) -> Imported:
     acr = claims.get("acr")
+    if not isinstance(acr, str):
+        acr = None
     amr = claims.get("amr")
     auth_time = _optional_seconds(claims, "auth_time")
     sid = claims.get("sid")
     return Imported(
         subject=subject,
-        issuer=str(claims["iss"]),
+        issuer=claims["iss"],
         audience=audiences,
         expires_at=expires_at,
-        level=level_from_uri(acr) if isinstance(acr, str) else None,
-        level_uri=acr if isinstance(acr, str) else None,
+        level=level_from_uri(acr) if acr else None,
+        level_uri=acr,
         authenticated_at=_time(auth_time, "auth_time") if auth_time is not None else None,
         methods=tuple(m for m in amr if isinstance(m, str)) if isinstance(amr, list) else (),
-        attributes=MappingProxyType(attributes),
-        mandate=_mandate(claims),
+        attributes=_attributes(claims),
+        mandate=_mandate(claims) if "legal_person_identifier" in claims else None,
         session_index=sid if isinstance(sid, str) else None,
         identifier=jti,
         format="oidc",

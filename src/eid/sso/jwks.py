@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -19,7 +20,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from eid.errors import AssertionAlgorithmRefused, AssertionKeyUnknown, MalformedInput
-from eid.sso.algorithms import ALGORITHMS, PublicKey, SignatureAlgorithm, algorithms_for
+from eid.sso.algorithms import ALGORITHMS, PublicKey, Verifier, algorithms_for, verifier
 from eid.sso.keys import KeySet as ProviderKeySet
 
 __all__ = ["VerificationKey", "VerificationKeys"]
@@ -27,11 +28,18 @@ __all__ = ["VerificationKey", "VerificationKeys"]
 
 @dataclass(frozen=True)
 class VerificationKey:
-    """One public key and the algorithms it may verify."""
+    """One public key and the algorithms it may verify (each with its prepared check)."""
 
     kid: str | None
     public_key: PublicKey
     algorithms: frozenset[str]
+    verifiers: Mapping[str, Verifier] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Prepare one check per allowed algorithm."""
+        prepared = {name: verifier(self.public_key, ALGORITHMS[name]) for name in self.algorithms}
+        checks = {name: check for name, check in prepared.items() if check is not None}
+        object.__setattr__(self, "verifiers", MappingProxyType(checks))
 
 
 class VerificationKeys:
@@ -89,8 +97,8 @@ class VerificationKeys:
             for k in keys
         )
 
-    def select(self, kid: str | None, algorithm: str) -> tuple[PublicKey, SignatureAlgorithm]:
-        """The key named ``kid`` (the only key when the token names none) and the algorithm.
+    def select(self, kid: str | None, algorithm: str) -> Verifier:
+        """The check of ``algorithm`` with the key named ``kid`` (the only key when none is named).
 
         `AssertionKeyUnknown` when no key fits; `AssertionAlgorithmRefused` when the key
         may not verify ``algorithm``.
@@ -103,12 +111,13 @@ class VerificationKeys:
             raise AssertionKeyUnknown(
                 f"the token names {shown}, which is not in the provider's JWKS"
             )
-        if algorithm not in key.algorithms:
+        check = key.verifiers.get(algorithm)
+        if check is None:
             raise AssertionAlgorithmRefused(
                 f"algorithm {algorithm} is not allowed for key {key.kid!r} "
                 f"(allowed: {', '.join(sorted(key.algorithms))})"
             )
-        return key.public_key, ALGORITHMS[algorithm]
+        return check
 
 
 def _verification_key(key: RSAKey | ECKey | Any) -> VerificationKey:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from eid.errors import (
@@ -47,8 +47,15 @@ MAX_TOKEN_SIZE = 16 * 1024
 REFUSED_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "crit", "b64", "zip", "cty"})
 """Header members whose presence alone refuses a token."""
 
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_TO_STANDARD = str.maketrans("-_", "+/")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_PADDING = {0: b"", 2: b"==", 3: b"="}
+# The last character of a part whose length is 2 or 3 modulo 4 carries 4 or 2 unused bits,
+# which must be zero in the canonical encoding.
+_CANONICAL_LAST = {
+    2: frozenset(c for i, c in enumerate(_ALPHABET) if i % 16 == 0),
+    3: frozenset(c for i, c in enumerate(_ALPHABET) if i % 4 == 0),
+}
 _SOURCE = "ID token"
 
 
@@ -58,17 +65,30 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(text: str, field: str) -> bytes:
-    """Strict base64url: alphabet, no padding, canonical (re-encodes to the same text)."""
-    if _B64URL.fullmatch(text) is None or len(text) % 4 == 1:
-        raise AssertionMalformed("not base64url without padding", source=_SOURCE, field=field)
-    padded = text + "=" * (-len(text) % 4)
+    """Strict base64url: alphabet, no padding, canonical (unused trailing bits zero)."""
+    remainder = len(text) % 4
+    data = text.encode("ascii", "replace")
+    if (
+        remainder == 1
+        or (remainder and text[-1] not in _CANONICAL_LAST[remainder])
+        or b"+" in data
+        or b"/" in data
+        or b"=" in data
+    ):
+        raise _not_base64url(field)
     try:
-        raw = binascii.a2b_base64(padded.translate(_TO_STANDARD), strict_mode=True)
+        # strict_mode refuses anything outside the alphabet ('-' and '_' now '+' and '/').
+        return binascii.a2b_base64(
+            data.translate(_TO_STANDARD) + _PADDING[remainder], strict_mode=True
+        )
     except binascii.Error:
-        raise AssertionMalformed("not base64url", source=_SOURCE, field=field) from None
-    if b64url_encode(raw) != text:
-        raise AssertionMalformed("non-canonical base64url", source=_SOURCE, field=field)
-    return raw
+        raise _not_base64url(field) from None
+
+
+def _not_base64url(field: str) -> AssertionMalformed:
+    return AssertionMalformed(
+        "not canonical base64url without padding", source=_SOURCE, field=field
+    )
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -78,10 +98,13 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique)
+
+
 def json_object(raw: bytes, field: str) -> dict[str, Any]:
     """A JSON object from UTF-8 bytes, refusing duplicate member names."""
     try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique)
+        value = _DECODER.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise AssertionMalformed(
             f"not a JSON object ({error})", source=_SOURCE, field=field
@@ -116,6 +139,11 @@ class CompactJws:
         return json_object(b64url_decode(self.payload_b64, "payload"), "payload")
 
 
+# Headers that passed every check, by their exact encoded text: a provider sends few distinct ones.
+_HEADERS: dict[str, Mapping[str, Any]] = {}
+_HEADER_CACHE_SIZE = 256
+
+
 def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> CompactJws:
     """Split and check a compact JWS's form and header (not its signature)."""
     if len(token) > max_size:
@@ -133,8 +161,13 @@ def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> Comp
     if len(parts) != 3:
         raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
     header_b64, payload_b64, signature_b64 = parts
-    header = json_object(b64url_decode(header_b64, "header"), "header")
-    _check_header(header)
+    header = _HEADERS.get(header_b64)
+    if header is None:
+        header = json_object(b64url_decode(header_b64, "header"), "header")
+        _check_header(header)
+        if len(_HEADERS) >= _HEADER_CACHE_SIZE:
+            _HEADERS.clear()
+        _HEADERS[header_b64] = MappingProxyType(header)
     signature = b64url_decode(signature_b64, "signature")
     return CompactJws(header, payload_b64, f"{header_b64}.{payload_b64}".encode("ascii"), signature)
 

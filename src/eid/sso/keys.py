@@ -146,10 +146,12 @@ class ProviderKey:
     sign: Signer = field(repr=False)
     certificate: x509.Certificate | None = None
     kid: str = ""
+    _algorithms: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Refuse keys that fit no algorithm; compute the key id unless given."""
-        if not algorithms_for(self.public_key):
+        object.__setattr__(self, "_algorithms", algorithms_for(self.public_key))
+        if not self._algorithms:
             raise SsoKeyError(
                 "the provider key must be RSA (2048 bits or more) or EC P-256/384/521"
             )
@@ -161,7 +163,7 @@ class ProviderKey:
     @property
     def algorithms(self) -> tuple[str, ...]:
         """The JWS names of the algorithms this key can sign with."""
-        return algorithms_for(self.public_key)
+        return self._algorithms
 
     def choose_algorithm(self, accepted: Iterable[str]) -> str:
         """The first of ``accepted`` this key can sign with; `SsoKeyError` if none."""

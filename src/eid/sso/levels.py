@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal, TypeAlias
 
@@ -56,6 +57,10 @@ LOA_URIS: Mapping[Level, str] = MappingProxyType(
 )
 """The eIDAS URI of each level."""
 
+_LEVEL_OF_URI: Mapping[str, Level] = MappingProxyType(
+    {uri: level for level, uri in LOA_URIS.items()}
+)
+
 DEFAULT_LEVELS: Mapping[LoginKind, Level] = MappingProxyType(
     {
         "eid_card": "high",
@@ -86,12 +91,7 @@ def login_kind(auth: AuthResult) -> LoginKind:
     """Classify a login by its certificate (Belgian card, test card, other) and its method."""
     kind = auth.validated.kind
     if kind.belgian_policy and kind.usage == "authentication" and kind.holder != "other":
-        roots = {
-            found[0]
-            for found in (classify_policy(ObjectIdentifier(p)) for p in kind.policies)
-            if found is not None
-        }
-        if TEST_ROOT_NAME in roots:
+        if _under_test_root(kind.policies):
             return "virtual_card"
         return "foreigner_card" if kind.holder == "foreigner" else "eid_card"
     if auth.method == "tls_client_certificate":
@@ -99,12 +99,21 @@ def login_kind(auth: AuthResult) -> LoginKind:
     return "token"
 
 
+@lru_cache(maxsize=256)
+def _under_test_root(policies: tuple[str, ...]) -> bool:
+    for dotted in policies:
+        found = classify_policy(ObjectIdentifier(dotted))
+        if found is not None and found[0] == TEST_ROOT_NAME:
+            return True
+    return False
+
+
 def level_from_uri(uri: str, national_names: Mapping[Level, str] | None = None) -> Level | None:
     """The level an eIDAS URI (or a national name) stands for, or None if it names none."""
-    for level in LEVELS:
-        if uri == LOA_URIS[level] or (national_names and national_names.get(level) == uri):
-            return level
-    return None
+    found = _LEVEL_OF_URI.get(uri)
+    if found is None and national_names:
+        found = next((level for level, name in national_names.items() if name == uri), None)
+    return found
 
 
 def require_level(level: Level, minimum: Level | None) -> None:

@@ -24,11 +24,15 @@ from eid.sso.statement import Statement
 __all__ = ["access_token_hash", "discovery_document", "id_token_claims", "sign_jwt"]
 
 _HASHLIB = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+_AT_HASH = {name: _HASHLIB[algorithm.hash] for name, algorithm in ALGORITHMS.items()}
 
 
 def access_token_hash(access_token: str, algorithm: str) -> str:
     """``at_hash``: the left half of the access token's hash under the ID token's algorithm's hash."""
-    digest = _HASHLIB[signature_algorithm(algorithm).hash](access_token.encode("ascii")).digest()
+    hasher = _AT_HASH.get(algorithm)
+    if hasher is None:
+        signature_algorithm(algorithm)  # raises, naming the algorithms
+    digest = _AT_HASH[algorithm](access_token.encode("ascii")).digest()
     return b64url_encode(digest[: len(digest) // 2])
 
 
@@ -83,15 +87,14 @@ class _HeaderCache:
 
 
 _HEADERS = _HeaderCache()
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def sign_jwt(claims: Mapping[str, object], key: ProviderKey, algorithm: str) -> str:
     """The compact JWS of ``claims`` signed by ``key`` with ``algorithm``."""
     if algorithm not in ALGORITHMS:
         signature_algorithm(algorithm)  # raises with the list of algorithms
-    payload = b64url_encode(
-        json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    )
+    payload = b64url_encode(_COMPACT_JSON.encode(claims).encode("utf-8"))
     signing_input = f"{_HEADERS.get(key.kid, algorithm)}.{payload}"
     signature = key.sign(signing_input.encode("ascii"), algorithm)
     return f"{signing_input}.{b64url_encode(signature)}"

@@ -95,7 +95,8 @@ def make_statement(
     asks for a one-time subject identifier (SAML portals).
     """
     table = assurance or AssuranceTable()
-    level = table.level_of(auth)
+    login = login_kind(auth)
+    level = table.levels[login]
     require_level(level, portal.minimum_level)
     kind = "transient" if transient else portal.subject_kind
     subject = subjects.subject_for(auth, kind=kind, sector=portal.sector_id)
@@ -118,7 +119,7 @@ def make_statement(
         level=level,
         level_uri=LOA_URIS[level],
         national_level=table.national_name(level),
-        methods=METHODS[login_kind(auth)],
+        methods=METHODS[login],
         attributes=MappingProxyType(release(available, portal.attributes)),
         mandate=mandate,
         session_index=session_index or "_" + secrets.token_hex(16),

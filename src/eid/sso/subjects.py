@@ -12,7 +12,6 @@ identifier, new on every login.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -72,7 +71,7 @@ class SubjectMinter:
     def pairwise(self, person: str, sector: str) -> Subject:
         """The pseudonym of ``person`` (see `person_key`) within ``sector``."""
         message = b"eid.sso pairwise v1\x00" + sector.encode() + b"\x00" + person.encode()
-        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
+        digest = hmac.digest(self._secret, message, "sha256")
         return Subject(base64.urlsafe_b64encode(digest).rstrip(b"=").decode(), "pairwise")
 
     @staticmethod
