@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root); login tests use Redis;
 # the identity provider's pages are checked in Debian's headless Chromium (driven through chromedriver).
 DEMO_PACKAGES := softhsm2
-TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server chromium chromium-driver
+TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev chromium chromium-driver
 
 # axe-core (npm) checks the pages' accessibility inside Chromium in the tests.
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_auth, bench_identity, bench_sign, bench_sso, bench_tokens, bench_verify
+from benchmarks import (
+    bench_auth,
+    bench_identity,
+    bench_sign,
+    bench_sso,
+    bench_tokens,
+    bench_verify,
+    bench_xmlsig,
+)
 
 BENCHMARKS = {
     "tokens": bench_tokens.main,
@@ -13,6 +21,7 @@ BENCHMARKS = {
     "sign": bench_sign.main,
     "verify": bench_verify.main,
     "sso": bench_sso.main,
+    "xmlsig": bench_xmlsig.main,
 }
 
 if __name__ == "__main__":

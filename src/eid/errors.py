@@ -9,6 +9,7 @@ No error message ever holds a PIN.
 from __future__ import annotations
 
 __all__ = [
+    "AlgorithmRefused",
     "AssertionAccessTokenMismatch",
     "AssertionAlgorithmRefused",
     "AssertionAudienceMismatch",
@@ -40,6 +41,7 @@ __all__ = [
     "CertificateNotYetValid",
     "CertificateRevoked",
     "CertificateUntrusted",
+    "DecryptionFailed",
     "DisallowedPolicy",
     "EidError",
     "KeyNotFound",
@@ -59,7 +61,11 @@ __all__ = [
     "PortalUnknown",
     "RedirectUriMismatch",
     "RevocationUnknown",
+    "Sha1Refused",
     "SignatureInvalid",
+    "SignatureMissing",
+    "SignatureReferenceInvalid",
+    "SignedCommentRefused",
     "SsoKeyError",
     "TimestampFailed",
     "TokenError",
@@ -68,6 +74,7 @@ __all__ = [
     "UsageError",
     "VerificationFailed",
     "WrongPurpose",
+    "XmlForbidden",
 ]
 
 
@@ -330,6 +337,48 @@ class PinCancelled(TokenError):
     """No PIN was given: the prompt or the pinpad was cancelled or timed out."""
 
     code = "pin_cancelled"
+
+
+class XmlForbidden(MalformedInput):
+    """XML with a DTD, an entity, an external reference, or beyond the size or depth limits."""
+
+    code = "xml_forbidden"
+
+
+class SignatureMissing(VerificationFailed):
+    """The XML carries no signature where one is required."""
+
+    code = "signature_missing"
+
+
+class SignatureReferenceInvalid(VerificationFailed):
+    """An XML signature references something other than the one element it must cover."""
+
+    code = "signature_reference_invalid"
+
+
+class AlgorithmRefused(VerificationFailed):
+    """An algorithm (signature, digest, transform, canonicalisation, encryption) is not accepted."""
+
+    code = "algorithm_refused"
+
+
+class Sha1Refused(AlgorithmRefused):
+    """SHA-1 signs or digests the content, and SHA-1 is not allowed for this signer."""
+
+    code = "sha1_refused"
+
+
+class SignedCommentRefused(VerificationFailed):
+    """The signed XML content holds a comment (comments can split the text a reader sees)."""
+
+    code = "signed_content_comment"
+
+
+class DecryptionFailed(VerificationFailed):
+    """Encrypted XML could not be decrypted with the keys given (wrong key or tampered data)."""
+
+    code = "decryption_failed"
 
 
 # -- single sign-on (eid.sso): one code per check made when an assertion or ID token is imported

@@ -1,7 +1,8 @@
 """The identity provider: issuer, key set, portal registry and clock, turning logins into statements.
 
 `IdentityProvider.statement` makes the `Statement` for one portal; `issue_id_token` encodes
-it as a signed OIDC ID token. The SAML side adds its own encoding of the same statement.
+it as a signed OIDC ID token, `issue_saml_response` as a SAML 2.0 Response with a signed
+Assertion (`eid.sso.saml_response`); `saml_metadata` is the signed IdP metadata.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from eid.sso.levels import LOA_URIS, AssuranceTable
 from eid.sso.mandates import MandateSource
 from eid.sso.oidc import discovery_document, id_token_claims, sign_jwt
 from eid.sso.portals import DEFAULT_ALGORITHMS, Portal, PortalRegistry
+from eid.sso.saml_metadata import idp_metadata
+from eid.sso.saml_response import saml_response
 from eid.sso.statement import Statement, make_statement
 from eid.sso.subjects import SubjectMinter
 
@@ -161,3 +164,72 @@ class IdentityProvider:
     def portal(self, portal_id: str) -> Portal:
         """The registered portal ``portal_id``."""
         return self.portals.get(portal_id)
+
+    def issue_saml_response(
+        self,
+        auth: AuthResult,
+        entity_id: str,
+        *,
+        recipient: str | None = None,
+        in_response_to: str | None = None,
+        acting_for: str | None = None,
+        identity: Identity | None = None,
+        address: Address | None = None,
+        language: str | None = None,
+        transient: bool = False,
+        sign_response: bool = False,
+    ) -> bytes:
+        """A SAML Response about ``auth`` for the SAML portal ``entity_id``.
+
+        ``recipient`` must be one of its ACS URLs (default: the first registered); the
+        assertion is encrypted when the portal registered an encryption certificate.
+        """
+        statement = self.statement(
+            auth,
+            entity_id,
+            acting_for=acting_for,
+            identity=identity,
+            address=address,
+            language=language,
+            transient=transient,
+        )
+        return self.saml_response(
+            statement,
+            recipient=recipient,
+            in_response_to=in_response_to,
+            sign_response=sign_response,
+        )
+
+    def saml_response(
+        self,
+        statement: Statement,
+        *,
+        recipient: str | None = None,
+        in_response_to: str | None = None,
+        sign_response: bool = False,
+    ) -> bytes:
+        """Encode and sign ``statement`` (for a SAML portal) as a SAML Response."""
+        portal = statement.portal
+        if portal.kind != "saml":
+            raise UsageError(f"portal {portal.id} is an OIDC client, not a SAML portal")
+        target = recipient or portal.default_endpoint
+        if target is None:
+            raise UsageError(f"portal {portal.id} registered no assertion consumer URL")
+        return saml_response(
+            statement,
+            issuer=self.issuer,
+            key=self.keys.active,
+            recipient=portal.check_endpoint(target),
+            now=self.clock(),
+            in_response_to=in_response_to,
+            sign_response=sign_response,
+        )
+
+    def saml_metadata(self, *, sso_url: str | None = None) -> bytes:
+        """The signed SAML IdP metadata (SSO endpoint: ``sso_url``, default issuer + /saml/sso)."""
+        return idp_metadata(
+            self.issuer,
+            self.keys,
+            sso_url=sso_url or self.issuer.rstrip("/") + "/saml/sso",
+            now=self.clock(),
+        )

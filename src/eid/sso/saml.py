@@ -1,0 +1,66 @@
+"""SAML 2.0 names shared by issuance, import and metadata: namespaces, formats, times."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from eid.errors import AssertionMalformed
+
+__all__ = [
+    "BEARER",
+    "MD_NS",
+    "NAMEID_FORMATS",
+    "NAMEID_PERSISTENT",
+    "NAMEID_TRANSIENT",
+    "NAMEID_UNSPECIFIED",
+    "POST_BINDING",
+    "REDIRECT_BINDING",
+    "SAMLP_NS",
+    "SAML_NS",
+    "STATUS_SUCCESS",
+    "parse_instant",
+    "saml_instant",
+]
+
+SAMLP_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
+"""The SAML 2.0 protocol namespace (Response, Status)."""
+SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
+"""The SAML 2.0 assertion namespace."""
+MD_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
+"""The SAML 2.0 metadata namespace."""
+STATUS_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+"""The top-level status code of a successful response."""
+BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+"""The bearer subject confirmation method (Web browser SSO)."""
+POST_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+"""The HTTP-POST binding."""
+REDIRECT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+"""The HTTP-Redirect binding."""
+NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+"""A pairwise, stable subject identifier."""
+NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+"""A one-time subject identifier."""
+NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+"""The format of the national number as a subject (for portals registered for it)."""
+NAMEID_FORMATS = {
+    "pairwise": NAMEID_PERSISTENT,
+    "transient": NAMEID_TRANSIENT,
+    "national_number": NAMEID_UNSPECIFIED,
+}
+"""The NameID format of each subject kind (`eid.sso.subjects.SubjectKind`)."""
+
+
+def saml_instant(moment: dt.datetime) -> str:
+    """``moment`` as a SAML ``xs:dateTime`` in UTC with a ``Z`` (whole seconds)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(text: str | None, field: str) -> dt.datetime:
+    """A SAML ``xs:dateTime`` with a time zone; `AssertionMalformed` otherwise."""
+    try:
+        moment = dt.datetime.fromisoformat(text or "")
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise AssertionMalformed("not a time with a time zone", source="SAML", field=field)
+    return moment

@@ -1,0 +1,377 @@
+"""The portal side of SAML 2.0: import a Response and read only what its signature covers.
+
+`import_saml_response` parses the Response with the hardened parser (no DTD or entities,
+size limit), accepts raw XML or the base64 value of the HTTP-POST binding, and checks, each
+with its own error: status; destination; issuer; exactly one assertion in the whole
+document, signed (encrypted ones are decrypted first) with a key of the identity provider
+(`SamlIdentityProvider`: pinned certificates from its metadata or configuration, never from
+the message) and an allowed algorithm (SHA-1 only where allowed for that provider); then, in
+the verified copy of the assertion only: issuer, bearer subject confirmation (recipient,
+``InResponseTo``, ``NotOnOrAfter``), conditions (time window with clock skew, audience),
+the authentication statement, and one-time use of the assertion ID.
+A signed Response is verified too, and then read from its verified copy.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hmac
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from lxml import etree
+
+from eid.errors import (
+    AlgorithmRefused,
+    AssertionAlgorithmRefused,
+    AssertionAudienceMismatch,
+    AssertionDecryptionFailed,
+    AssertionDestinationMismatch,
+    AssertionExpired,
+    AssertionInResponseToMismatch,
+    AssertionIssuerMismatch,
+    AssertionMalformed,
+    AssertionNotYetValid,
+    AssertionRecipientMismatch,
+    AssertionSha1Refused,
+    AssertionSignatureInvalid,
+    AssertionSignatureMissing,
+    AssertionStatusError,
+    AssertionTooLarge,
+    DecryptionFailed,
+    EidError,
+    MalformedInput,
+    Sha1Refused,
+    SignatureInvalid,
+    SignatureMissing,
+    XmlForbidden,
+)
+from eid.identity import EnterpriseNumber
+from eid.sso.algorithms import ALGORITHMS
+from eid.sso.attributes import PROFILES, AttributeValue
+from eid.sso.imported import Imported
+from eid.sso.levels import level_from_uri
+from eid.sso.mandates import Mandate
+from eid.sso.replay import ReplayStore
+from eid.sso.saml import BEARER, SAML_NS, SAMLP_NS, STATUS_SUCCESS, parse_instant
+from eid.xmlsig import PublicKey, decrypt_element, parse_xml, public_keys, verify_enveloped
+
+__all__ = [
+    "DEFAULT_SAML_LEEWAY",
+    "MAX_SAML_SIZE",
+    "SAML_METHODS",
+    "SamlIdentityProvider",
+    "import_saml_response",
+]
+
+DEFAULT_SAML_LEEWAY = dt.timedelta(seconds=60)
+"""The clock skew allowed between identity provider and portal."""
+MAX_SAML_SIZE = 256 * 1024
+"""The largest SAML response accepted (bytes of XML)."""
+SAML_METHODS: frozenset[str] = frozenset(a.xmldsig_uri for a in ALGORITHMS.values())
+"""The signature methods accepted by default (RSA PKCS#1/PSS, ECDSA; SHA-2 only)."""
+_SHA1_METHODS = frozenset(
+    {
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
+    }
+)
+_P = f"{{{SAMLP_NS}}}"
+_A = f"{{{SAML_NS}}}"
+_SOURCE = "SAML response"
+_ASSERTIONS = etree.XPath(
+    "//saml:Assertion | //saml:EncryptedAssertion", namespaces={"saml": SAML_NS}
+)
+_ERRORS: tuple[tuple[type[EidError], type[EidError]], ...] = (
+    (SignatureMissing, AssertionSignatureMissing),
+    (Sha1Refused, AssertionSha1Refused),
+    (AlgorithmRefused, AssertionAlgorithmRefused),
+    (SignatureInvalid, AssertionSignatureInvalid),
+    (DecryptionFailed, AssertionDecryptionFailed),
+)
+_NAMES = {name: key for profile in PROFILES.values() for key, name in profile.names.items()}
+
+
+@dataclass(frozen=True)
+class SamlIdentityProvider:
+    """What a portal knows of a SAML identity provider: its entity ID and pinned keys.
+
+    ``certificates`` are key containers (their validity dates are not enforced, as in
+    Shibboleth and SimpleSAMLphp); ``allow_sha1`` accepts RSA-SHA1 and SHA-1 digests from
+    this provider; ``methods`` is the signature method allow-list.
+    """
+
+    entity_id: str
+    certificates: tuple[x509.Certificate, ...]
+    allow_sha1: bool = False
+    methods: frozenset[str] = SAML_METHODS
+    keys: tuple[PublicKey, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Parse the keys once."""
+        object.__setattr__(self, "keys", public_keys(self.certificates))
+
+    @property
+    def accepted_methods(self) -> frozenset[str]:
+        """The allow-list with the SHA-1 methods when SHA-1 is allowed."""
+        return self.methods | _SHA1_METHODS if self.allow_sha1 else self.methods
+
+
+@contextmanager
+def _assertion_errors() -> Iterator[None]:
+    """XML-DSig and XML-Enc errors as the assertion errors of `eid.errors`."""
+    try:
+        yield
+    except (XmlForbidden, AssertionMalformed):
+        raise
+    except EidError as error:
+        for xml_error, assertion_error in _ERRORS:
+            if isinstance(error, xml_error):
+                raise assertion_error(error.message) from None
+        if type(error) is MalformedInput:
+            raise AssertionMalformed(error.message, source=_SOURCE) from None
+        raise
+
+
+def _xml_bytes(message: str | bytes, max_size: int) -> bytes:
+    data = message.encode() if isinstance(message, str) else message
+    if len(data) > max_size * 4 // 3 + 4:
+        raise AssertionTooLarge(f"the SAML response exceeds {max_size} bytes", source=_SOURCE)
+    if data.lstrip()[:1] == b"<":
+        return data
+    try:
+        decoded = base64.b64decode(b"".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise AssertionMalformed(
+            "neither XML nor the base64 form of the POST binding", source=_SOURCE
+        ) from None
+    if len(decoded) > max_size:
+        raise AssertionTooLarge(f"the SAML response exceeds {max_size} bytes", source=_SOURCE)
+    return decoded
+
+
+def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
+    found = parent.findall(tag)
+    if len(found) != 1:
+        name = tag.rsplit("}", 1)[-1]
+        raise AssertionMalformed(f"{what} must hold one {name}, not {len(found)}", source=_SOURCE)
+    return found[0]
+
+
+def _text(element: etree._Element, what: str) -> str:
+    if len(element):
+        raise AssertionMalformed(f"{what} must be text only", source=_SOURCE, field=what)
+    return element.text or ""
+
+
+def _check_status(response: etree._Element) -> None:
+    code = _one(_one(response, _P + "Status", "the Response"), _P + "StatusCode", "Status")
+    if code.get("Value") != STATUS_SUCCESS:
+        inner = code.find(_P + "StatusCode")
+        detail = f" ({inner.get('Value')})" if inner is not None else ""
+        raise AssertionStatusError(f"the identity provider answered {code.get('Value')}{detail}")
+
+
+def _check_issuer(parent: etree._Element, idp: SamlIdentityProvider, required: bool) -> None:
+    issuers = parent.findall(_A + "Issuer")
+    if not issuers and not required:
+        return
+    if len(issuers) != 1 or _text(issuers[0], "Issuer") != idp.entity_id:
+        raise AssertionIssuerMismatch(f"the SAML message was not issued by {idp.entity_id}")
+
+
+def _the_assertion(
+    document: etree._Element, response: etree._Element, decryption_keys: Sequence[rsa.RSAPrivateKey]
+) -> etree._Element:
+    """The one assertion, decrypted if need be; several anywhere in the document are refused."""
+    found = _ASSERTIONS(document)
+    assert isinstance(found, list)
+    direct = [e for e in response if e.tag in (_A + "Assertion", _A + "EncryptedAssertion")]
+    if len(found) != 1 or len(direct) != 1:
+        raise AssertionMalformed(
+            f"a SAML response must hold exactly one assertion, not {len(found)}", source=_SOURCE
+        )
+    assertion: etree._Element = direct[0]
+    if assertion.tag == _A + "Assertion":
+        return assertion
+    if not decryption_keys:
+        raise AssertionDecryptionFailed("the assertion is encrypted and no decryption key is given")
+    decrypted = decrypt_element(
+        _one(assertion, "{http://www.w3.org/2001/04/xmlenc#}EncryptedData", "EncryptedAssertion"),
+        decryption_keys,
+    )
+    if decrypted.tag != _A + "Assertion" or len(_ASSERTIONS(decrypted)) != 1:
+        raise AssertionMalformed(
+            "the encrypted assertion holds no single Assertion", source=_SOURCE
+        )
+    return decrypted
+
+
+def _check_confirmation(
+    subject: etree._Element,
+    *,
+    recipient: str,
+    in_response_to: str | None,
+    now: dt.datetime,
+    leeway: dt.timedelta,
+) -> dt.datetime:
+    bearer = [c for c in subject.findall(_A + "SubjectConfirmation") if c.get("Method") == BEARER]
+    if len(bearer) != 1:
+        raise AssertionMalformed("the subject needs one bearer confirmation", source=_SOURCE)
+    data = _one(bearer[0], _A + "SubjectConfirmationData", "SubjectConfirmation")
+    if data.get("Recipient") != recipient:
+        raise AssertionRecipientMismatch(
+            f"the assertion is meant for another recipient than {recipient}"
+        )
+    _check_in_response_to(data.get("InResponseTo"), in_response_to)
+    not_on_or_after = parse_instant(data.get("NotOnOrAfter"), "SubjectConfirmationData")
+    if now >= not_on_or_after + leeway:
+        raise AssertionExpired(f"the bearer confirmation expired at {not_on_or_after.isoformat()}")
+    if data.get("NotBefore") is not None:
+        raise AssertionMalformed("a bearer confirmation has no NotBefore", source=_SOURCE)
+    return not_on_or_after
+
+
+def _check_in_response_to(found: str | None, expected: str | None) -> None:
+    if expected is None:
+        if found is not None:
+            raise AssertionInResponseToMismatch(
+                "the response answers a request, and no request ID was given to check it"
+            )
+        return
+    if found is None or not hmac.compare_digest(found.encode(), expected.encode()):
+        raise AssertionInResponseToMismatch("the response answers another request")
+
+
+def _check_conditions(
+    assertion: etree._Element, *, audience: str, now: dt.datetime, leeway: dt.timedelta
+) -> dt.datetime:
+    conditions = _one(assertion, _A + "Conditions", "the Assertion")
+    not_before = conditions.get("NotBefore")
+    if not_before is not None and now + leeway < parse_instant(not_before, "Conditions"):
+        raise AssertionNotYetValid(f"the assertion is valid only from {not_before}")
+    not_on_or_after = parse_instant(conditions.get("NotOnOrAfter"), "Conditions")
+    if now >= not_on_or_after + leeway:
+        raise AssertionExpired(f"the assertion expired at {not_on_or_after.isoformat()}")
+    restrictions = conditions.findall(_A + "AudienceRestriction")
+    if not restrictions:
+        raise AssertionAudienceMismatch("the assertion names no audience")
+    for restriction in restrictions:
+        if audience not in [_text(a, "Audience") for a in restriction.findall(_A + "Audience")]:
+            raise AssertionAudienceMismatch(f"the assertion is not meant for {audience}")
+    return not_on_or_after
+
+
+def _attributes(assertion: etree._Element) -> dict[str, AttributeValue]:
+    attributes: dict[str, AttributeValue] = {}
+    for statement in assertion.findall(_A + "AttributeStatement"):
+        for attribute in statement.findall(_A + "Attribute"):
+            name = attribute.get("Name")
+            if not name or name in attributes:
+                raise AssertionMalformed("an attribute without a name or twice", source=_SOURCE)
+            values = [_text(v, name) for v in attribute.findall(_A + "AttributeValue")]
+            attributes[name] = (
+                values[0] if len(values) == 1 else {str(i): v for i, v in enumerate(values, 1)}
+            )
+    return attributes
+
+
+def _mandate(attributes: Mapping[str, AttributeValue]) -> Mandate | None:
+    canonical = {_NAMES.get(name, name): value for name, value in attributes.items()}
+    identifier = canonical.get("legal_person_identifier")
+    name, role = canonical.get("legal_name"), canonical.get("mandate_role", "")
+    if not (isinstance(identifier, str) and isinstance(name, str) and isinstance(role, str)):
+        return None
+    try:
+        return Mandate(EnterpriseNumber.parse(identifier.rsplit("/", 1)[-1]), name, role)
+    except MalformedInput:
+        raise AssertionMalformed(
+            "the legal person identifier holds no valid enterprise number", source=_SOURCE
+        ) from None
+
+
+def import_saml_response(
+    message: str | bytes,
+    *,
+    idp: SamlIdentityProvider,
+    audience: str,
+    recipient: str,
+    replay: ReplayStore,
+    in_response_to: str | None = None,
+    at: dt.datetime | None = None,
+    leeway: dt.timedelta = DEFAULT_SAML_LEEWAY,
+    decryption_keys: Collection[rsa.RSAPrivateKey] = (),
+    max_size: int = MAX_SAML_SIZE,
+) -> Imported:
+    """Import a SAML Response sent to this portal (``audience``) at ``recipient`` (its ACS URL).
+
+    ``message`` is the XML or the base64 ``SAMLResponse`` value of the POST binding;
+    ``in_response_to`` the ID of the AuthnRequest the portal sent (None: unsolicited);
+    ``replay`` accepts each assertion ID once; ``decryption_keys`` the portal's keys for an
+    ``EncryptedAssertion``. Every check raises its own `eid.errors` error.
+    """
+    now = at or dt.datetime.now(dt.UTC)
+    with _assertion_errors():
+        document = parse_xml(_xml_bytes(message, max_size), source=_SOURCE, max_size=max_size)
+        if document.tag != _P + "Response" or document.get("Version") != "2.0":
+            raise AssertionMalformed("not a SAML 2.0 Response", source=_SOURCE)
+        response = document
+        if response.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None:
+            response = verify_enveloped(
+                document,
+                keys=idp.keys,
+                allow_sha1=idp.allow_sha1,
+                methods=idp.accepted_methods,
+            ).element
+        destination = response.get("Destination")
+        if destination is not None and destination != recipient:
+            raise AssertionDestinationMismatch(
+                f"the response was sent to another destination than {recipient}"
+            )
+        _check_issuer(response, idp, required=False)
+        _check_status(response)
+        _check_in_response_to(response.get("InResponseTo"), in_response_to)
+        found = _the_assertion(document, response, list(decryption_keys))
+        assertion = verify_enveloped(
+            found, keys=idp.keys, allow_sha1=idp.allow_sha1, methods=idp.accepted_methods
+        ).element
+    if assertion.get("Version") != "2.0" or not assertion.get("ID"):
+        raise AssertionMalformed("not a SAML 2.0 Assertion with an ID", source=_SOURCE)
+    _check_issuer(assertion, idp, required=True)
+    subject = _one(assertion, _A + "Subject", "the Assertion")
+    name_id = _text(_one(subject, _A + "NameID", "the Subject"), "NameID")
+    if not name_id:
+        raise AssertionMalformed("the NameID is empty", source=_SOURCE, field="NameID")
+    confirmed_until = _check_confirmation(
+        subject, recipient=recipient, in_response_to=in_response_to, now=now, leeway=leeway
+    )
+    valid_until = _check_conditions(assertion, audience=audience, now=now, leeway=leeway)
+    authn = _one(assertion, _A + "AuthnStatement", "the Assertion")
+    session_end = authn.get("SessionNotOnOrAfter")
+    if session_end is not None and now >= parse_instant(session_end, "AuthnStatement") + leeway:
+        raise AssertionExpired(f"the session ended at {session_end}")
+    class_ref = authn.find(f"{_A}AuthnContext/{_A}AuthnContextClassRef")
+    level_uri = _text(class_ref, "AuthnContextClassRef") if class_ref is not None else None
+    attributes = _attributes(assertion)
+    expires_at = min(confirmed_until, valid_until)
+    imported = Imported(
+        subject=name_id,
+        issuer=idp.entity_id,
+        audience=(audience,),
+        expires_at=expires_at,
+        level=level_from_uri(level_uri) if level_uri else None,
+        level_uri=level_uri,
+        authenticated_at=parse_instant(authn.get("AuthnInstant"), "AuthnStatement"),
+        attributes=attributes,
+        mandate=_mandate(attributes),
+        session_index=authn.get("SessionIndex"),
+        identifier=assertion.get("ID"),
+        format="saml",
+    )
+    replay.use(f"{idp.entity_id}|{imported.identifier}", expires_at=expires_at + leeway, now=now)
+    return imported

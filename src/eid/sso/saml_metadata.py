@@ -1,0 +1,206 @@
+"""SAML 2.0 metadata: the identity provider's (signed), and reading a portal's or a provider's.
+
+`idp_metadata` publishes an ``EntityDescriptor`` with an ``IDPSSODescriptor``: a signing
+``KeyDescriptor`` for every published key with a certificate (active, next and passive, so
+portals learn a key before it signs), an optional encryption ``KeyDescriptor``, the single
+sign-on endpoints and the NameID formats; it is signed with the active key.
+`portal_from_sp_metadata` registers a SAML portal from its ``SPSSODescriptor``;
+`idp_from_metadata` gives a portal the `SamlIdentityProvider` of an IdP's metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Sequence
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+
+from eid.errors import MalformedInput
+from eid.sso.algorithms import ALGORITHMS
+from eid.sso.attributes import PROFILES
+from eid.sso.keys import KeySet
+from eid.sso.portals import Portal
+from eid.sso.saml import (
+    MD_NS,
+    NAMEID_FORMATS,
+    NAMEID_TRANSIENT,
+    POST_BINDING,
+    REDIRECT_BINDING,
+    saml_instant,
+)
+from eid.sso.saml_import import SamlIdentityProvider
+from eid.xmlsig import DSIG_NS, parse_xml, public_keys, sign_enveloped, verify_enveloped
+
+__all__ = ["idp_from_metadata", "idp_metadata", "portal_from_sp_metadata"]
+
+_MD = f"{{{MD_NS}}}"
+_DS = f"{{{DSIG_NS}}}"
+_SOURCE = "SAML metadata"
+_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+
+
+def _key_descriptor(parent: etree._Element, use: str, certificate: x509.Certificate) -> None:
+    descriptor = etree.SubElement(parent, _MD + "KeyDescriptor", use=use)
+    key_info = etree.SubElement(descriptor, _DS + "KeyInfo", nsmap={"ds": DSIG_NS})
+    data = etree.SubElement(key_info, _DS + "X509Data")
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    etree.SubElement(data, _DS + "X509Certificate").text = base64.b64encode(der).decode()
+
+
+def idp_metadata(
+    entity_id: str,
+    keys: KeySet,
+    *,
+    sso_url: str,
+    now: dt.datetime,
+    valid_for: dt.timedelta = dt.timedelta(days=7),
+    encryption_certificate: x509.Certificate | None = None,
+) -> bytes:
+    """The identity provider's metadata, signed with ``keys.active`` (XML bytes).
+
+    ``sso_url`` receives AuthnRequests by the POST and Redirect bindings.
+    """
+    root = etree.Element(
+        _MD + "EntityDescriptor",
+        {"ID": "_metadata", "entityID": entity_id, "validUntil": saml_instant(now + valid_for)},
+        nsmap={"md": MD_NS},
+    )
+    descriptor = etree.SubElement(
+        root,
+        _MD + "IDPSSODescriptor",
+        WantAuthnRequestsSigned="false",
+        protocolSupportEnumeration=_PROTOCOL,
+    )
+    for key in keys:
+        if key.certificate is not None:
+            _key_descriptor(descriptor, "signing", key.certificate)
+    if encryption_certificate is not None:
+        _key_descriptor(descriptor, "encryption", encryption_certificate)
+    for name_format in NAMEID_FORMATS.values():
+        etree.SubElement(descriptor, _MD + "NameIDFormat").text = name_format
+    for binding in (POST_BINDING, REDIRECT_BINDING):
+        etree.SubElement(descriptor, _MD + "SingleSignOnService", Binding=binding, Location=sso_url)
+    active = keys.active
+    name = active.choose_algorithm(tuple(ALGORITHMS))
+    sign_enveloped(
+        root,
+        signer=lambda data: active.sign(data, name),
+        method=ALGORITHMS[name].xmldsig_uri,
+        certificates=[active.certificate] if active.certificate is not None else [],
+        index=0,
+    )
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _certificates(descriptor: etree._Element, uses: Sequence[str]) -> list[x509.Certificate]:
+    found = []
+    for key_descriptor in descriptor.findall(_MD + "KeyDescriptor"):
+        if key_descriptor.get("use", "") not in uses:
+            continue
+        for value in key_descriptor.iterfind(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate"):
+            try:
+                der = base64.b64decode("".join((value.text or "").split()), validate=True)
+                found.append(x509.load_der_x509_certificate(der))
+            except (binascii.Error, ValueError):
+                raise MalformedInput(
+                    "a KeyDescriptor certificate cannot be read", source=_SOURCE
+                ) from None
+    return found
+
+
+def _entity(data: bytes, role: str) -> tuple[etree._Element, etree._Element]:
+    root = parse_xml(data, source=_SOURCE)
+    if root.tag != _MD + "EntityDescriptor" or not root.get("entityID"):
+        raise MalformedInput("not a SAML EntityDescriptor with an entityID", source=_SOURCE)
+    descriptors = root.findall(_MD + role)
+    if len(descriptors) != 1:
+        raise MalformedInput(f"the metadata must hold one {role}", source=_SOURCE)
+    return root, descriptors[0]
+
+
+def idp_from_metadata(
+    data: bytes,
+    *,
+    signer: x509.Certificate | None = None,
+    allow_sha1: bool = False,
+) -> SamlIdentityProvider:
+    """The identity provider described by metadata ``data``: its entity ID and signing keys.
+
+    With ``signer``, the metadata must be signed by that certificate's key, and only the
+    signed content is read. Without it, the metadata is trusted as a local file.
+    """
+    root, _ = _entity(data, "IDPSSODescriptor")
+    if signer is not None:
+        root = verify_enveloped(root, keys=public_keys([signer])).element
+    descriptor = root.find(_MD + "IDPSSODescriptor")
+    assert descriptor is not None
+    certificates = _certificates(descriptor, ("signing", ""))
+    if not certificates:
+        raise MalformedInput("the identity provider publishes no signing key", source=_SOURCE)
+    return SamlIdentityProvider(
+        entity_id=str(root.get("entityID")),
+        certificates=tuple(certificates),
+        allow_sha1=allow_sha1,
+    )
+
+
+def portal_from_sp_metadata(
+    data: bytes,
+    *,
+    attributes: frozenset[str] | None = None,
+    profile: str | None = None,
+    **registration: object,
+) -> Portal:
+    """A SAML portal registered from its SP metadata ``data``.
+
+    Its ACS URLs (POST binding) become the endpoints, an encryption certificate (a
+    KeyDescriptor for encryption or for any use) the portal's; a service provider that
+    asks only for transient NameIDs gets transient subjects. ``attributes`` and ``profile``
+    default to the RequestedAttributes it names in a known profile (eIDAS, Belgian).
+    Other ``registration`` keywords go to `Portal`.
+    """
+    root, descriptor = _entity(data, "SPSSODescriptor")
+    endpoints = tuple(
+        str(service.get("Location"))
+        for service in descriptor.findall(_MD + "AssertionConsumerService")
+        if service.get("Binding") == POST_BINDING and service.get("Location")
+    )
+    if not endpoints:
+        raise MalformedInput("no AssertionConsumerService with the POST binding", source=_SOURCE)
+    encryption = _certificates(descriptor, ("encryption", ""))
+    formats = {(f.text or "").strip() for f in descriptor.findall(_MD + "NameIDFormat")}
+    requested = {
+        str(r.get("Name"))
+        for r in descriptor.iterfind(f"{_MD}AttributeConsumingService/{_MD}RequestedAttribute")
+    }
+    if profile is None:
+        profile = next(
+            (
+                p.name
+                for p in PROFILES.values()
+                if p.name_format and requested & set(p.names.values())
+            ),
+            "belgian",
+        )
+    if attributes is None:
+        names = PROFILES[profile].names
+        attributes = frozenset(key for key, name in names.items() if name in requested) - {
+            "national_number"
+        }
+    options: dict[str, object] = (
+        {"subject_kind": "transient"} if formats == {NAMEID_TRANSIENT} else {}
+    )
+    options.update(registration)
+    return Portal(
+        id=str(root.get("entityID")),
+        kind="saml",
+        endpoints=endpoints,
+        attributes=attributes,
+        profile=PROFILES[profile],
+        encryption_certificate=encryption[0] if encryption else None,
+        **options,  # type: ignore[arg-type]
+    )

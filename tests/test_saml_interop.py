@@ -1,0 +1,188 @@
+"""SAML metadata, and interop with another toolkit: pysaml2's IdP makes a response we import."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.config import IdPConfig
+from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.server import Server
+
+from eid.errors import AssertionSignatureInvalid, MalformedInput, SignatureInvalid
+from eid.sso import EIDAS, KeySet, MemoryReplayStore
+from eid.sso.saml import SAML_NS
+from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
+from eid.sso.saml_metadata import idp_from_metadata, idp_metadata, portal_from_sp_metadata
+from tests.saml_support import ACS, IDP, NOW, SP, do_import, idp_key, issue
+from tests.xmlsig_support import certificate, key_pem, pem, private_key, xmlsec1
+
+MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+PYSAML_IDP = "https://pysaml2-idp.example.test"
+
+
+def sp_metadata(*, transient: bool = False, eidas: bool = True) -> bytes:
+    """A service provider's metadata with an encryption certificate and requested attributes."""
+    cert = base64.b64encode(
+        certificate("rsa", "sp").public_bytes(serialization.Encoding.DER)
+    ).decode()
+    name_format = (
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+        if transient
+        else "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+    )
+    requested = (
+        "".join(
+            f'<md:RequestedAttribute Name="{EIDAS.names[key]}"/>'
+            for key in ("person_identifier", "family_name", "given_name")
+        )
+        if eidas
+        else ""
+    )
+    return (
+        f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" '
+        f'entityID="{SP}"><md:SPSSODescriptor AuthnRequestsSigned="false" '
+        'WantAssertionsSigned="true" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        f'<md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}'
+        "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        f"<md:NameIDFormat>{name_format}</md:NameIDFormat>"
+        f'<md:AssertionConsumerService Binding="{BINDING_HTTP_POST}" Location="{ACS}" index="0"/>'
+        '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:PAOS" '
+        'Location="https://sp.example.test/paos" index="1"/>'
+        f'<md:AttributeConsumingService index="0"><md:ServiceName xml:lang="en">SP</md:ServiceName>'
+        f"{requested}</md:AttributeConsumingService>"
+        "</md:SPSSODescriptor></md:EntityDescriptor>"
+    ).encode()
+
+
+def test_portal_from_sp_metadata() -> None:
+    portal = portal_from_sp_metadata(sp_metadata())
+    assert portal.id == SP
+    assert portal.kind == "saml"
+    assert portal.endpoints == (ACS,)
+    assert portal.profile is EIDAS
+    assert portal.attributes == {"person_identifier", "family_name", "given_name"}
+    assert portal.encryption_certificate == certificate("rsa", "sp")
+    assert portal.subject_kind == "pairwise"
+    transient = portal_from_sp_metadata(sp_metadata(transient=True, eidas=False))
+    assert transient.subject_kind == "transient"
+    assert transient.profile.name == "belgian"
+    message = issue(portal=portal)
+    assert b"EncryptedAssertion" in message
+    assert do_import(message).attributes[EIDAS.names["family_name"]] == "SPECIMEN"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<r/>",
+        b'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>',
+        sp_metadata().replace(BINDING_HTTP_POST.encode(), b"urn:other"),
+        sp_metadata().replace(b"<ds:X509Certificate>", b"<ds:X509Certificate>!!"),
+    ],
+)
+def test_malformed_sp_metadata(data: bytes) -> None:
+    with pytest.raises(MalformedInput):
+        portal_from_sp_metadata(data)
+
+
+def test_idp_metadata_signed_and_read(tmp_path: Path) -> None:
+    keys = KeySet(idp_key(), next=idp_key("p256"))
+    metadata = idp_metadata(
+        IDP,
+        keys,
+        sso_url=IDP + "/sso",
+        now=NOW,
+        encryption_certificate=certificate("rsa", "idp-enc"),
+    )
+    root = etree.fromstring(metadata)
+    descriptor = root.find(f"{{{MD}}}IDPSSODescriptor")
+    assert descriptor is not None
+    uses = [k.get("use") for k in descriptor.findall(f"{{{MD}}}KeyDescriptor")]
+    assert uses == ["signing", "signing", "encryption"]
+    assert len(descriptor.findall(f"{{{MD}}}NameIDFormat")) == 3
+    assert len(descriptor.findall(f"{{{MD}}}SingleSignOnService")) == 2
+    assert (
+        xmlsec1(tmp_path, metadata, certificate("rsa"), "--id-attr:ID", f"{MD}:EntityDescriptor")
+        == 0
+    )
+    provider = idp_from_metadata(metadata, signer=certificate("rsa"))
+    assert provider.entity_id == IDP
+    assert provider.certificates == (certificate("rsa"), certificate("p256"))
+    with pytest.raises(SignatureInvalid):
+        idp_from_metadata(metadata.replace(b"/sso", b"/evil"), signer=certificate("rsa"))
+    # a response signed by the published next key imports once it signs
+    assert do_import(issue(kind="p256", portal=None), provider=provider).issuer == IDP
+
+
+def _pysaml2_server(tmp_path: Path) -> Server:
+    (tmp_path / "idp.key").write_bytes(key_pem(private_key("rsa", "pysaml2")))
+    (tmp_path / "idp.crt").write_bytes(pem(certificate("rsa", "pysaml2")))
+    (tmp_path / "sp.xml").write_bytes(sp_metadata(eidas=False))
+    config = IdPConfig()
+    config.load(
+        {
+            "entityid": PYSAML_IDP,
+            "service": {
+                "idp": {
+                    "endpoints": {
+                        "single_sign_on_service": [(PYSAML_IDP + "/sso", BINDING_HTTP_REDIRECT)]
+                    },
+                    "policy": {"default": {"lifetime": {"minutes": 5}}},
+                    "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                }
+            },
+            "key_file": str(tmp_path / "idp.key"),
+            "cert_file": str(tmp_path / "idp.crt"),
+            "metadata": {"local": [str(tmp_path / "sp.xml")]},
+            "xmlsec_binary": "/usr/bin/xmlsec1",
+        }
+    )
+    return Server(config=config)
+
+
+def test_pysaml2_response_imports(tmp_path: Path) -> None:
+    server = _pysaml2_server(tmp_path)
+    response = server.create_authn_response(
+        identity={"givenName": ["Alice"], "sn": ["Specimen"]},
+        in_response_to="_pysaml2-request",
+        destination=ACS,
+        sp_entity_id=SP,
+        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="alice-pairwise"),
+        authn={"class_ref": "http://eidas.europa.eu/LoA/substantial"},
+        sign_assertion=True,
+        sign_response=False,
+        encrypt_assertion=False,
+        sign_alg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        digest_alg="http://www.w3.org/2001/04/xmlenc#sha256",
+    )
+    message = str(response).encode()
+    assert etree.fromstring(message).find(f"{{{SAML_NS}}}Assertion") is not None
+    provider = SamlIdentityProvider(PYSAML_IDP, (certificate("rsa", "pysaml2"),))
+    imported = import_saml_response(
+        message,
+        idp=provider,
+        audience=SP,
+        recipient=ACS,
+        in_response_to="_pysaml2-request",
+        replay=MemoryReplayStore(),
+        at=dt.datetime.now(dt.UTC),
+    )
+    assert imported.subject == "alice-pairwise"
+    assert imported.level == "substantial"
+    assert "Alice" in imported.attributes.values()
+    with pytest.raises(AssertionSignatureInvalid):
+        import_saml_response(
+            message.replace(b"alice-pairwise", b"mallory"),
+            idp=provider,
+            audience=SP,
+            recipient=ACS,
+            in_response_to="_pysaml2-request",
+            replay=MemoryReplayStore(),
+        )
