@@ -26,7 +26,6 @@ from starlette.routing import Route
 
 from eid.errors import EidError, PortalUnknown
 from eid.sso import Level, VerificationKeys
-from eid.sso.algorithms import verify
 from eid.sso.jws import parse_compact
 from eid.sso.levels import LEVELS, level_from_uri
 
@@ -308,14 +307,14 @@ def _assertion_client(service: Service, assertion: str) -> Client:
         client = service.clients.get(str(unverified.get("iss", "")))
         if client.jwks is None:
             raise OAuthError("invalid_client", "this client has no registered keys", status=401)
-        key, algorithm = VerificationKeys.from_jwks(client.jwks).select(jws.kid, jws.algorithm)
+        check = VerificationKeys.from_jwks(client.jwks).select(jws.kid, jws.algorithm)
     except EidError as error:
         if isinstance(error, OAuthError):
             raise
         raise OAuthError(
             "invalid_client", f"client assertion: {error.message}", status=401
         ) from None
-    if not verify(key, algorithm, jws.signature, jws.signing_input):
+    if not check(jws.signature, jws.signing_input):
         raise OAuthError(
             "invalid_client", "the client assertion's signature is invalid", status=401
         )
