@@ -271,7 +271,8 @@ def test_logout_ends_the_session(provider: Provider) -> None:
         home = client.get("/")
         assert "Alice" in home.text
         out = client.post("/logout", data={"csrf": csrf_of(home.text)})
-        assert out.status_code == 200
+        assert out.status_code == 303
+        out = client.get(out.headers["location"])
         assert "You are logged out" in out.text
         assert "You are not logged in" in client.get("/").text
     events = [line["event"] for line in provider.audit_lines()]

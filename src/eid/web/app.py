@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from eid.errors import EidError
 
-from . import login, logout, oidc, registration, steps
+from . import login, logout, oidc, registration, saml, steps
 from .config import WebConfig
 from .errorpages import error_page, internal_error_page
 from .headers import SecurityHeaders
@@ -83,6 +83,7 @@ def create_app(config: WebConfig, *, service: Service | None = None) -> Starlett
             *oidc.routes,
             *logout.routes,
             *registration.routes,
+            *saml.routes,
             Mount("/static", StaticFiles(packages=[("eid.web", "static")]), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders, hsts=config.hsts)],
@@ -93,6 +94,7 @@ def create_app(config: WebConfig, *, service: Service | None = None) -> Starlett
         },
     )
     service.finishers.setdefault("oidc", oidc.finish)
+    service.finishers.setdefault("saml", saml.finish)
     if logout.backchannel_logout not in service.logout_hooks:
         service.logout_hooks.append(logout.backchannel_logout)
     app.state.eid = service

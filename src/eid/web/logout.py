@@ -24,7 +24,7 @@ from eid.sso.oidc import sign_jwt
 
 from .clients import Client
 from .csrf import check_csrf
-from .pages import render
+from .saml_messages import logout_chain
 from .service import Service, address_of, service_of
 from .sessions import Session
 
@@ -75,11 +75,14 @@ async def backchannel_logout(request: Request, service: Service, session: Sessio
         )
 
 
-async def end_session(request: Request, service: Service, response: Response) -> None:
-    """End the request's session everywhere: the portals it was used at, then here."""
+async def end_session(request: Request, service: Service, response: Response) -> Session | None:
+    """End the request's session here and by back channel; the session that ended (None: none).
+
+    The caller sends the browser through `logout_chain` for the SAML portals.
+    """
     session = service.sessions.load(request)
     if session.fresh:
-        return
+        return None
     for hook in service.logout_hooks:
         await hook(request, service, session)
     person = session.person or {}
@@ -90,6 +93,7 @@ async def end_session(request: Request, service: Service, response: Response) ->
         address=address_of(request),
     )
     service.sessions.end(session, response)
+    return session
 
 
 async def logout_form(request: Request) -> Response:
@@ -97,10 +101,10 @@ async def logout_form(request: Request) -> Response:
     service = service_of(request)
     session = service.sessions.load(request)
     check_csrf(session, dict((await request.form()).items()))
-    response = render(
-        request, "logged_out.html", title="logged_out_title", return_url=None, return_name=""
-    )
-    await end_session(request, service, response)
+    response = RedirectResponse("/logged-out", status_code=303)
+    ended = await end_session(request, service, response)
+    if ended is not None:
+        response.headers["location"] = logout_chain(service, ended, "/logged-out")
     return response
 
 
@@ -144,19 +148,15 @@ async def end_session_endpoint(request: Request) -> Response:
     target = params.get("post_logout_redirect_uri")
     if target and (client is None or target not in client.post_logout_redirect_uris):
         raise RedirectUriMismatch("this address is not registered for going back after logout")
+    final = "/logged-out"
     if target:
         state = params.get("state")
         query = (("&" if "?" in target else "?") + urlencode({"state": state})) if state else ""
-        response: Response = RedirectResponse(target + query, status_code=303)
-    else:
-        response = render(
-            request,
-            "logged_out.html",
-            title="logged_out_title",
-            return_url=None,
-            return_name="",
-        )
-    await end_session(request, service, response)
+        final = target + query
+    response = RedirectResponse(final, status_code=303)
+    ended = await end_session(request, service, response)
+    if ended is not None:
+        response.headers["location"] = logout_chain(service, ended, final)
     return response
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "OAuthError",
     "PageNotFound",
     "RateLimited",
+    "RequestReplayed",
     "WebError",
 ]
 
@@ -68,6 +69,12 @@ class OAuthError(WebError):
     def details(self) -> dict[str, object]:
         """The OAuth error code."""
         return {"error": self.error}
+
+
+class RequestReplayed(WebError):
+    """A portal's request (a SAML AuthnRequest ID) came a second time."""
+
+    code = "request_replayed"
 
 
 class FlowExpired(WebError):

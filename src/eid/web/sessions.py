@@ -29,7 +29,8 @@ class Session:
     """One browser's state at the provider.
 
     ``sid`` names the session to portals (the ID token's ``sid``, the SAML ``SessionIndex``);
-    unlike ``id`` (the cookie) it is no secret.
+    unlike ``id`` (the cookie) it is no secret. ``names`` keeps the SAML NameID (value,
+    format) each SAML portal received, for its LogoutRequest.
     """
 
     id: str
@@ -38,6 +39,7 @@ class Session:
     sid: str
     person: dict[str, Any] | None = None
     portals: list[str] = field(default_factory=list)
+    names: dict[str, list[str]] = field(default_factory=dict)
     fresh: bool = False
 
     @property
@@ -58,6 +60,7 @@ class Session:
             "sid": self.sid,
             "person": self.person,
             "portals": self.portals,
+            "names": self.names,
         }
 
     def use_portal(self, portal: str) -> None:
@@ -92,6 +95,7 @@ class SessionManager:
                     sid=str(data["sid"]),
                     person=data.get("person"),
                     portals=list(data.get("portals", [])),
+                    names=dict(data.get("names", {})),
                 )
         return Session(
             id=secrets.token_urlsafe(32),
@@ -127,6 +131,7 @@ class SessionManager:
             sid=session.sid,
             person=session.person,
             portals=list(session.portals),
+            names=dict(session.names),
             fresh=True,
         )
 
