@@ -16,7 +16,13 @@ from eid.tokens.virtual import VirtualCard
 
 from .config import WebConfig, config_from_mapping, new_secret
 
-__all__ = ["development_config", "provider_key_files", "write_toml"]
+__all__ = [
+    "EXAMPLE_ENTERPRISES",
+    "development_config",
+    "example_portals",
+    "provider_key_files",
+    "write_toml",
+]
 
 
 def provider_key_files(directory: Path, host: str) -> tuple[Path, Path]:
@@ -58,6 +64,7 @@ def development_config(
     port: int = 8080,
     portals: list[dict[str, Any]] | None = None,
     redis: str | None = None,
+    tables: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The TOML data of a development configuration: loopback, the card's test PKI, the virtual eID.
 
@@ -74,6 +81,7 @@ def development_config(
     if redis:
         server["redis"] = redis
     return {
+        **(tables or {}),
         "server": server,
         "trust": {
             "anchors": [str(pki / "root.pem")],
@@ -84,6 +92,57 @@ def development_config(
         "development": {"enabled": True, "virtual_card": str(card.directory)},
         "portals": portals or [],
     }
+
+
+EXAMPLE_ENTERPRISES = (
+    {"enterprise": "0202.020.118", "name": "Specimen Bakery BV", "role": "director"},
+    {"enterprise": "0876.543.270", "name": "Example Consulting NV", "role": "accountant"},
+)
+"""The enterprises the virtual card's holder may act for in development (fictitious)."""
+
+
+def example_portals(
+    card: VirtualCard, directory: Path, *, oidc_url: str, saml_url: str
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]:
+    """The example portals' registrations, the ``[oidc]`` table, and how each portal is built.
+
+    The OIDC portal may receive mandates; the virtual card's holder holds two (a mandate
+    file is written in ``directory``).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    mandates = directory / "mandates.json"
+    mandates.write_text(json.dumps({card.national_number: list(EXAMPLE_ENTERPRISES)}))
+    secret = new_secret()
+    portals: list[dict[str, Any]] = [
+        {
+            "id": "my-enterprise",
+            "kind": "oidc",
+            "name": "My Enterprise",
+            "redirect_uris": [f"{oidc_url}/callback"],
+            "post_logout_redirect_uris": [f"{oidc_url}/"],
+            "backchannel_logout_uri": f"{oidc_url}/backchannel-logout",
+            "attributes": [
+                "given_name",
+                "family_name",
+                "legal_person_identifier",
+                "legal_name",
+                "mandate_role",
+            ],
+            "mandates": True,
+            "client_secret": secret,
+        },
+        {
+            "id": f"{saml_url}/sp",
+            "kind": "saml",
+            "name": "Tax-on-web",
+            "acs_urls": [f"{saml_url}/acs"],
+            "slo_url": f"{saml_url}/slo",
+            "attributes": ["given_name", "family_name"],
+            "profile": "belgian",
+        },
+    ]
+    builds = {"client_id": "my-enterprise", "client_secret": secret, "entity_id": f"{saml_url}/sp"}
+    return portals, {"mandates": str(mandates)}, builds
 
 
 def _value(value: Any) -> str:

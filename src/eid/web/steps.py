@@ -25,14 +25,20 @@ from .sessions import Session
 __all__ = ["advance", "routes"]
 
 
-def _display(person: dict[str, Any], attribute: str) -> str:
-    values = {
+def _shown_values(service: Service, person: dict[str, Any], flow: Flow) -> dict[str, str | None]:
+    """What the consent page shows for the attributes it can show (others: a check mark)."""
+    chosen = next(
+        (m for m in service.mandates(person) if flow.enterprise and m[0] == flow.enterprise),
+        None,
+    )
+    return {
         "given_name": person.get("given_names"),
         "family_name": person.get("surname"),
-        "name": f"{person.get('given_names') or ''} {person.get('surname') or ''}".strip(),
         "national_number": person.get("national_number"),
+        "legal_person_identifier": chosen[0] if chosen else None,
+        "legal_name": chosen[1] if chosen else None,
+        "mandate_role": chosen[2] if chosen else None,
     }
-    return str(values.get(attribute) or "✓")
 
 
 async def advance(request: Request, service: Service, session: Session, flow: Flow) -> Response:
@@ -57,6 +63,7 @@ async def advance(request: Request, service: Service, session: Session, flow: Fl
             )
     if not flow.consented and flow.portal not in session.portals:
         t = translator(language_of(request))
+        shown = _shown_values(service, person, flow)
         return render(
             request,
             "consent.html",
@@ -65,7 +72,7 @@ async def advance(request: Request, service: Service, session: Session, flow: Fl
             flow=flow.id,
             portal_name=flow.portal_name,
             level=person.get("level"),
-            attributes=[(t("attr_" + a), _display(person, a)) for a in flow.attributes],
+            attributes=[(t("attr_" + a), shown.get(a) or "✓") for a in flow.attributes],
         )
     return await service.finishers[flow.protocol](request, service, session, flow, None)
 
