@@ -11,6 +11,7 @@ from benchmarks import (
     bench_sso,
     bench_tokens,
     bench_verify,
+    bench_web,
     bench_xmlsig,
 )
 
@@ -22,6 +23,7 @@ BENCHMARKS = {
     "verify": bench_verify.main,
     "sso": bench_sso.main,
     "xmlsig": bench_xmlsig.main,
+    "web": bench_web.main,
 }
 
 if __name__ == "__main__":

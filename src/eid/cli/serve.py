@@ -81,6 +81,30 @@ async def _serve_all(host: str, apps: list[Any]) -> None:
     await asyncio.gather(*(server.serve() for server in servers))
 
 
+def _serve_config(config_path: Path, workers: int) -> None:
+    """Run the configured provider in ``workers`` processes (uvicorn's own event loop and parser)."""
+    import os
+
+    import uvicorn
+
+    from eid.web.asgi import CONFIG_ENV
+
+    config = load_config(config_path)
+    if workers > 1 and not config.redis:
+        raise UsageError("several workers share their state through Redis: set server.redis")
+    os.environ[CONFIG_ENV] = str(config_path.resolve())
+    create_app(config)  # fail here, with the configuration's error, rather than in a worker
+    click.echo(f"provider {config.base_url}/")
+    uvicorn.run(
+        "eid.web.asgi:app",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
 @click.command()
 @click.option(
     "--config",
@@ -102,7 +126,15 @@ async def _serve_all(host: str, apps: list[Any]) -> None:
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (--dev)."
 )
 @click.option("--port", default=8080, show_default=True, help="Port to listen on (--dev).")
-def serve(config_path: Path | None, dev: bool, with_examples: bool, host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    help="With --config: worker processes (more than one needs server.redis).",
+)
+def serve(
+    config_path: Path | None, dev: bool, with_examples: bool, host: str, port: int, workers: int
+) -> None:
     """Run the identity provider over HTTP until interrupted; print one line per service."""
     out = Output(False)
     with out.errors_to_exit_codes(), ExitStack() as stack:
@@ -111,11 +143,9 @@ def serve(config_path: Path | None, dev: bool, with_examples: bool, host: str, p
         if with_examples and not dev:
             raise UsageError("--with-examples runs with --dev only")
         if config_path is not None:
-            config = load_config(config_path)
-            host = config.host
-            apps: list[Any] = [("provider", create_app(config), config.port)]
-        else:
-            apps = _development(host, port, with_examples, stack)
+            _serve_config(config_path, workers)
+            return
+        apps = _development(host, port, with_examples, stack)
         for name, _app, app_port in apps:
             click.echo(f"{name} http://{host}:{app_port}/")
         asyncio.run(_serve_all(host, apps))

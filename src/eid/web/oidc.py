@@ -38,7 +38,7 @@ from .problems import OAuthError
 from .service import Service, address_of, service_of
 from .sessions import Session
 
-__all__ = ["JWT_BEARER", "finish", "routes", "s256"]
+__all__ = ["JWT_BEARER", "finish", "hashed_key", "routes", "s256"]
 
 CODE_TTL = 60
 ACCESS_TOKEN_TTL = 600
@@ -55,7 +55,8 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def _hashed(kind: str, value: str) -> str:
+def hashed_key(kind: str, value: str) -> str:
+    """Where the store keeps a code or an access token: under its hash, never the value."""
     return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
@@ -257,7 +258,7 @@ async def finish(
         )
     code = secrets.token_urlsafe(32)
     service.store.put(
-        _hashed("code", code),
+        hashed_key("code", code),
         {
             "client_id": client.id,
             "redirect_uri": params["redirect_uri"],
@@ -337,7 +338,7 @@ def _assertion_client(service: Service, assertion: str) -> Client:
     if failed:
         raise OAuthError("invalid_client", f"client assertion: {failed[0]}", status=401)
     if not service.store.add(
-        _hashed("assertion", f"{client.id}\x00{claims['jti']}"), {}, _ASSERTION_MAX_LIFE * 2
+        hashed_key("assertion", f"{client.id}\x00{claims['jti']}"), {}, _ASSERTION_MAX_LIFE * 2
     ):
         raise OAuthError(
             "invalid_client", "client assertion: this jti was already used", status=401
@@ -387,7 +388,7 @@ async def token(request: Request) -> Response:
             raise OAuthError(
                 "invalid_request", "a PKCE code_verifier of 43-128 characters is required"
             )
-        record = service.store.take(_hashed("code", form.get("code") or ""))
+        record = service.store.take(hashed_key("code", form.get("code") or ""))
         if record is None:
             raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
         if record["client_id"] != client.id:
@@ -418,7 +419,7 @@ async def _issue(
         statement, nonce=record.get("nonce"), access_token=access_token
     )
     service.store.put(
-        _hashed("access", access_token),
+        hashed_key("access", access_token),
         {"claims": {"sub": statement.subject.value, **statement.rendered_attributes()}},
         ACCESS_TOKEN_TTL,
     )
@@ -450,7 +451,7 @@ async def userinfo(request: Request) -> Response:
     header = request.headers.get("authorization", "")
     record = None
     if header[:7].lower() == "bearer ":
-        record = service.store.get(_hashed("access", header[7:].strip()))
+        record = service.store.get(hashed_key("access", header[7:].strip()))
     if record is None:
         return JSONResponse(
             {"error": "invalid_token", "error_description": "unknown or expired access token"},
