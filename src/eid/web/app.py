@@ -27,7 +27,7 @@ __all__ = ["create_app"]
 async def home(request: Request) -> Response:
     """The provider's own page: who is logged in, at which level, at which portals; log out."""
     service = service_of(request)
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     person = session.person
     response = render(
         request,
@@ -39,7 +39,7 @@ async def home(request: Request) -> Response:
         level=person.get("level") if person else None,
         portals=session.portals,
     )
-    service.sessions.save(session, response)
+    await service.sessions.save(session, response)
     return response
 
 

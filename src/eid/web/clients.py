@@ -110,13 +110,13 @@ class ClientRegistry:
         self.portals = PortalRegistry(client.portal for client in self._clients.values())
         self._store = store
 
-    def get(self, client_id: str | None) -> Client:
+    async def get(self, client_id: str | None) -> Client:
         """The client with this id; `PortalUnknown` when none is registered."""
         if client_id:
             client = self._clients.get(client_id)
             if client is not None:
                 return client
-            stored = self._store.get("client:" + client_id)
+            stored = await self._store.get("client:" + client_id)
             if stored is not None:
                 client = client_from_dict(stored, source="registration")
                 self._clients[client.id] = client
@@ -125,14 +125,14 @@ class ClientRegistry:
                 return client
         raise PortalUnknown(f"no portal is registered as {client_id!r}")
 
-    def register(self, entry: Mapping[str, Any]) -> Client:
+    async def register(self, entry: Mapping[str, Any]) -> Client:
         """Register a new client for every instance (its id must be new)."""
         client = client_from_dict(entry, source="registration")
-        if client.id in self._clients or not self._store.add(
+        if client.id in self._clients or not await self._store.add(
             "client:" + client.id, dict(entry), REGISTERED_TTL
         ):
             raise MalformedInput("this client id is taken", source="registration")
-        return self.get(client.id)
+        return await self.get(client.id)
 
     def __iter__(self) -> Any:
         """The clients known to this instance."""

@@ -47,24 +47,24 @@ class FlowStore:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def start(self, flow_fields: dict[str, Any]) -> Flow:
+    async def start(self, flow_fields: dict[str, Any]) -> Flow:
         """Store a new flow and return it with its id."""
         flow = Flow(id=secrets.token_urlsafe(24), **flow_fields)
-        self.save(flow)
+        await self.save(flow)
         return flow
 
-    def save(self, flow: Flow) -> None:
+    async def save(self, flow: Flow) -> None:
         """Store the flow's current state."""
-        self.store.put("flow:" + flow.id, asdict(flow), FLOW_TTL)
+        await self.store.put("flow:" + flow.id, asdict(flow), FLOW_TTL)
 
-    def load(self, flow_id: str | None) -> Flow:
+    async def load(self, flow_id: str | None) -> Flow:
         """The flow with this id; `FlowExpired` when there is none (finished, expired, made up)."""
-        data = self.store.get("flow:" + flow_id) if flow_id else None
+        data = await self.store.get("flow:" + flow_id) if flow_id else None
         if data is None:
             raise FlowExpired("this login flow is unknown, finished or expired")
         return Flow(**data)
 
-    def finish(self, flow: Flow) -> None:
+    async def finish(self, flow: Flow) -> None:
         """End the flow: a second answer to the same request is impossible."""
-        if self.store.take("flow:" + flow.id) is None:
+        if await self.store.take("flow:" + flow.id) is None:
             raise FlowExpired("this login flow was already finished")

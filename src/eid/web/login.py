@@ -18,7 +18,6 @@ from eid.auth import AuthResult, authenticate_client_certificate, certificate_fr
 from eid.errors import PinIncorrect
 
 from .csrf import check_csrf
-from .flows import FlowStore
 from .pages import render
 from .persons import person_from_result
 from .problems import InvalidRequest, NoClientCertificate, PageNotFound
@@ -41,12 +40,12 @@ def _after_login(flow_id: str | None) -> str:
     return f"/continue?flow={flow_id}" if flow_id else "/"
 
 
-def finish_login(
+async def finish_login(
     request: Request, service: Service, session: Session, result: AuthResult, flow: str | None
 ) -> Response:
     """Put the person in a renewed session and send them on; audit the login."""
     person = person_from_result(result, service.provider.assurance)
-    renewed = service.sessions.renew(session)
+    renewed = await service.sessions.renew(session)
     renewed.person = person
     service.audit.record(
         "login",
@@ -56,17 +55,17 @@ def finish_login(
         address=address_of(request),
     )
     response = RedirectResponse(_after_login(flow), status_code=303)
-    service.sessions.save(renewed, response)
+    await service.sessions.save(renewed, response)
     return response
 
 
 async def login_page(request: Request) -> Response:
     """The choice of login method (for a portal's flow when ``flow`` is given)."""
     service = service_of(request)
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     flow_id = request.query_params.get("flow") or None
     request.state.flow_id = flow_id
-    portal_name = FlowStore(service.store).load(flow_id).portal_name if flow_id else None
+    portal_name = (await service.flows.load(flow_id)).portal_name if flow_id else None
     response = render(
         request,
         "login.html",
@@ -77,7 +76,7 @@ async def login_page(request: Request) -> Response:
         tls=bool(service.config.trusted_proxies),
         virtual=service.virtual_card is not None,
     )
-    service.sessions.save(session, response)
+    await service.sessions.save(session, response)
     return response
 
 
@@ -88,11 +87,11 @@ def _challenge_key(session: Session) -> str:
 async def webeid_challenge(request: Request) -> Response:
     """Issue a Web eID challenge for this session (JSON: ``nonce``)."""
     service = service_of(request)
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     check_csrf(session, await _form(request))
-    service.login_limit.hit(session=session.key, address=address_of(request))
+    await service.login_limit.hit(session=session.key, address=address_of(request))
     challenge = service.authenticator.new_challenge()
-    service.store.put(
+    await service.store.put(
         _challenge_key(session),
         {"nonce": challenge.nonce},
         service.authenticator.ttl.total_seconds(),
@@ -103,27 +102,27 @@ async def webeid_challenge(request: Request) -> Response:
 async def webeid_login(request: Request) -> Response:
     """Validate the Web eID token the page posts for this session's challenge."""
     service = service_of(request)
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     form = await _form(request)
     check_csrf(session, form)
-    service.login_limit.hit(session=session.key, address=address_of(request))
-    issued = service.store.take(_challenge_key(session))
+    await service.login_limit.hit(session=session.key, address=address_of(request))
+    issued = await service.store.take(_challenge_key(session))
     token = form.get("token", "")
     if issued is None or issued["nonce"] != form.get("challenge") or not token:
         raise InvalidRequest("no Web eID challenge is pending for this page; start again")
     result = await run_in_threadpool(
         service.authenticator.verify, token, challenge=str(issued["nonce"])
     )
-    return finish_login(request, service, session, result, form.get("flow") or None)
+    return await finish_login(request, service, session, result, form.get("flow") or None)
 
 
 async def tls_login(request: Request) -> Response:
     """Log in with the client certificate a trusted TLS-terminating proxy hands over."""
     service = service_of(request)
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     form = await _form(request)
     check_csrf(session, form)
-    service.login_limit.hit(session=session.key, address=address_of(request))
+    await service.login_limit.hit(session=session.key, address=address_of(request))
     peer = request.client.host if request.client else None
     header = request.headers.get(service.config.client_certificate_header)
     if not service.config.is_trusted_proxy(peer) or not header:
@@ -135,7 +134,7 @@ async def tls_login(request: Request) -> Response:
         trust=service.trust,
         revocation=service.revocation,
     )
-    return finish_login(request, service, session, result, form.get("flow") or None)
+    return await finish_login(request, service, session, result, form.get("flow") or None)
 
 
 def _virtual_login(service: Service, pin: str) -> AuthResult:
@@ -152,15 +151,15 @@ async def virtual_login(request: Request) -> Response:
     service = service_of(request)
     if service.virtual_card is None:
         raise PageNotFound("the virtual eID is only offered in development mode")
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     form = await _form(request)
     check_csrf(session, form)
-    service.pin_limit.hit(session=session.key, address=address_of(request))
+    await service.pin_limit.hit(session=session.key, address=address_of(request))
     pin = form.get("pin", "")
     if not _PIN.fullmatch(pin):
         raise PinIncorrect("a PIN has 4 to 12 digits")
     result = await run_in_threadpool(_virtual_login, service, pin)
-    return finish_login(request, service, session, result, form.get("flow") or None)
+    return await finish_login(request, service, session, result, form.get("flow") or None)
 
 
 routes = [

@@ -57,7 +57,7 @@ async def backchannel_logout(request: Request, service: Service, session: Sessio
     """Post a logout token to each OIDC portal of the session that registered for it."""
     for portal_id in session.portals:
         try:
-            client = service.clients.get(portal_id)
+            client = await service.clients.get(portal_id)
         except PortalUnknown:
             continue
         if client.portal.kind != "oidc" or not client.backchannel_logout_uri:
@@ -80,7 +80,7 @@ async def end_session(request: Request, service: Service, response: Response) ->
 
     The caller sends the browser through `logout_chain` for the SAML portals.
     """
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     if session.fresh:
         return None
     for hook in service.logout_hooks:
@@ -92,28 +92,28 @@ async def end_session(request: Request, service: Service, response: Response) ->
         level=person.get("level"),
         address=address_of(request),
     )
-    service.sessions.end(session, response)
+    await service.sessions.end(session, response)
     return session
 
 
 async def logout_form(request: Request) -> Response:
     """Log out with the home page's form."""
     service = service_of(request)
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     check_csrf(session, dict((await request.form()).items()))
     response = RedirectResponse("/logged-out", status_code=303)
     ended = await end_session(request, service, response)
     if ended is not None:
-        response.headers["location"] = logout_chain(service, ended, "/logged-out")
+        response.headers["location"] = await logout_chain(service, ended, "/logged-out")
     return response
 
 
-def _hinted_client(service: Service, hint: str) -> Client:
+async def _hinted_client(service: Service, hint: str) -> Client:
     """The client an ``id_token_hint`` was issued to (signature and issuer verified; expiry not)."""
     unverified = parse_compact(hint).claims()
     audience = unverified.get("aud")
     client_id = audience[0] if isinstance(audience, list) and audience else audience
-    client = service.clients.get(str(client_id))
+    client = await service.clients.get(str(client_id))
     issued = unverified.get("iat")
     at = (
         dt.datetime.fromtimestamp(float(issued), dt.UTC)
@@ -140,11 +140,11 @@ async def end_session_endpoint(request: Request) -> Response:
     hint = params.get("id_token_hint")
     if hint:
         try:
-            client = _hinted_client(service, hint)
+            client = await _hinted_client(service, hint)
         except EidError:
             client = None
     if client is None and params.get("client_id"):
-        client = service.clients.get(params["client_id"])
+        client = await service.clients.get(params["client_id"])
     target = params.get("post_logout_redirect_uri")
     if target and (client is None or target not in client.post_logout_redirect_uris):
         raise RedirectUriMismatch("this address is not registered for going back after logout")
@@ -156,7 +156,7 @@ async def end_session_endpoint(request: Request) -> Response:
     response = RedirectResponse(final, status_code=303)
     ended = await end_session(request, service, response)
     if ended is not None:
-        response.headers["location"] = logout_chain(service, ended, final)
+        response.headers["location"] = await logout_chain(service, ended, final)
     return response
 
 

@@ -152,7 +152,7 @@ async def authorize(request: Request) -> Response:
     params: dict[str, str] = dict(request.query_params)
     if request.method == "POST":
         params = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    client = service.clients.get(params.get("client_id"))
+    client = await service.clients.get(params.get("client_id"))
     if client.portal.kind != "oidc":
         raise PortalUnknown(f"{client.id} is not an OpenID Connect client")
     redirect_uri = client.portal.check_endpoint(params.get("redirect_uri") or "")
@@ -167,7 +167,7 @@ async def authorize(request: Request) -> Response:
         remembered=request.cookies.get(LANGUAGE_COOKIE),
         accept_language=request.headers.get("accept-language"),
     )
-    flow = service.flows.start(
+    flow = await service.flows.start(
         {
             "protocol": "oidc",
             "portal": client.id,
@@ -201,7 +201,7 @@ async def authorize(request: Request) -> Response:
 
 async def _silent(request: Request, service: Service, client: Client, flow: Flow) -> Response:
     """``prompt=none``: answer at once from the session, or with the reason it cannot."""
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     person = session.person
     error = None
     if person is None:
@@ -213,7 +213,7 @@ async def _silent(request: Request, service: Service, client: Client, flow: Flow
     elif client.id not in session.portals:
         error = ("consent_required", "the person has not agreed to share data with this portal")
     if error is not None:
-        service.flows.finish(flow)
+        await service.flows.finish(flow)
         redirect_uri = str(flow.params["redirect_uri"])
         return _refuse(service, redirect_uri, flow.params.get("state"), *error, client)
     return await finish(request, service, session, flow, None)
@@ -244,9 +244,9 @@ async def finish(
     request: Request, service: Service, session: Session, flow: Flow, error: str | None
 ) -> Response:
     """Answer the portal: a one-time code (or the person's refusal) at its redirect URI."""
-    service.flows.finish(flow)
+    await service.flows.finish(flow)
     params = flow.params
-    client = service.clients.get(flow.portal)
+    client = await service.clients.get(flow.portal)
     if error is not None or session.person is None:
         return _refuse(
             service,
@@ -257,7 +257,7 @@ async def finish(
             client,
         )
     code = secrets.token_urlsafe(32)
-    service.store.put(
+    await service.store.put(
         hashed_key("code", code),
         {
             "client_id": client.id,
@@ -279,11 +279,11 @@ async def finish(
         ),
         status_code=303,
     )
-    service.sessions.save(session, response)
+    await service.sessions.save(session, response)
     return response
 
 
-def _basic_client(service: Service, header: str) -> Client:
+async def _basic_client(service: Service, header: str) -> Client:
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
@@ -292,7 +292,7 @@ def _basic_client(service: Service, header: str) -> Client:
     if not colon:
         raise OAuthError("invalid_client", "malformed Basic authorization", status=401)
     try:
-        client = service.clients.get(unquote_plus(client_id))
+        client = await service.clients.get(unquote_plus(client_id))
     except PortalUnknown:
         raise OAuthError("invalid_client", "unknown client", status=401) from None
     if not client.secret_matches(unquote_plus(secret)):
@@ -300,12 +300,12 @@ def _basic_client(service: Service, header: str) -> Client:
     return client
 
 
-def _assertion_client(service: Service, assertion: str) -> Client:
+async def _assertion_client(service: Service, assertion: str) -> Client:
     """``private_key_jwt``: a JWT the client signed with a key of its registered JWKS (RFC 7523)."""
     try:
         jws = parse_compact(assertion)
         unverified = jws.claims()
-        client = service.clients.get(str(unverified.get("iss", "")))
+        client = await service.clients.get(str(unverified.get("iss", "")))
         if client.jwks is None:
             raise OAuthError("invalid_client", "this client has no registered keys", status=401)
         check = VerificationKeys.from_jwks(client.jwks).select(jws.kid, jws.algorithm)
@@ -337,7 +337,7 @@ def _assertion_client(service: Service, assertion: str) -> Client:
     failed = [p for p in problems if p]
     if failed:
         raise OAuthError("invalid_client", f"client assertion: {failed[0]}", status=401)
-    if not service.store.add(
+    if not await service.store.add(
         hashed_key("assertion", f"{client.id}\x00{claims['jti']}"), {}, _ASSERTION_MAX_LIFE * 2
     ):
         raise OAuthError(
@@ -346,12 +346,12 @@ def _assertion_client(service: Service, assertion: str) -> Client:
     return client
 
 
-def _authenticate(service: Service, request: Request, form: Mapping[str, str]) -> Client:
+async def _authenticate(service: Service, request: Request, form: Mapping[str, str]) -> Client:
     header = request.headers.get("authorization", "")
     if header[:6].lower() == "basic ":
-        client = _basic_client(service, header)
+        client = await _basic_client(service, header)
     elif form.get("client_assertion_type") == JWT_BEARER and form.get("client_assertion"):
-        client = _assertion_client(service, form["client_assertion"])
+        client = await _assertion_client(service, form["client_assertion"])
     else:
         raise OAuthError("invalid_client", "client authentication is required", status=401)
     if form.get("client_id") not in (None, client.id):
@@ -380,7 +380,7 @@ async def token(request: Request) -> Response:
     service = service_of(request)
     try:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        client = _authenticate(service, request, form)
+        client = await _authenticate(service, request, form)
         if form.get("grant_type") != "authorization_code":
             raise OAuthError("unsupported_grant_type", "only authorization_code is supported")
         verifier = form.get("code_verifier") or ""
@@ -388,7 +388,7 @@ async def token(request: Request) -> Response:
             raise OAuthError(
                 "invalid_request", "a PKCE code_verifier of 43-128 characters is required"
             )
-        record = service.store.take(hashed_key("code", form.get("code") or ""))
+        record = await service.store.take(hashed_key("code", form.get("code") or ""))
         if record is None:
             raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
         if record["client_id"] != client.id:
@@ -418,7 +418,7 @@ async def _issue(
     id_token = service.provider.id_token(
         statement, nonce=record.get("nonce"), access_token=access_token
     )
-    service.store.put(
+    await service.store.put(
         hashed_key("access", access_token),
         {"claims": {"sub": statement.subject.value, **statement.rendered_attributes()}},
         ACCESS_TOKEN_TTL,
@@ -451,7 +451,7 @@ async def userinfo(request: Request) -> Response:
     header = request.headers.get("authorization", "")
     record = None
     if header[:7].lower() == "bearer ":
-        record = service.store.get(hashed_key("access", header[7:].strip()))
+        record = await service.store.get(hashed_key("access", header[7:].strip()))
     if record is None:
         return JSONResponse(
             {"error": "invalid_token", "error_description": "unknown or expired access token"},

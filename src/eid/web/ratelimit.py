@@ -33,10 +33,10 @@ class RateLimiter:
         digest = hashlib.sha256(value.encode()).hexdigest()[:32]
         return f"rate:{self.kind}:{scope}:{digest}"
 
-    def hit(self, *, session: str, address: str) -> None:
+    async def hit(self, *, session: str, address: str) -> None:
         """Count one attempt for the session and the address; raise `RateLimited` past the limit."""
-        by_session = self.store.count(self._key("session", session), self.window)
-        by_address = self.store.count(self._key("address", address), self.window)
+        by_session = await self.store.count(self._key("session", session), self.window)
+        by_address = await self.store.count(self._key("address", address), self.window)
         if by_session > self.limit or by_address > self.address_limit:
             raise RateLimited(
                 f"too many {self.kind} attempts; wait before trying again",

@@ -133,7 +133,7 @@ async def register(request: Request) -> Response:
         if not isinstance(metadata, dict):
             raise _Invalid("invalid_client_metadata", "the body must be a JSON object")
         entry, answer = _entry(metadata)
-        service.clients.register(entry)
+        await service.clients.register(entry)
     except ValueError:
         return JSONResponse(
             {"error": "invalid_client_metadata", "error_description": "the body is not JSON"},

@@ -72,9 +72,9 @@ async def metadata(request: Request) -> Response:
     )
 
 
-def _saml_client(service: Service, root: etree._Element) -> Client:
+async def _saml_client(service: Service, root: etree._Element) -> Client:
     issuer = (root.findtext(_A + "Issuer") or "").strip()
-    client = service.clients.get(issuer)
+    client = await service.clients.get(issuer)
     if client.portal.kind != "saml":
         raise PortalUnknown(f"{issuer} is not a SAML service provider")
     return client
@@ -124,7 +124,7 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
     root = received.root
     if root.tag != _P + "AuthnRequest" or root.get("Version") != "2.0":
         raise InvalidRequest("not a SAML 2.0 AuthnRequest")
-    client = _saml_client(service, root)
+    client = await _saml_client(service, root)
     verify_request(received, client.sp_certificate, required=client.sign_requests)
     request_id = _checked_id(root)
     _check_time(root)
@@ -143,10 +143,10 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
     ):
         minimum = requested
     remembered = hashlib.sha256(f"{client.id}\x00{request_id}".encode()).hexdigest()
-    if not service.store.add("authnrequest:" + remembered, {}, _REQUEST_MEMORY):
+    if not await service.store.add("authnrequest:" + remembered, {}, _REQUEST_MEMORY):
         raise RequestReplayed("this AuthnRequest was already received")
     policy = root.find(_P + "NameIDPolicy")
-    flow = service.flows.start(
+    flow = await service.flows.start(
         {
             "protocol": "saml",
             "portal": client.id,
@@ -219,9 +219,9 @@ async def finish(
     request: Request, service: Service, session: Session, flow: Flow, error: str | None
 ) -> Response:
     """Answer the service provider: a signed Response posted to its ACS URL."""
-    service.flows.finish(flow)
+    await service.flows.finish(flow)
     params = flow.params
-    client = service.clients.get(flow.portal)
+    client = await service.clients.get(flow.portal)
     if error is not None or session.person is None:
         service.audit.record("failure", outcome="failure", portal=client.id, error=error)
         xml = _status_response(service, flow, "RequestDenied")
@@ -258,7 +258,7 @@ async def finish(
     response = _post_page(
         request, str(params["acs"]), "SAMLResponse", xml, params.get("relay_state"), client.name
     )
-    service.sessions.save(session, response)
+    await service.sessions.save(session, response)
     return response
 
 
@@ -275,12 +275,12 @@ async def slo(request: Request) -> Response:
             request.url.query, "SAMLResponse" if has_response else "SAMLRequest"
         )
     root = received.root
-    client = _saml_client(service, root)
+    client = await _saml_client(service, root)
     verify_request(received, client.sp_certificate, required=client.sign_requests)
     if has_response:
         if root.tag != _P + "LogoutResponse" or not received.relay_state:
             raise InvalidRequest("not a LogoutResponse of a logout in progress")
-        return RedirectResponse(next_stop(service, received.relay_state), status_code=303)
+        return RedirectResponse(await next_stop(service, received.relay_state), status_code=303)
     if root.tag != _P + "LogoutRequest":
         raise InvalidRequest("not a LogoutRequest")
     request_id = _checked_id(root)
@@ -297,7 +297,7 @@ async def slo(request: Request) -> Response:
     ended = await end_session(request, service, response)
     if ended is not None:
         ended.portals = [p for p in ended.portals if p != client.id]
-        response.headers["location"] = logout_chain(service, ended, final)
+        response.headers["location"] = await logout_chain(service, ended, final)
     return response
 
 

@@ -64,12 +64,12 @@ def message(service: Service, tag: str, destination: str, **extra: str) -> etree
     return root
 
 
-def logout_chain(service: Service, session: Session, final: str) -> str:
+async def logout_chain(service: Service, session: Session, final: str) -> str:
     """Where the browser goes after ``session`` ended: each SAML portal's SLO, then ``final``."""
     stops = []
     for portal_id in session.portals:
         try:
-            client = service.clients.get(portal_id)
+            client = await service.clients.get(portal_id)
         except PortalUnknown:
             continue
         name = session.names.get(portal_id)
@@ -78,20 +78,20 @@ def logout_chain(service: Service, session: Session, final: str) -> str:
     if not stops:
         return final
     chain = secrets.token_urlsafe(24)
-    service.store.put(
+    await service.store.put(
         "slo:" + chain, {"stops": stops, "final": final, "sid": session.sid}, _CHAIN_TTL
     )
-    return next_stop(service, chain)
+    return await next_stop(service, chain)
 
 
-def next_stop(service: Service, chain: str) -> str:
-    state = service.store.take("slo:" + chain)
+async def next_stop(service: Service, chain: str) -> str:
+    state = await service.store.take("slo:" + chain)
     if state is None:
         return "/logged-out"
     if not state["stops"]:
         return str(state["final"])
     stop: dict[str, Any] = state["stops"].pop(0)
-    service.store.put("slo:" + chain, state, _CHAIN_TTL)
+    await service.store.put("slo:" + chain, state, _CHAIN_TTL)
     root = message(service, "LogoutRequest", stop["url"])
     name_id = etree.SubElement(root, _A + "NameID")
     name_id.text = stop["name"][0]

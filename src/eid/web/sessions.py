@@ -82,11 +82,11 @@ class SessionManager:
         self.ttl = ttl
         self.secure = secure
 
-    def load(self, request: Request) -> Session:
+    async def load(self, request: Request) -> Session:
         """The request's session, or a new one (``fresh``) when it has none or it ended."""
         cookie = request.cookies.get(COOKIE)
         if cookie:
-            data = self.store.get(session_key(cookie))
+            data = await self.store.get(session_key(cookie))
             if data is not None:
                 return Session(
                     id=cookie,
@@ -105,10 +105,10 @@ class SessionManager:
             fresh=True,
         )
 
-    def save(self, session: Session, response: Response) -> None:
+    async def save(self, session: Session, response: Response) -> None:
         """Store the session and, when it is new, give the browser its cookie."""
         remaining = max(1.0, session.created + self.ttl - time.time())
-        self.store.put(session.key, session.to_dict(), remaining)
+        await self.store.put(session.key, session.to_dict(), remaining)
         if session.fresh:
             response.set_cookie(
                 COOKIE,
@@ -121,9 +121,9 @@ class SessionManager:
             )
             session.fresh = False
 
-    def renew(self, session: Session) -> Session:
+    async def renew(self, session: Session) -> Session:
         """The same session under a new id and CSRF token (after login: no session fixation)."""
-        self.store.delete(session.key)
+        await self.store.delete(session.key)
         return Session(
             id=secrets.token_urlsafe(32),
             csrf=secrets.token_urlsafe(32),
@@ -135,7 +135,7 @@ class SessionManager:
             fresh=True,
         )
 
-    def end(self, session: Session, response: Response) -> None:
+    async def end(self, session: Session, response: Response) -> None:
         """Forget the session here and in the browser."""
-        self.store.delete(session.key)
+        await self.store.delete(session.key)
         response.delete_cookie(COOKIE, path="/", secure=self.secure, httponly=True, samesite="lax")

@@ -82,17 +82,17 @@ async def continue_flow(request: Request) -> Response:
     service = service_of(request)
     flow_id = request.query_params.get("flow")
     request.state.flow_id = flow_id
-    session = service.sessions.load(request)
-    return await advance(request, service, session, service.flows.load(flow_id))
+    session = await service.sessions.load(request)
+    return await advance(request, service, session, await service.flows.load(flow_id))
 
 
 async def _posted(request: Request) -> tuple[Service, Session, Flow, dict[str, str]]:
     service = service_of(request)
-    session = service.sessions.load(request)
+    session = await service.sessions.load(request)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     request.state.flow_id = form.get("flow")
     check_csrf(session, form)
-    return service, session, service.flows.load(form.get("flow")), form
+    return service, session, await service.flows.load(form.get("flow")), form
 
 
 async def consent(request: Request) -> Response:
@@ -105,7 +105,7 @@ async def consent(request: Request) -> Response:
             request, service, session, flow, "access_denied"
         )
     flow.consented = True
-    service.flows.save(flow)
+    await service.flows.save(flow)
     return await advance(request, service, session, flow)
 
 
@@ -120,7 +120,7 @@ async def enterprise(request: Request) -> Response:
         raise MandateNotHeld("the person holds no mandate for this enterprise")
     flow.enterprise = chosen
     flow.enterprise_chosen = True
-    service.flows.save(flow)
+    await service.flows.save(flow)
     return await advance(request, service, session, flow)
 
 

@@ -3,7 +3,8 @@
 Values are JSON objects under string keys, each with a time to live. `MemoryStore`
 serves one process; `RedisStore` lets several instances share one login flow.
 `take` reads and deletes in one step, so a code or a request is used at most once
-even when two instances race for it.
+even when two instances race for it. The methods are coroutines: a request waiting on
+Redis never holds up the others.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    import redis
+    import redis.asyncio
 
 __all__ = ["MemoryStore", "RedisStore", "Store", "open_store"]
 
@@ -22,27 +23,27 @@ __all__ = ["MemoryStore", "RedisStore", "Store", "open_store"]
 class Store(Protocol):
     """Key-value state with expiry, shared by every instance of the service."""
 
-    def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+    async def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds (replacing any earlier value)."""
         ...
 
-    def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
+    async def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
         """Store ``value`` only when ``key`` is free; True when it was stored."""
         ...
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    async def get(self, key: str) -> dict[str, Any] | None:
         """The value under ``key``, or None when absent or expired."""
         ...
 
-    def take(self, key: str) -> dict[str, Any] | None:
+    async def take(self, key: str) -> dict[str, Any] | None:
         """Read and delete in one step: only one caller ever gets the value."""
         ...
 
-    def delete(self, key: str) -> None:
+    async def delete(self, key: str) -> None:
         """Forget ``key``."""
         ...
 
-    def count(self, key: str, window: float) -> int:
+    async def count(self, key: str, window: float) -> int:
         """Add one to the counter ``key`` (started with a life of ``window`` seconds); its new value."""
         ...
 
@@ -67,14 +68,14 @@ class MemoryStore:
             self._values = {k: v for k, v in self._values.items() if v[0] > now}
             self._next_purge = now + 60
 
-    def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+    async def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds (replacing any earlier value)."""
         now = time.monotonic()
         with self._lock:
             self._purge(now)
             self._values[key] = (now + ttl, json.dumps(value))
 
-    def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
+    async def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
         """Store ``value`` only when ``key`` is free; True when it was stored."""
         now = time.monotonic()
         with self._lock:
@@ -83,25 +84,25 @@ class MemoryStore:
             self._values[key] = (now + ttl, json.dumps(value))
             return True
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    async def get(self, key: str) -> dict[str, Any] | None:
         """The value under ``key``, or None when absent or expired."""
         with self._lock:
             raw = self._live(key, time.monotonic())
         return None if raw is None else dict(json.loads(raw))
 
-    def take(self, key: str) -> dict[str, Any] | None:
+    async def take(self, key: str) -> dict[str, Any] | None:
         """Read and delete in one step: only one caller ever gets the value."""
         with self._lock:
             raw = self._live(key, time.monotonic())
             self._values.pop(key, None)
         return None if raw is None else dict(json.loads(raw))
 
-    def delete(self, key: str) -> None:
+    async def delete(self, key: str) -> None:
         """Forget ``key``."""
         with self._lock:
             self._values.pop(key, None)
 
-    def count(self, key: str, window: float) -> int:
+    async def count(self, key: str, window: float) -> int:
         """Add one to the counter ``key`` (started with a life of ``window`` seconds); its new value."""
         now = time.monotonic()
         with self._lock:
@@ -115,16 +116,22 @@ class MemoryStore:
 class RedisStore:
     """State in Redis, shared by every instance that names the same server."""
 
-    def __init__(self, client: redis.Redis, *, prefix: str = "eid:web:") -> None:
+    def __init__(self, client: redis.asyncio.Redis, *, prefix: str = "eid:web:") -> None:
         self._client = client
         self._prefix = prefix
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "eid:web:") -> RedisStore:
-        """A store on the Redis server at ``url`` (``redis://host:port/db``)."""
-        import redis
+    def from_url(cls, url: str, *, prefix: str = "eid:web:", connections: int = 64) -> RedisStore:
+        """A store on the Redis server at ``url`` (``redis://host:port/db``).
 
-        return cls(redis.Redis.from_url(url), prefix=prefix)
+        At most ``connections`` at once; a request past them waits for a free one.
+        """
+        import redis.asyncio
+
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            url, max_connections=connections, timeout=10
+        )
+        return cls(redis.asyncio.Redis(connection_pool=pool), prefix=prefix)
 
     @staticmethod
     def _ms(ttl: float) -> int:
@@ -134,35 +141,35 @@ class RedisStore:
     def _load(raw: Any) -> dict[str, Any] | None:
         return None if raw is None else dict(json.loads(raw))
 
-    def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+    async def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds (replacing any earlier value)."""
-        self._client.set(self._prefix + key, json.dumps(value), px=self._ms(ttl))
+        await self._client.set(self._prefix + key, json.dumps(value), px=self._ms(ttl))
 
-    def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
+    async def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
         """Store ``value`` only when ``key`` is free; True when it was stored."""
         return bool(
-            self._client.set(self._prefix + key, json.dumps(value), px=self._ms(ttl), nx=True)
+            await self._client.set(self._prefix + key, json.dumps(value), px=self._ms(ttl), nx=True)
         )
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    async def get(self, key: str) -> dict[str, Any] | None:
         """The value under ``key``, or None when absent or expired."""
-        return self._load(self._client.get(self._prefix + key))
+        return self._load(await self._client.get(self._prefix + key))
 
-    def take(self, key: str) -> dict[str, Any] | None:
+    async def take(self, key: str) -> dict[str, Any] | None:
         """Read and delete in one step (GETDEL): only one caller ever gets the value."""
-        return self._load(self._client.getdel(self._prefix + key))
+        return self._load(await self._client.getdel(self._prefix + key))
 
-    def delete(self, key: str) -> None:
+    async def delete(self, key: str) -> None:
         """Forget ``key``."""
-        self._client.delete(self._prefix + key)
+        await self._client.delete(self._prefix + key)
 
-    def count(self, key: str, window: float) -> int:
+    async def count(self, key: str, window: float) -> int:
         """Add one to the counter ``key`` (started with a life of ``window`` seconds); its new value."""
         name = self._prefix + key
-        with self._client.pipeline() as pipe:
+        async with self._client.pipeline() as pipe:
             pipe.incr(name)
             pipe.pexpire(name, self._ms(window), nx=True)
-            value, _ = pipe.execute()
+            value, _ = await pipe.execute()
         return int(value)
 
 
