@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 # pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root); login tests use Redis;
 # the identity provider's pages are checked in Debian's headless Chromium (driven through chromedriver).
 DEMO_PACKAGES := softhsm2
+# The web benchmark loads the token endpoint with wrk.
+BENCH_PACKAGES := wrk
 TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev chromium chromium-driver
 
 # axe-core (npm) checks the pages' accessibility inside Chromium in the tests.
@@ -40,7 +42,7 @@ test: $(STAMP) $(AXE) lint typecheck
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	@scripts/ensure-system-packages $(TEST_PACKAGES)
+	@scripts/ensure-system-packages $(TEST_PACKAGES) $(BENCH_PACKAGES)
 	$(BIN)/python -m benchmarks
 
 clean:

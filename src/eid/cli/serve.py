@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from eid.cli.output import Output
+from eid.cli.output import Output, json_option
 from eid.cli.testpki import test_pki_services
 from eid.errors import UsageError
 from eid.web import create_app, load_config
@@ -132,11 +132,18 @@ def _serve_config(config_path: Path, workers: int) -> None:
     show_default=True,
     help="With --config: worker processes (more than one needs server.redis).",
 )
+@json_option
 def serve(
-    config_path: Path | None, dev: bool, with_examples: bool, host: str, port: int, workers: int
+    config_path: Path | None,
+    dev: bool,
+    with_examples: bool,
+    host: str,
+    port: int,
+    workers: int,
+    as_json: bool,
 ) -> None:
     """Run the identity provider over HTTP until interrupted; print one line per service."""
-    out = Output(False)
+    out = Output(as_json)
     with out.errors_to_exit_codes(), ExitStack() as stack:
         if dev == (config_path is not None):
             raise UsageError("give either --config FILE or --dev")
@@ -146,6 +153,10 @@ def serve(
             _serve_config(config_path, workers)
             return
         apps = _development(host, port, with_examples, stack)
-        for name, _app, app_port in apps:
-            click.echo(f"{name} http://{host}:{app_port}/")
+        urls = {name: f"http://{host}:{app_port}/" for name, _app, app_port in apps}
+        if as_json:
+            out.json(urls)
+        else:
+            for name, url in urls.items():
+                click.echo(f"{name} {url}")
         asyncio.run(_serve_all(host, apps))

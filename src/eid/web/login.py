@@ -90,7 +90,7 @@ async def webeid_challenge(request: Request) -> Response:
     session = await service.sessions.load(request)
     check_csrf(session, await _form(request))
     await service.login_limit.hit(session=session.key, address=address_of(request))
-    challenge = service.authenticator.new_challenge()
+    challenge = await run_in_threadpool(service.authenticator.new_challenge)
     await service.store.put(
         _challenge_key(session),
         {"nonce": challenge.nonce},
