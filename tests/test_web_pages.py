@@ -85,3 +85,56 @@ def test_login_error_home_and_logout_pages(driver: webdriver.Chrome, provider: s
     check_page(driver, "logged-out page")
     driver.get(f"{provider}/")
     assert "You are not logged in" in driver.page_source
+
+
+# What the Web eID browser extension does on the page, reduced to its message protocol:
+# acknowledge the request at once and keep the nonce for the test, which answers for the card.
+FAKE_EXTENSION = """
+window.addEventListener("message", function (event) {
+  if (event.source === window && event.data && event.data.action === "web-eid:authenticate") {
+    window.__webeidNonce = event.data.challengeNonce;
+    window.postMessage({action: "web-eid:authenticate-ack"}, window.location.origin);
+  }
+});
+"""
+
+
+def test_web_eid_step_speaks_the_extension_protocol(
+    driver: webdriver.Chrome, provider: str, virtual_card: VirtualCard
+) -> None:
+    from eid.auth.webeid import create_token
+
+    added = driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": FAKE_EXTENSION}
+    )
+    try:
+        driver.delete_all_cookies()
+        driver.get(f"{provider}/language/en?next=/login")
+        driver.find_element(By.ID, "webeid-button").click()
+        nonce = WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script("return window.__webeidNonce || null;")
+        )
+        with virtual_card.open() as card:
+            token = create_token(card, origin=provider.replace("http:", "https:"), challenge=nonce)
+        driver.execute_script(
+            "window.postMessage(Object.assign({action: 'web-eid:authenticate-success'},"
+            " JSON.parse(arguments[0])), window.location.origin);",
+            token,
+        )
+        WebDriverWait(driver, 60).until(lambda d: "You are logged in as Alice" in d.page_source)
+    finally:
+        driver.execute_cdp_cmd(
+            "Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]}
+        )
+
+
+def test_web_eid_step_without_the_extension_says_what_to_do(
+    driver: webdriver.Chrome, provider: str
+) -> None:
+    driver.delete_all_cookies()
+    driver.get(f"{provider}/language/en?next=/login")
+    driver.find_element(By.ID, "webeid-button").click()
+    WebDriverWait(driver, 30).until(
+        lambda d: "did not answer" in d.find_element(By.ID, "webeid-status").text
+    )
+    assert driver.find_element(By.ID, "webeid-button").is_enabled()
