@@ -18,6 +18,7 @@ from .errorpages import error_page, internal_error_page
 from .headers import SecurityHeaders
 from .i18n import LANGUAGES
 from .pages import LANGUAGE_COOKIE, local_path, render
+from .persons import display_name
 from .problems import PageNotFound
 from .service import Service, build_service, service_of
 
@@ -35,7 +36,7 @@ async def home(request: Request) -> Response:
         title="home_title",
         session=session,
         person=person,
-        person_name=f"{person.get('given_names')} {person.get('surname')}" if person else "",
+        person_name=display_name(person) if person else "",
         level=person.get("level") if person else None,
         portals=session.portals,
     )

@@ -133,7 +133,3 @@ class ClientRegistry:
         ):
             raise MalformedInput("this client id is taken", source="registration")
         return await self.get(client.id)
-
-    def __iter__(self) -> Any:
-        """The clients known to this instance."""
-        return iter(list(self._clients.values()))

@@ -50,6 +50,7 @@ def signed_redirect(service: Service, url: str, name: str, xml: bytes, relay: st
 
 
 def message(service: Service, tag: str, destination: str, **extra: str) -> etree._Element:
+    """A SAML protocol message ``tag`` from this provider to ``destination`` (ID, time, Issuer)."""
     root = etree.Element(_P + tag, nsmap={"samlp": SAMLP_NS, "saml": SAML_NS})
     attributes = {
         "ID": "_" + secrets.token_hex(20),
@@ -85,6 +86,7 @@ async def logout_chain(service: Service, session: Session, final: str) -> str:
 
 
 async def next_stop(service: Service, chain: str) -> str:
+    """The next stop of logout ``chain``: a portal's SLO URL with a LogoutRequest, or the end."""
     state = await service.store.take("slo:" + chain)
     if state is None:
         return "/logged-out"

@@ -47,11 +47,6 @@ class Session:
         """Where the store keeps this session (a hash of the cookie value, never the value)."""
         return session_key(self.id)
 
-    @property
-    def logged_in(self) -> bool:
-        """Whether a person has logged in in this session."""
-        return self.person is not None
-
     def to_dict(self) -> dict[str, Any]:
         """What the store keeps (the id is the key, not part of the value)."""
         return {
