@@ -1,75 +1,118 @@
-"""A pysaml2 service provider and an RSA key pair for SAML portals in the tests."""
+"""SAML test pieces: the provider's key with a certificate, a SAML portal, issue and import."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
+from dataclasses import replace
+from functools import cache
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from lxml import etree
+
+from eid.auth import AuthResult
+from eid.sso import EIDAS, Imported, MemoryReplayStore, Portal, ProviderKey, make_statement
+from eid.sso.replay import ReplayStore
+from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
+from eid.sso.saml_response import saml_response
+from eid.sso.statement import Statement
+from tests.sso_support import login, minter
+from tests.xmlsig_support import certificate, private_key
+
+IDP = "https://idp.example.test"
+SP = "https://sp.example.test/metadata"
+ACS = "https://sp.example.test/acs"
+REQUEST = "_request-1"
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
-def key_pair(directory: Path, name: str) -> tuple[Path, Path, str]:
-    """An RSA-2048 key and self-signed certificate in ``directory``; the certificate as PEM too."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
+@cache
+def idp_key(kind: str = "rsa", label: str = "idp") -> ProviderKey:
+    """The provider's key of ``kind`` (rsa, p256, p384) with a self-signed certificate."""
+    key = private_key(kind, label)
+    assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
+    return ProviderKey.from_private_key(key, certificate(kind, label))
+
+
+def sp_key() -> rsa.RSAPrivateKey:
+    """The portal's decryption key."""
+    key = private_key("rsa", "sp")
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def saml_portal(**changes: object) -> Portal:
+    """A SAML portal under the eIDAS profile with the usual natural-person attributes."""
+    base = Portal(
+        id=SP,
+        kind="saml",
+        endpoints=(ACS,),
+        attributes=frozenset({"person_identifier", "given_name", "family_name", "birthdate"}),
+        profile=EIDAS,
     )
-    key_path, cert_path = directory / f"{name}.key", directory / f"{name}.crt"
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@cache
+def _login() -> AuthResult:
+    return login()
+
+
+def statement(portal: Portal | None = None) -> Statement:
+    """The statement about Alice's login for ``portal`` (the default SAML portal)."""
+    return make_statement(_login(), portal or saml_portal(), subjects=minter())
+
+
+def issue(
+    *,
+    portal: Portal | None = None,
+    kind: str = "rsa",
+    now: dt.datetime = NOW,
+    in_response_to: str | None = REQUEST,
+    recipient: str = ACS,
+    **options: object,
+) -> bytes:
+    """A SAML response for Alice, signed with ``idp_key(kind)``."""
+    return saml_response(
+        statement(portal),
+        issuer=IDP,
+        key=idp_key(kind),
+        recipient=recipient,
+        now=now,
+        in_response_to=in_response_to,
+        **options,  # type: ignore[arg-type]
     )
-    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-    cert_path.write_text(pem)
-    return key_path, cert_path, pem
 
 
-def pysaml2_sp(
-    directory: Path, *, entity_id: str, acs: str, idp_metadata: bytes, key: Path, cert: Path
-) -> Saml2Client:
-    """A pysaml2 SP that signs its AuthnRequests and wants signed assertions."""
-    metadata = directory / "idp-metadata.xml"
-    metadata.write_bytes(idp_metadata)
-    settings: dict[str, Any] = {
-        "entityid": entity_id,
-        "key_file": str(key),
-        "cert_file": str(cert),
-        "xmlsec_binary": "/usr/bin/xmlsec1",
-        "metadata": {"local": [str(metadata)]},
-        "service": {
-            "sp": {
-                "endpoints": {
-                    "assertion_consumer_service": [(acs, BINDING_HTTP_POST)],
-                    "single_logout_service": [(acs + "/slo", BINDING_HTTP_REDIRECT)],
-                },
-                "authn_requests_signed": True,
-                "want_assertions_signed": True,
-                "want_response_signed": False,
-                "allow_unsolicited": False,
-            }
-        },
-        "accepted_time_diff": 60,
-        "allow_unknown_attributes": True,
+def idp(kind: str = "rsa", **changes: object) -> SamlIdentityProvider:
+    """The portal's view of the provider: entity ID and pinned certificate."""
+    return SamlIdentityProvider(IDP, (certificate(kind),), **changes)  # type: ignore[arg-type]
+
+
+def do_import(
+    message: str | bytes,
+    *,
+    kind: str = "rsa",
+    provider: SamlIdentityProvider | None = None,
+    replay: ReplayStore | None = None,
+    **options: object,
+) -> Imported:
+    """Import ``message`` as the portal would, at NOW, answering REQUEST."""
+    arguments: dict[str, object] = {
+        "audience": SP,
+        "recipient": ACS,
+        "in_response_to": REQUEST,
+        "at": NOW,
+        "decryption_keys": [sp_key()],
     }
-    config = SPConfig()
-    config.load(settings)
-    return Saml2Client(config)
+    arguments.update(options)
+    return import_saml_response(
+        message,
+        idp=provider or idp(kind),
+        replay=replay or MemoryReplayStore(),
+        **arguments,  # type: ignore[arg-type]
+    )
+
+
+def tree(message: bytes) -> etree._Element:
+    """``message`` parsed (trusted test data)."""
+    return etree.fromstring(message)

@@ -26,7 +26,7 @@ from eid.sso.saml_metadata import idp_from_metadata
 from eid.tokens.virtual import VirtualCard
 from eid.web import create_app
 
-from .saml_support import key_pair, pysaml2_sp
+from .pysaml2_sp import key_pair, pysaml2_sp
 from .web_support import Browser, browser, follow_to_portal, new_port, serving, web_config
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
