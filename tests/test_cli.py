@@ -196,6 +196,7 @@ def test_demo(tmp_path: Path) -> None:
     assert "Alice Geldig Specimen" in result.stdout
     again = eid("demo", "--json", home=tmp_path)
     assert as_json(again)["identity"]["checks"]["identity_signature"]["status"] == "valid"
+    assert as_json(again)["sso"]["oidc"]["imported"]["attributes"]["given_name"] == "Alice Geldig"
 
 
 def test_an_unreadable_virtual_card_says_how_to_mend_it(tmp_path: Path) -> None:

@@ -300,7 +300,11 @@ def test_registry_and_endpoints(tmp_path: Path) -> None:
     assert a.check_endpoint("https://a.test/cb") == "https://a.test/cb"
     with pytest.raises(RedirectUriMismatch):
         a.check_endpoint("https://a.test/cb/../evil")
+    assert a.redirect_uris == ("https://a.test/cb",)
+    assert a.acs_urls == ()
     sp = registry.get("https://sp.test")
+    assert sp.acs_urls == ("https://sp.test/acs",)
+    assert sp.default_endpoint == "https://sp.test/acs"
     assert sp.profile is EIDAS
     assert sp.allow_sha1
     with pytest.raises(PortalUnknown):

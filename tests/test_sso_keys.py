@@ -212,3 +212,32 @@ def test_memory_store_forgets_expired() -> None:
     later = NOW + dt.timedelta(minutes=5)
     store.use("new", expires_at=later + dt.timedelta(minutes=5), now=later)
     assert "old" not in store._seen
+
+
+# -- the key store -------------------------------------------------------------------------
+
+
+def test_key_store_makes_rotates_and_prunes(tmp_path: Path) -> None:
+    from eid.errors import MalformedInput
+    from eid.sso.keystore import KeyStore
+
+    store = KeyStore(tmp_path / "sso")
+    first = store.load(now=NOW)
+    assert first.next is not None
+    assert store.load().active.kid == first.active.kid  # kept, not made anew
+    assert (tmp_path / "sso" / "keys" / f"{first.active.kid}.key.pem").stat().st_mode & 0o077 == 0
+    secret = store.subjects()
+    assert store.subjects().pairwise("p", "s") == secret.pairwise("p", "s")
+    rotated = store.rotate(now=NOW, retention=dt.timedelta(minutes=10))
+    assert rotated.active.kid == first.next.kid
+    assert [r.key.kid for r in rotated.passive] == [first.active.kid]
+    assert store.load().by_kid().keys() == rotated.by_kid().keys()
+    again = store.rotate(
+        kind="rsa", now=NOW + dt.timedelta(minutes=11), retention=dt.timedelta(minutes=10)
+    )
+    assert first.active.kid not in again.by_kid()
+    assert not (tmp_path / "sso" / "keys" / f"{first.active.kid}.key.pem").exists()
+    assert isinstance(again.next.public_key if again.next else None, rsa.RSAPublicKey)
+    (tmp_path / "sso" / "keys" / "keyset.json").write_text('{"active": "../x"}')
+    with pytest.raises(MalformedInput):
+        store.load()

@@ -23,6 +23,7 @@ from eid.errors import (
     MalformedInput,
     UsageError,
 )
+from eid.identity import Address
 from eid.sso import KeySet as ProviderKeySet
 from eid.sso import MemoryReplayStore, PortalRegistry, ProviderKey
 from eid.sso.id_token import import_id_token
@@ -51,7 +52,7 @@ def provider(
         [
             portal(
                 algorithms=algorithms,
-                attributes=frozenset({"given_name", "family_name", "gender", "locale"}),
+                attributes=frozenset({"given_name", "family_name", "gender", "locale", "address"}),
             )
         ]
     )
@@ -75,7 +76,10 @@ def do_import(token: str | bytes, keys: VerificationKeys, **kw: object) -> Impor
 def test_round_trip(alg: str) -> None:
     idp = provider(KEYS[alg](), algorithms=(alg,))
     auth = as_production_card(login())
-    token = idp.issue_id_token(auth, CLIENT, nonce="n-1", access_token="access-1", language="F")
+    address = Address("Wetstraat 16", "1000", "Brussel")
+    token = idp.issue_id_token(
+        auth, CLIENT, nonce="n-1", access_token="access-1", language="F", address=address
+    )
     assert parse_compact(token).header == {"alg": alg, "kid": idp.keys.active.kid, "typ": "JWT"}
     imported = do_import(token, keys_of(idp), nonce="n-1", access_token="access-1")
     assert imported.subject == idp.statement(auth, CLIENT).subject.value
@@ -86,6 +90,12 @@ def test_round_trip(alg: str) -> None:
         "family_name": "SPECIMEN",
         "locale": "fr",
         "gender": "female",
+        "address": {
+            "street_address": "Wetstraat 16",
+            "postal_code": "1000",
+            "locality": "Brussel",
+            "country": "BE",
+        },
     }
     assert imported.expires_at == NOW + dt.timedelta(minutes=5)
     assert imported.authenticated_at == dt.datetime.fromtimestamp(
@@ -251,6 +261,13 @@ def _swap_last_char(token: str) -> str:
     return f"{head}.{sig[:-1]}{alphabet[index | 1 if index % 2 == 0 else index & ~1]}"
 
 
+def _standard_alphabet(token: str) -> str:
+    """The token with base64's '+' and '/' where base64url has '-' and '_' (one at least)."""
+    head, sig = token.rsplit(".", 1)
+    changed = sig.replace("-", "+").replace("_", "/")
+    return f"{head}.{changed if changed != sig else '+' + sig[1:]}"
+
+
 def _public_pem() -> bytes:
     return SIGNER.public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -382,15 +399,7 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
     ),
     "non-canonical base64url": (lambda: _swap_last_char(forge()), "assertion_malformed", {}),
     "padding": (lambda: forge() + "=", "assertion_malformed", {}),
-    "standard base64 alphabet": (
-        lambda: (
-            forge().replace("-", "+").replace("_", "/")
-            if ("-" in forge() or "_" in forge())
-            else forge()[:-1] + "+"
-        ),
-        "assertion_malformed",
-        {},
-    ),
+    "standard base64 alphabet": (lambda: _standard_alphabet(forge()), "assertion_malformed", {}),
     "JWE": (
         lambda: "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d",
         "assertion_malformed",
@@ -462,11 +471,48 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
     ),
     "exp missing": (lambda: forge(claims=_claims(exp=None)), "assertion_malformed", {}),
     "exp as text": (lambda: forge(claims=_claims(exp=str(iat + 300))), "assertion_malformed", {}),
+    "exp beyond any date": (
+        lambda: forge(claims=b64url_encode(json.dumps(_claims())[:-1].encode() + b',"nbf":1e400}')),
+        "assertion_malformed",
+        {},
+    ),
+    "NaN": (
+        lambda: forge(
+            claims=b64url_encode(json.dumps(_claims(exp=None))[:-1].encode() + b',"exp":NaN}')
+        ),
+        "assertion_malformed",
+        {},
+    ),
+    "claims with spaces and a duplicate": (
+        lambda: forge(
+            claims=b64url_encode(
+                json.dumps(_claims(), indent=1)[:-1].encode() + b', "aud": "portal-a"}'
+            )
+        ),
+        "assertion_malformed",
+        {},
+    ),
     "exp as boolean": (lambda: forge(claims=_claims(exp=True)), "assertion_malformed", {}),
     "nonce missing": (
         lambda: forge(claims=_claims(nonce=None)),
         "assertion_nonce_mismatch",
         {"nonce": "n"},
+    ),
+    "lone surrogate": (
+        lambda: forge(claims=b64url_encode(json.dumps(_claims(nonce="\ud800")).encode())),
+        "assertion_malformed",
+        {"nonce": "n"},
+    ),
+    "integer beyond 64 bits": (lambda: forge(claims=_claims(exp=2**70)), "assertion_malformed", {}),
+    "nonce not ASCII": (
+        lambda: forge(claims=_claims(nonce="é")),
+        "assertion_nonce_mismatch",
+        {"nonce": "n"},
+    ),
+    "at_hash not ASCII": (
+        lambda: forge(claims=_claims(at_hash="é")),
+        "assertion_access_token_mismatch",
+        {"access_token": "a"},
     ),
     "nonce differs": (
         lambda: forge(claims=_claims(nonce="m")),
@@ -506,6 +552,8 @@ def test_valid_forgery_baseline() -> None:
     assert imported.subject == "subject-1"
     assert do_import(forge({"alg": "ES256"}), VerificationKeys.from_key_set(ProviderKeySet(SIGNER)))
     assert do_import(forge(claims=_claims(exp=iat - 59)), _keys())  # within the skew
+    spaced = forge(claims=b64url_encode(json.dumps(_claims(), indent=2).encode()))
+    assert do_import(spaced, _keys()).subject == "subject-1"  # JSON not in compact form
     assert do_import(forge(claims=_claims(aud=[CLIENT, "b"], azp=CLIENT)), _keys())
     assert do_import(
         forge(claims=_claims(at_hash=access_token_hash("a", "ES256"))), _keys(), access_token="a"
@@ -640,3 +688,62 @@ def test_id_token_of_unknown_algorithm_refused() -> None:
         sign_jwt({}, ec_key(), "HS256")
     with pytest.raises(AssertionMalformed):
         parse_compact("a.b")
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+    max_leaves=6,
+)
+_CLAIM_NAMES = [
+    "iss",
+    "sub",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "at_hash",
+    "jti",
+    "acr",
+    "amr",
+    "auth_time",
+    "sid",
+    "address",
+    "given_name",
+    "legal_person_identifier",
+    "legal_name",
+    "mandate_role",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_CLAIM_NAMES), _JSON))
+def test_signed_hostile_claims_never_crash(changes: dict[str, object]) -> None:
+    """Claims an attacker holding a key could sign: a result or an eid error, never a crash."""
+    claims = {**_claims(), **changes}
+    with contextlib.suppress(EidError):
+        do_import(
+            forge(claims=claims), _keys(), nonce="n", access_token="a", replay=MemoryReplayStore()
+        )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet="ABCab019-_+/=* \n\u00e9", max_size=12)
+    | st.binary(max_size=9).map(b64url_encode)
+)
+def test_base64url_is_strict_and_canonical(text: str) -> None:
+    """Whatever decodes re-encodes to the very same text; everything else is refused."""
+    from eid.sso.jws import b64url_decode
+
+    try:
+        decoded = b64url_decode(text, "x")
+    except AssertionMalformed:
+        return
+    assert b64url_encode(decoded) == text

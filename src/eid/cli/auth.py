@@ -8,16 +8,16 @@ from pathlib import Path
 
 import click
 
-from eid.auth import Authenticator, respond
+from eid.auth import Authenticator, AuthResult, respond
 from eid.cli.options import open_cli_token, token_options
 from eid.cli.output import Output, json_option
 from eid.cli.testpki import card_trust, test_pki_services, virtual_card_of
 from eid.cli.trust import revocation_options, revocation_settings, trust_option, trust_store
 from eid.cli.webeid import print_auth_result
-from eid.pki import TrustStore
+from eid.pki import RevocationSettings, TrustStore
 from eid.tokens import Token
 
-__all__ = ["auth"]
+__all__ = ["auth", "card_login", "login_trust"]
 
 
 @contextmanager
@@ -30,6 +30,24 @@ def login_trust(token: Token, values: tuple[str, ...]) -> Iterator[TrustStore]:
     pki = card.pki()
     with test_pki_services(pki):
         yield trust_store(values, default=lambda: card_trust(card))
+
+
+def card_login(
+    token: Token,
+    trust: TrustStore,
+    out: Output,
+    *,
+    origin: str,
+    revocation: RevocationSettings | None = None,
+    include_signing_certificate: bool = False,
+) -> AuthResult:
+    """A whole login with the card: the portal's challenge, the card's answer, its verification."""
+    portal = Authenticator(origin=origin, trust=trust, revocation=revocation)
+    challenge = portal.new_challenge()
+    out.say(f"challenge for {challenge.origin}: {challenge.nonce}")
+    answer = respond(token, challenge, include_signing_certificate=include_signing_certificate)
+    out.say(f"the card answered with a Web eID token of {len(answer)} characters")
+    return portal.verify(answer, challenge=challenge.nonce)
 
 
 @click.command()
@@ -62,12 +80,12 @@ def auth(
         open_cli_token(module, label) as token,
         login_trust(token, trust) as store,
     ):
-        portal = Authenticator(
-            origin=origin, trust=store, revocation=revocation_settings(revocation, no_revocation)
+        result = card_login(
+            token,
+            store,
+            out,
+            origin=origin,
+            revocation=revocation_settings(revocation, no_revocation),
+            include_signing_certificate=signing_certificate,
         )
-        challenge = portal.new_challenge()
-        out.say(f"challenge for {challenge.origin}: {challenge.nonce}")
-        answer = respond(token, challenge, include_signing_certificate=signing_certificate)
-        out.say(f"the card answered with a Web eID token of {len(answer)} characters")
-        result = portal.verify(answer, challenge=challenge.nonce)
         out.emit(result.to_dict(), lambda: print_auth_result(out, result))

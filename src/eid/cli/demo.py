@@ -8,6 +8,7 @@ import click
 
 from eid.auth import Authenticator, respond
 from eid.cli.output import Output, json_option
+from eid.cli.sso import demo_sso
 from eid.cli.testpki import card_trust, test_pki_services
 from eid.cli.tokens import print_card
 from eid.cli.virtual import print_created
@@ -55,7 +56,7 @@ def demo_pdf(path: Path, text: str = "A letter for the eid demo") -> Path:
 @click.command()
 @json_option
 def demo(as_json: bool) -> None:
-    """Create the virtual eID, read its identity, log in, sign a PDF and verify the signature."""
+    """Create the virtual eID, read its identity, log in, sign and verify a PDF, single sign-on."""
     out = Output(as_json)
     with out.errors_to_exit_codes():
         out.section("1. the virtual eID")
@@ -119,6 +120,9 @@ def demo(as_json: bool) -> None:
             if not as_json:
                 for line in report_lines(report):
                     out.say(line)
+
+            out.section("7. single sign-on: an ID token about this login, imported by a portal")
+            sso = demo_sso(out, login, data.identity, data.address, card.directory.parent / "sso")
         if as_json:
             out.json(
                 {
@@ -133,5 +137,6 @@ def demo(as_json: bool) -> None:
                     "signed": str(signed.output),
                     "signing": signed.to_dict(),
                     "verification": report.to_dict(),
+                    "sso": sso,
                 }
             )

@@ -74,13 +74,15 @@ _LANGUAGES = {"N": "nl", "F": "fr", "D": "de", "E": "en"}
 class AttributeProfile:
     """How one family of portals names attributes: canonical name -> attribute name.
 
-    ``name_format`` is the SAML ``NameFormat`` of the names (None for OIDC claims).
-    Attributes the profile has no name for are not released under it.
+    ``name_format`` is the SAML ``NameFormat`` of the names (None for OIDC claims);
+    ``capitalized`` names the attributes whose values the profile writes capitalized (eIDAS
+    ``Gender``: ``Male``). Attributes the profile has no name for are not released under it.
     """
 
     name: str
     names: Mapping[str, str]
     name_format: str | None = None
+    capitalized: frozenset[str] = frozenset()
 
     def render(self, released: Mapping[str, AttributeValue]) -> dict[str, AttributeValue]:
         """The released attributes under this profile's names (values as this profile writes them)."""
@@ -94,12 +96,10 @@ class AttributeProfile:
 
     def _value(self, key: str, value: AttributeValue) -> AttributeValue:
         if self.name_format is None:
-            return value
+            return dict(value) if isinstance(value, Mapping) else value
         if isinstance(value, Mapping):
             return _address_line(value)
-        if key == "gender" and self is EIDAS:
-            return value.capitalize()
-        return value
+        return value.capitalize() if key in self.capitalized else value
 
 
 def _address_line(address: Mapping[str, str]) -> str:
@@ -158,6 +158,7 @@ EIDAS = AttributeProfile(
         }
     ),
     _URI_FORMAT,
+    capitalized=frozenset({"gender"}),
 )
 """The eIDAS SAML attribute profile (natural and legal person)."""
 
@@ -173,8 +174,9 @@ def collect_attributes(
     identity: Identity | None = None,
     address: Address | None = None,
     language: str | None = None,
+    wanted: frozenset[str] = ATTRIBUTES,
 ) -> dict[str, AttributeValue]:
-    """Everything known of the person: the certificate, and the card's files when given.
+    """What is known of the person among ``wanted``: the certificate, and the card's files.
 
     ``language`` is the card's preferred language code (``N``, ``F``, ``D``, ``E``) or a
     locale; it becomes ``locale``.
@@ -188,10 +190,12 @@ def collect_attributes(
     national = identity.national_number if identity else subject.national_number
     if national is not None:
         found["national_number"] = str(national)
-        born = national.birth_date
-        found["birthdate"] = born.isoformat() if born else None
-        sex = identity.sex if identity else national.sex
-        found["gender"] = {"M": "male", "F": "female"}.get(sex or "")
+        if "birthdate" in wanted:
+            born = national.birth_date
+            found["birthdate"] = born.isoformat() if born else None
+        if "gender" in wanted:
+            sex = identity.sex if identity else national.sex
+            found["gender"] = {"M": "male", "F": "female"}.get(sex or "")
     if address is not None:
         found["address"] = MappingProxyType(
             {
@@ -203,7 +207,7 @@ def collect_attributes(
         )
     if language:
         found["locale"] = _LANGUAGES.get(language.upper(), language)
-    return {key: value for key, value in found.items() if value}
+    return {key: value for key, value in found.items() if value and key in wanted}
 
 
 def release(

@@ -45,6 +45,7 @@ DEFAULT_LEEWAY = dt.timedelta(seconds=60)
 """The clock skew allowed between provider and portal."""
 
 _SOURCE = "ID token"
+_MAX_SECONDS = 253402300800  # 10000-01-01: beyond every date a datetime holds
 _CLAIM_NAMES = frozenset(OIDC.names.values())
 
 
@@ -93,17 +94,12 @@ def import_id_token(
             f"the ID token's authorized party (azp) is {_shown(azp)}, not {audience}"
         )
     expires_at = _check_times(claims, now, leeway)
-    if nonce is not None and not (
-        isinstance(claims.get("nonce"), str) and hmac.compare_digest(claims["nonce"], nonce)
-    ):
+    if nonce is not None and not _same_text(claims.get("nonce"), nonce):
         raise AssertionNonceMismatch("the ID token's nonce is missing or not the one sent")
-    if access_token is not None:
-        expected = access_token_hash(access_token, algorithm)
-        at_hash = claims.get("at_hash")
-        if not (isinstance(at_hash, str) and hmac.compare_digest(at_hash, expected)):
-            raise AssertionAccessTokenMismatch(
-                "the ID token's at_hash does not match the access token"
-            )
+    if access_token is not None and not _same_text(
+        claims.get("at_hash"), access_token_hash(access_token, algorithm)
+    ):
+        raise AssertionAccessTokenMismatch("the ID token's at_hash does not match the access token")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise AssertionMalformed("no subject (sub)", source=_SOURCE, field="sub")
@@ -118,6 +114,11 @@ def import_id_token(
             )
         replay.use(f"{issuer}|{jti}", expires_at=expires_at + leeway, now=now)
     return imported
+
+
+def _same_text(value: object, expected: str) -> bool:
+    """Whether ``value`` is the text ``expected`` (compared in constant time, any characters)."""
+    return isinstance(value, str) and hmac.compare_digest(value.encode(), expected.encode())
 
 
 def _shown(value: object) -> str:
@@ -135,7 +136,8 @@ def _audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _seconds(claims: Mapping[str, Any], name: str) -> float:
     value = claims.get(name)
-    if value.__class__ not in (int, float):  # exactly numbers: not bool, not text
+    # exactly numbers (not bool, not text), and finite
+    if value.__class__ not in (int, float) or not -_MAX_SECONDS < value < _MAX_SECONDS:
         raise AssertionMalformed(f"{name} must be a number of seconds", source=_SOURCE, field=name)
     return float(value)
 

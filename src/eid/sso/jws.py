@@ -19,9 +19,10 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from eid.errors import (
     AssertionAlgorithmRefused,
@@ -38,7 +39,6 @@ __all__ = [
     "b64url_encode",
     "json_object",
     "parse_compact",
-    "signing_input",
 ]
 
 MAX_TOKEN_SIZE = 16 * 1024
@@ -48,7 +48,7 @@ REFUSED_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "crit", "b64", "zip", "
 """Header members whose presence alone refuses a token."""
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
 _PADDING = {0: b"", 2: b"==", 3: b"="}
 # The last character of a part whose length is 2 or 3 modulo 4 carries 4 or 2 unused bits,
 # which must be zero in the canonical encoding.
@@ -67,19 +67,14 @@ def b64url_encode(data: bytes) -> str:
 def b64url_decode(text: str, field: str) -> bytes:
     """Strict base64url: alphabet, no padding, canonical (unused trailing bits zero)."""
     remainder = len(text) % 4
-    data = text.encode("ascii", "replace")
-    if (
-        remainder == 1
-        or (remainder and text[-1] not in _CANONICAL_LAST[remainder])
-        or b"+" in data
-        or b"/" in data
-        or b"=" in data
-    ):
+    if remainder == 1 or (remainder and text[-1] not in _CANONICAL_LAST[remainder]):
         raise _not_base64url(field)
     try:
-        # strict_mode refuses anything outside the alphabet ('-' and '_' now '+' and '/').
+        # '-' and '_' become '+' and '/'; '+', '/', '=' and non-ASCII become characters that
+        # strict_mode refuses, as it refuses anything else outside the alphabet.
         return binascii.a2b_base64(
-            data.translate(_TO_STANDARD) + _PADDING[remainder], strict_mode=True
+            text.encode("ascii", "replace").translate(_TO_STANDARD) + _PADDING[remainder],
+            strict_mode=True,
         )
     except binascii.Error:
         raise _not_base64url(field) from None
@@ -98,14 +93,32 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique)
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant)
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def json_object(raw: bytes, field: str) -> dict[str, Any]:
-    """A JSON object from UTF-8 bytes, refusing duplicate member names."""
+    """A JSON object from UTF-8 bytes, refusing duplicate member names, NaN and Infinity.
+
+    Compact JSON (as JWT libraries write it) is decoded by orjson and accepted when it
+    encodes back to the same bytes, which a text with a duplicate name never does; any other
+    text goes through the standard decoder that sees every member, and must encode back to
+    UTF-8 (no lone surrogates).
+    """
+    try:
+        value = orjson.loads(raw)
+        if isinstance(value, dict) and orjson.dumps(value) == raw:
+            return value
+    except orjson.JSONDecodeError:
+        pass  # the standard decoder below gives the verdict and the reason
     try:
         value = _DECODER.decode(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+        _COMPACT_JSON.encode(value).encode("utf-8")
+    except (UnicodeError, ValueError) as error:
         raise AssertionMalformed(
             f"not a JSON object ({error})", source=_SOURCE, field=field
         ) from None
@@ -114,33 +127,24 @@ def json_object(raw: bytes, field: str) -> dict[str, Any]:
     return value
 
 
-@dataclass(frozen=True)
-class CompactJws:
-    """A split compact JWS: decoded header, the payload still encoded, the signature."""
+class CompactJws(NamedTuple):
+    """A split compact JWS: checked header (with its ``alg`` and ``kid``), payload, signature."""
 
     header: Mapping[str, Any]
+    algorithm: str
+    kid: str | None
     payload_b64: str
     signing_input: bytes
     signature: bytes
-
-    @property
-    def algorithm(self) -> str:
-        """The header's ``alg``."""
-        return str(self.header["alg"])
-
-    @property
-    def kid(self) -> str | None:
-        """The header's ``kid``, if any."""
-        kid = self.header.get("kid")
-        return kid if isinstance(kid, str) else None
 
     def claims(self) -> dict[str, Any]:
         """The payload as a JSON object (decode only after the signature verified)."""
         return json_object(b64url_decode(self.payload_b64, "payload"), "payload")
 
 
-# Headers that passed every check, by their exact encoded text: a provider sends few distinct ones.
-_HEADERS: dict[str, Mapping[str, Any]] = {}
+# Headers that passed every check, by their exact encoded text, with their alg and kid:
+# a provider sends few distinct ones.
+_HEADERS: dict[str, tuple[Mapping[str, Any], str, str | None]] = {}
 _HEADER_CACHE_SIZE = 256
 
 
@@ -154,22 +158,25 @@ def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> Comp
         except UnicodeDecodeError:
             raise AssertionMalformed("not ASCII", source=_SOURCE) from None
     parts = token.split(".")
-    if len(parts) == 5:
-        raise AssertionMalformed(
-            "a JWE (encrypted token) where a signed JWS is expected", source=_SOURCE
-        )
     if len(parts) != 3:
+        if len(parts) == 5:
+            raise AssertionMalformed(
+                "a JWE (encrypted token) where a signed JWS is expected", source=_SOURCE
+            )
         raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
     header_b64, payload_b64, signature_b64 = parts
-    header = _HEADERS.get(header_b64)
-    if header is None:
+    cached = _HEADERS.get(header_b64)
+    if cached is None:
         header = json_object(b64url_decode(header_b64, "header"), "header")
         _check_header(header)
+        kid = header.get("kid")
+        cached = (MappingProxyType(header), header["alg"], kid)
         if len(_HEADERS) >= _HEADER_CACHE_SIZE:
             _HEADERS.clear()
-        _HEADERS[header_b64] = MappingProxyType(header)
+        _HEADERS[header_b64] = cached
     signature = b64url_decode(signature_b64, "signature")
-    return CompactJws(header, payload_b64, f"{header_b64}.{payload_b64}".encode("ascii"), signature)
+    signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+    return CompactJws(*cached, payload_b64, signing_input, signature)
 
 
 def _check_header(header: Mapping[str, Any]) -> None:
@@ -191,12 +198,3 @@ def _check_header(header: Mapping[str, Any]) -> None:
         not isinstance(typ, str) or typ.lower() not in ("jwt", "application/jwt")
     ):
         raise AssertionHeaderRefused(f"typ {typ!r} is not an ID token")
-
-
-def signing_input(header: Mapping[str, object], claims: Mapping[str, object]) -> bytes:
-    """``base64url(header) . base64url(claims)`` with compact JSON."""
-    encoded = [
-        b64url_encode(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode())
-        for part in (header, claims)
-    ]
-    return ".".join(encoded).encode("ascii")

@@ -112,6 +112,16 @@ class Portal:
         return url
 
     @property
+    def redirect_uris(self) -> tuple[str, ...]:
+        """The OIDC redirect URIs (none for a SAML portal)."""
+        return self.endpoints if self.kind == "oidc" else ()
+
+    @property
+    def acs_urls(self) -> tuple[str, ...]:
+        """The SAML assertion consumer service URLs (none for an OIDC portal)."""
+        return self.endpoints if self.kind == "saml" else ()
+
+    @property
     def default_endpoint(self) -> str | None:
         """The first registered endpoint (None when none is registered)."""
         return self.endpoints[0] if self.endpoints else None

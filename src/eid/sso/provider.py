@@ -17,7 +17,7 @@ from eid.sso.keys import KeySet, ProviderKey
 from eid.sso.levels import LOA_URIS, AssuranceTable
 from eid.sso.mandates import MandateSource
 from eid.sso.oidc import discovery_document, id_token_claims, sign_jwt
-from eid.sso.portals import DEFAULT_ALGORITHMS, Portal, PortalRegistry
+from eid.sso.portals import DEFAULT_ALGORITHMS, PortalRegistry
 from eid.sso.saml_metadata import idp_metadata
 from eid.sso.saml_response import saml_response
 from eid.sso.statement import Statement, make_statement
@@ -160,10 +160,6 @@ class IdentityProvider:
     def rotate(self, new_next: ProviderKey | None) -> None:
         """Let the published next key sign from now on; the active key keeps verifying."""
         self.keys = self.keys.rotate(new_next, now=self.clock())
-
-    def portal(self, portal_id: str) -> Portal:
-        """The registered portal ``portal_id``."""
-        return self.portals.get(portal_id)
 
     def issue_saml_response(
         self,

@@ -100,7 +100,9 @@ def make_statement(
     require_level(level, portal.minimum_level)
     kind = "transient" if transient else portal.subject_kind
     subject = subjects.subject_for(auth, kind=kind, sector=portal.sector_id)
-    available = collect_attributes(auth, identity=identity, address=address, language=language)
+    available = collect_attributes(
+        auth, identity=identity, address=address, language=language, wanted=portal.attributes
+    )
     available["person_identifier"] = f"BE/{portal.country}/{subject.value}"
     mandate = None
     if acting_for is not None:
