@@ -7,6 +7,7 @@ import sys
 from benchmarks import (
     bench_auth,
     bench_identity,
+    bench_saml,
     bench_sign,
     bench_sso,
     bench_tokens,
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "verify": bench_verify.main,
     "sso": bench_sso.main,
     "xmlsig": bench_xmlsig.main,
+    "saml": bench_saml.main,
     "web": bench_web.main,
 }
 

@@ -197,6 +197,12 @@ def test_demo(tmp_path: Path) -> None:
     again = eid("demo", "--json", home=tmp_path)
     assert as_json(again)["identity"]["checks"]["identity_signature"]["status"] == "valid"
     assert as_json(again)["sso"]["oidc"]["imported"]["attributes"]["given_name"] == "Alice Geldig"
+    saml = as_json(again)["sso"]["saml"]["imported"]
+    assert (
+        saml["attributes"]["http://eidas.europa.eu/attributes/naturalperson/FirstName"]
+        == "Alice Geldig"
+    )
+    assert saml["format"] == "saml"
 
 
 def test_an_unreadable_virtual_card_says_how_to_mend_it(tmp_path: Path) -> None:

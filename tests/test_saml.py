@@ -9,6 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -562,6 +566,7 @@ def test_hostile_response_refused(name: str) -> None:
         ({"provider": idp(kind="p256")}, AssertionAlgorithmRefused),
         ({"provider": idp(methods=frozenset({"urn:other"}))}, AssertionAlgorithmRefused),
         ({"max_size": 1000}, AssertionTooLarge),
+        ({"max_size": len(issue()) - 1}, AssertionTooLarge),
     ],
 )
 def test_portal_side_checks(changes: dict[str, object], error: type[EidError]) -> None:
@@ -627,3 +632,106 @@ def test_flipped_byte_never_changes_what_is_imported(position: int, flip: int) -
 
 _MESSAGE = issue()
 _IMPORTED = do_import(_MESSAGE)
+
+
+def test_issued_assertion_is_written_canonical() -> None:
+    """The assertion is signed as written: its canonical form without the signature is itself."""
+    from eid.xmlsig import canonicalize
+
+    message = issue()
+    start = message.index(b"<saml:Assertion")
+    end = message.index(b"</saml:Assertion>") + len(b"</saml:Assertion>")
+    written = message[start:end]
+    signature = written[written.index(b"<ds:Signature") : written.index(b"</ds:Signature>") + 15]
+    unsigned = written.replace(signature, b"")
+    assert canonicalize(etree.fromstring(unsigned)) == unsigned
+
+
+def test_pinned_key_without_entity_id() -> None:
+    """Without an entity ID the pinned key decides; Response and Assertion must still agree."""
+    from dataclasses import replace
+
+    anyone = replace(idp(), entity_id=None)
+    assert do_import(issue(), provider=anyone).issuer == IDP
+    root = tree(issue())
+    find(root, "saml:Issuer").text = "https://evil.example"
+    with pytest.raises(AssertionIssuerMismatch):
+        do_import(etree.tostring(root), provider=anyone)
+
+
+def _issued_by_ca(
+    not_before: dt.datetime, not_after: dt.datetime
+) -> tuple[x509.Certificate, x509.Certificate]:
+    """A test CA and an IdP certificate it issued for ``private_key("rsa", "pkix")``."""
+    ca_key = private_key("p256", "ca")
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SAML test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - dt.timedelta(days=365))
+        .not_valid_after(NOW + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SAML IdP")]))
+        .issuer_name(ca_name)
+        .public_key(private_key("rsa", "pkix").public_key())
+        .serial_number(2)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    return ca, leaf
+
+
+def test_pinned_certificate_dates_ignored_unless_pkix_asked() -> None:
+    from eid.errors import CertificateExpired, CertificateUntrusted
+    from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
+    from eid.sso import ProviderKey
+    from eid.sso.saml_import import SamlIdentityProvider
+
+    off = RevocationSettings(policy=RevocationPolicy.OFF)
+    key = private_key("rsa", "pkix")
+    assert isinstance(key, rsa.RSAPrivateKey)
+    ca, expired = _issued_by_ca(NOW - dt.timedelta(days=60), NOW - dt.timedelta(days=1))
+    message = saml_response(
+        statement(), issuer=IDP, key=ProviderKey.from_private_key(key, expired), recipient=ACS,
+        now=NOW, in_response_to=REQUEST,
+    )  # fmt: skip
+    assert do_import(message, provider=SamlIdentityProvider(IDP, (expired,))).issuer == IDP
+    pkix = SamlIdentityProvider(IDP, (expired,), trust=TrustStore([ca]), revocation=off)
+    with pytest.raises(CertificateExpired):
+        do_import(message, provider=pkix)
+    _, valid = _issued_by_ca(NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=60))
+    trusted = SamlIdentityProvider(IDP, (valid,), trust=TrustStore([ca]), revocation=off)
+    assert do_import(message, provider=trusted).issuer == IDP
+    other = SamlIdentityProvider(
+        IDP, (valid,), trust=TrustStore([certificate("p384", "other-ca")]), revocation=off
+    )
+    with pytest.raises(CertificateUntrusted):
+        do_import(message, provider=other)
+
+
+def test_one_time_use_across_instances_with_redis(tmp_path: Path) -> None:
+    """Two portal instances share a Redis replay store: the second import is a replay. A
+    refused import does not use the assertion up (the replay store is the last check)."""
+    from eid.sso import RedisReplayStore
+    from tests.redis_server import redis_server
+
+    message = issue()
+    with redis_server(tmp_path) as url:
+        first, second = (RedisReplayStore.from_url(url) for _ in range(2))
+        with pytest.raises(AssertionAudienceMismatch):
+            do_import(message, replay=first, audience="https://other-sp.example")
+        assert do_import(message, replay=first).subject
+        with pytest.raises(AssertionReplayed):
+            do_import(message, replay=second)

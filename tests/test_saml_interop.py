@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.server import Server
 
-from eid.errors import AssertionSignatureInvalid, MalformedInput, SignatureInvalid
+from eid.errors import AssertionSignatureInvalid, EidError, MalformedInput, SignatureInvalid
 from eid.sso import EIDAS, KeySet, MemoryReplayStore
 from eid.sso.saml import SAML_NS
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
@@ -186,3 +188,11 @@ def test_pysaml2_response_imports(tmp_path: Path) -> None:
             in_response_to="_pysaml2-request",
             replay=MemoryReplayStore(),
         )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300) | st.sampled_from([sp_metadata()]).map(lambda d: d[: len(d) // 2]))
+def test_metadata_parsers_never_fail_otherwise(data: bytes) -> None:
+    for parse in (portal_from_sp_metadata, idp_from_metadata):
+        with pytest.raises(EidError):
+            parse(data)

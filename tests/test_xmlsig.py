@@ -23,15 +23,18 @@ from eid.errors import (
     SignatureMissing,
     SignatureReferenceInvalid,
     SignedCommentRefused,
+    UsageError,
     XmlForbidden,
 )
 from eid.xmlsig import (
     DSIG_NS,
+    canonicalize,
     parse_xml,
     public_keys,
     sign_enveloped,
     software_signer,
     verify_enveloped,
+    writer,
 )
 from tests.xmlsig_support import (
     ASSERTION_NS,
@@ -434,3 +437,36 @@ def test_method_allow_list() -> None:
     with pytest.raises(AlgorithmRefused):
         verify(root, methods={RSA_SHA256})
     assert verify(root, methods={RSA_SHA512}).get("ID") == "_a1"
+
+
+# -- writing canonical XML directly ------------------------------------------------------------
+
+_XML_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+).filter(
+    lambda t: (
+        all(c in "\t\n\r" or ord(c) >= 0x20 for c in t) and "\ufffe" not in t and "\uffff" not in t
+    )
+)
+
+
+@settings(max_examples=200)
+@given(_XML_TEXT, _XML_TEXT, _XML_TEXT)
+def test_writer_output_is_canonical(value: str, attribute: str, other: str) -> None:
+    written = writer.element(
+        "saml:A",
+        {"b": attribute, "a": other, "Z": "z"},
+        (writer.element("saml:B", content=writer.text(value)), writer.element("saml:C")),
+        namespaces={"saml": ASSERTION_NS},
+    ).encode()
+    root = parse_xml(written)
+    assert canonicalize(root) == written
+    assert root[0].text == (value or None)
+    assert root.get("b") == attribute
+
+
+def test_writer_refuses_what_xml_cannot_carry() -> None:
+    with pytest.raises(UsageError):
+        writer.text("a\x00b")
+    with pytest.raises(UsageError):
+        writer.attribute_value("\x1b")

@@ -121,7 +121,7 @@ def demo(as_json: bool) -> None:
                 for line in report_lines(report):
                     out.say(line)
 
-            out.section("7. single sign-on: an ID token about this login, imported by a portal")
+            out.section("7. single sign-on: an ID token and a SAML response, imported by portals")
             sso = demo_sso(out, login, data.identity, data.address, card.directory.parent / "sso")
         if as_json:
             out.json(

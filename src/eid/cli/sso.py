@@ -1,6 +1,6 @@
 """`eid sso`: issue and import single-sign-on statements, publish the JWKS, rotate keys.
 
-Each format (``oidc``; ``saml`` is added beside it) registers an issuer and an importer in
+Each format (``oidc``, ``saml``) registers an issuer and an importer in
 `ISSUERS` and `IMPORTERS`; the commands parse the shared options into an `IssueRequest` or
 `ImportRequest` and hand them over. The provider's keys and subject secret live in a
 `KeyStore` (``$EID_HOME/sso`` unless ``--store`` says otherwise), made on first use.
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import click
+from cryptography import x509
 
 from eid.auth import AuthResult
 from eid.cli.auth import card_login, login_trust
@@ -34,9 +35,11 @@ from eid.sso import (
     import_id_token,
     load_portals,
 )
-from eid.sso.attributes import LEGAL_PERSON_ATTRIBUTES
+from eid.sso.attributes import BELGIAN, EIDAS, LEGAL_PERSON_ATTRIBUTES, OIDC
 from eid.sso.keystore import KeyKind, KeyStore, default_sso_directory
+from eid.sso.portal import SamlIdentityProvider, idp_from_metadata, import_saml_response
 from eid.sso.portals import PortalKind
+from eid.sso.replay import MemoryReplayStore
 
 __all__ = [
     "DEFAULT_ATTRIBUTES",
@@ -117,12 +120,62 @@ def _import_oidc(request: ImportRequest) -> Imported:
     )
 
 
+def _issue_saml(provider: IdentityProvider, auth: AuthResult, request: IssueRequest) -> str:
+    return provider.issue_saml_response(
+        auth,
+        request.audience,
+        recipient=request.recipient,
+        in_response_to=request.in_response_to,
+        acting_for=request.acting_for,
+        identity=request.identity,
+        address=request.address,
+    ).decode()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise MalformedInput(f"cannot read ({error})", source=str(path)) from None
+
+
+def _saml_idp(request: ImportRequest) -> SamlIdentityProvider:
+    if (request.idp_cert is None) == (request.idp_metadata is None):
+        raise UsageError("--format saml needs one of --idp-cert and --idp-metadata")
+    if request.idp_metadata is not None:
+        return idp_from_metadata(_read_bytes(request.idp_metadata), allow_sha1=request.allow_sha1)
+    assert request.idp_cert is not None
+    try:
+        certificates = x509.load_pem_x509_certificates(_read_bytes(request.idp_cert))
+    except ValueError:
+        raise MalformedInput("not a PEM certificate", source=str(request.idp_cert)) from None
+    return SamlIdentityProvider(request.issuer, tuple(certificates), allow_sha1=request.allow_sha1)
+
+
+def _import_saml(request: ImportRequest) -> Imported:
+    if request.recipient is None:
+        raise UsageError("--format saml needs --recipient (this portal's ACS URL)")
+    return import_saml_response(
+        request.text.encode(),
+        idp=_saml_idp(request),
+        audience=request.audience,
+        recipient=request.recipient,
+        in_response_to=request.in_response_to,
+        at=request.at,
+        replay=MemoryReplayStore(),
+    )
+
+
 ISSUERS: dict[str, Callable[[IdentityProvider, AuthResult, IssueRequest], str]] = {
-    "oidc": _issue_oidc
+    "oidc": _issue_oidc,
+    "saml": _issue_saml,
 }
 """How each format issues a statement."""
 
-IMPORTERS: dict[str, Callable[[ImportRequest], Imported]] = {"oidc": _import_oidc}
+IMPORTERS: dict[str, Callable[[ImportRequest], Imported]] = {
+    "oidc": _import_oidc,
+    "saml": _import_saml,
+}
 """How each format imports what it received."""
 
 _FORMATS = click.Choice(["oidc", "saml"])
@@ -163,6 +216,7 @@ def _portals(
         kind=kind,
         endpoints=(recipient,) if recipient else (),
         attributes=attributes,
+        profile=BELGIAN if kind == "saml" else OIDC,
         may_receive_mandates=acting,
     )
     return PortalRegistry([portal])
@@ -330,6 +384,18 @@ def jwks(store: Path | None) -> None:
         out.json(_store(store).load().jwks())
 
 
+@sso.command()
+@click.option("--issuer", default=DEFAULT_ISSUER, show_default=True, help="The provider's URL.")
+@click.option("--sso-url", help="The SAML single sign-on endpoint (default: issuer + /saml/sso).")
+@store_option
+def metadata(issuer: str, sso_url: str | None, store: Path | None) -> None:
+    """Print the provider's signed SAML IdP metadata (every published key, NameID formats)."""
+    out = Output(as_json=True)
+    with out.errors_to_exit_codes():
+        provider = provider_for(_store(store), issuer=issuer, portals=PortalRegistry())
+        click.echo(provider.saml_metadata(sso_url=sso_url).decode())
+
+
 @sso.group()
 def keys() -> None:
     """The provider's signing keys."""
@@ -389,14 +455,23 @@ def rotate(key_type: str, retention_minutes: int, store: Path | None, as_json: b
 def demo_sso(
     out: Output, auth: AuthResult, identity: Identity, address: Address | None, home: Path
 ) -> dict[str, object]:
-    """The demo's single-sign-on step: issue an ID token about ``auth`` and import it as a portal."""
+    """The demo's single-sign-on step: an ID token and a SAML response, each imported."""
     portal = Portal(
         id="demo-portal",
         kind="oidc",
         endpoints=("https://portal.localhost/callback",),
         attributes=DEFAULT_ATTRIBUTES | {"address", "nationality"},
     )
-    provider = provider_for(KeyStore(home), issuer=DEFAULT_ISSUER, portals=PortalRegistry([portal]))
+    saml_portal = Portal(
+        id="https://saml-portal.localhost/metadata",
+        kind="saml",
+        endpoints=("https://saml-portal.localhost/acs",),
+        attributes=frozenset({"person_identifier", "given_name", "family_name", "birthdate"}),
+        profile=EIDAS,
+    )
+    provider = provider_for(
+        KeyStore(home), issuer=DEFAULT_ISSUER, portals=PortalRegistry([portal, saml_portal])
+    )
     token = provider.issue_id_token(
         auth, portal.id, nonce="demo-nonce", identity=identity, address=address
     )
@@ -410,4 +485,21 @@ def demo_sso(
     )
     if not out.as_json:
         print_imported(out, imported)
-    return {"oidc": {"id_token": token, "imported": imported.to_dict()}}
+    response = provider.issue_saml_response(
+        auth, saml_portal.id, in_response_to="_demo-request", identity=identity, address=address
+    )
+    out.say(f"SAML response ({len(response)} bytes), assertion signed by the same key")
+    imported_saml = import_saml_response(
+        response,
+        idp=idp_from_metadata(provider.saml_metadata()),
+        audience=saml_portal.id,
+        recipient=saml_portal.endpoints[0],
+        in_response_to="_demo-request",
+        replay=MemoryReplayStore(),
+    )
+    if not out.as_json:
+        print_imported(out, imported_saml)
+    return {
+        "oidc": {"id_token": token, "imported": imported.to_dict()},
+        "saml": {"response": response.decode(), "imported": imported_saml.to_dict()},
+    }

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from eid.errors import (
@@ -52,6 +53,7 @@ from eid.errors import (
     XmlForbidden,
 )
 from eid.identity import EnterpriseNumber
+from eid.pki import RevocationSettings, TrustStore, validate_certificate
 from eid.sso.algorithms import ALGORITHMS
 from eid.sso.attributes import PROFILES, AttributeValue
 from eid.sso.imported import Imported
@@ -59,7 +61,14 @@ from eid.sso.levels import level_from_uri
 from eid.sso.mandates import Mandate
 from eid.sso.replay import ReplayStore
 from eid.sso.saml import BEARER, SAML_NS, SAMLP_NS, STATUS_SUCCESS, parse_instant
-from eid.xmlsig import PublicKey, decrypt_element, parse_xml, public_keys, verify_enveloped
+from eid.xmlsig import (
+    SIGNATURE_METHODS,
+    PublicKey,
+    decrypt_element,
+    parse_xml,
+    public_keys,
+    verify_enveloped,
+)
 
 __all__ = [
     "DEFAULT_SAML_LEEWAY",
@@ -75,12 +84,7 @@ MAX_SAML_SIZE = 256 * 1024
 """The largest SAML response accepted (bytes of XML)."""
 SAML_METHODS: frozenset[str] = frozenset(a.xmldsig_uri for a in ALGORITHMS.values())
 """The signature methods accepted by default (RSA PKCS#1/PSS, ECDSA; SHA-2 only)."""
-_SHA1_METHODS = frozenset(
-    {
-        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
-    }
-)
+_SHA1_METHODS = frozenset(uri for uri, m in SIGNATURE_METHODS.items() if m.hash_name == "sha1")
 _P = f"{{{SAMLP_NS}}}"
 _A = f"{{{SAML_NS}}}"
 _SOURCE = "SAML response"
@@ -101,15 +105,21 @@ _NAMES = {name: key for profile in PROFILES.values() for key, name in profile.na
 class SamlIdentityProvider:
     """What a portal knows of a SAML identity provider: its entity ID and pinned keys.
 
+    ``entity_id`` None accepts whichever issuer the pinned keys signed for (Response and
+    Assertion must still agree): the keys alone then say who the provider is.
     ``certificates`` are key containers (their validity dates are not enforced, as in
-    Shibboleth and SimpleSAMLphp); ``allow_sha1`` accepts RSA-SHA1 and SHA-1 digests from
-    this provider; ``methods`` is the signature method allow-list.
+    Shibboleth and SimpleSAMLphp) unless ``trust`` asks for PKIX validation of the one that
+    verified (with ``revocation`` settings; `eid.pki.validate_certificate`); ``allow_sha1``
+    accepts RSA-SHA1 and SHA-1 digests from this provider; ``methods`` is the signature
+    method allow-list.
     """
 
-    entity_id: str
+    entity_id: str | None
     certificates: tuple[x509.Certificate, ...]
     allow_sha1: bool = False
     methods: frozenset[str] = SAML_METHODS
+    trust: TrustStore | None = None
+    revocation: RevocationSettings | None = None
     keys: tuple[PublicKey, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +130,27 @@ class SamlIdentityProvider:
     def accepted_methods(self) -> frozenset[str]:
         """The allow-list with the SHA-1 methods when SHA-1 is allowed."""
         return self.methods | _SHA1_METHODS if self.allow_sha1 else self.methods
+
+    def verify(self, element: etree._Element, now: dt.datetime) -> etree._Element:
+        """The signed content of ``element`` (`eid.xmlsig.verify_enveloped` with these keys).
+
+        With ``trust``, the certificate whose key verified is validated (path, validity
+        dates, revocation per ``revocation``) at ``now``.
+        """
+        verified = verify_enveloped(
+            element, keys=self.keys, allow_sha1=self.allow_sha1, methods=self.accepted_methods
+        )
+        if self.trust is not None:
+            certificate = next(
+                c for c, k in zip(self.certificates, self.keys, strict=True) if k is verified.key
+            )
+            validate_certificate(
+                certificate.public_bytes(Encoding.DER),
+                trust=self.trust,
+                at=now,
+                revocation=self.revocation,
+            )
+        return verified.element
 
 
 @contextmanager
@@ -143,6 +174,8 @@ def _xml_bytes(message: str | bytes, max_size: int) -> bytes:
     if len(data) > max_size * 4 // 3 + 4:
         raise AssertionTooLarge(f"the SAML response exceeds {max_size} bytes", source=_SOURCE)
     if data.lstrip()[:1] == b"<":
+        if len(data) > max_size:
+            raise AssertionTooLarge(f"the SAML response exceeds {max_size} bytes", source=_SOURCE)
         return data
     try:
         decoded = base64.b64decode(b"".join(data.split()), validate=True)
@@ -156,7 +189,7 @@ def _xml_bytes(message: str | bytes, max_size: int) -> bytes:
 
 
 def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
-    found = parent.findall(tag)
+    found = list(parent.iterchildren(tag))
     if len(found) != 1:
         name = tag.rsplit("}", 1)[-1]
         raise AssertionMalformed(f"{what} must hold one {name}, not {len(found)}", source=_SOURCE)
@@ -177,12 +210,15 @@ def _check_status(response: etree._Element) -> None:
         raise AssertionStatusError(f"the identity provider answered {code.get('Value')}{detail}")
 
 
-def _check_issuer(parent: etree._Element, idp: SamlIdentityProvider, required: bool) -> None:
-    issuers = parent.findall(_A + "Issuer")
+def _issuer(parent: etree._Element, expected: str | None, *, required: bool) -> str | None:
+    """The Issuer of ``parent``, which must be ``expected`` (when not None)."""
+    issuers = list(parent.iterchildren(_A + "Issuer"))
     if not issuers and not required:
-        return
-    if len(issuers) != 1 or _text(issuers[0], "Issuer") != idp.entity_id:
-        raise AssertionIssuerMismatch(f"the SAML message was not issued by {idp.entity_id}")
+        return None
+    issuer = _text(issuers[0], "Issuer") if len(issuers) == 1 else None
+    if not issuer or (expected is not None and issuer != expected):
+        raise AssertionIssuerMismatch(f"the SAML message was not issued by {expected}")
+    return issuer
 
 
 def _the_assertion(
@@ -322,27 +358,20 @@ def import_saml_response(
             raise AssertionMalformed("not a SAML 2.0 Response", source=_SOURCE)
         response = document
         if response.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None:
-            response = verify_enveloped(
-                document,
-                keys=idp.keys,
-                allow_sha1=idp.allow_sha1,
-                methods=idp.accepted_methods,
-            ).element
+            response = idp.verify(document, now)
         destination = response.get("Destination")
         if destination is not None and destination != recipient:
             raise AssertionDestinationMismatch(
                 f"the response was sent to another destination than {recipient}"
             )
-        _check_issuer(response, idp, required=False)
+        response_issuer = _issuer(response, idp.entity_id, required=False)
         _check_status(response)
         _check_in_response_to(response.get("InResponseTo"), in_response_to)
         found = _the_assertion(document, response, list(decryption_keys))
-        assertion = verify_enveloped(
-            found, keys=idp.keys, allow_sha1=idp.allow_sha1, methods=idp.accepted_methods
-        ).element
+        assertion = idp.verify(found, now)
     if assertion.get("Version") != "2.0" or not assertion.get("ID"):
         raise AssertionMalformed("not a SAML 2.0 Assertion with an ID", source=_SOURCE)
-    _check_issuer(assertion, idp, required=True)
+    issuer = _issuer(assertion, idp.entity_id or response_issuer, required=True)
     subject = _one(assertion, _A + "Subject", "the Assertion")
     name_id = _text(_one(subject, _A + "NameID", "the Subject"), "NameID")
     if not name_id:
@@ -361,7 +390,7 @@ def import_saml_response(
     expires_at = min(confirmed_until, valid_until)
     imported = Imported(
         subject=name_id,
-        issuer=idp.entity_id,
+        issuer=str(issuer),
         audience=(audience,),
         expires_at=expires_at,
         level=level_from_uri(level_uri) if level_uri else None,
@@ -373,5 +402,5 @@ def import_saml_response(
         identifier=assertion.get("ID"),
         format="saml",
     )
-    replay.use(f"{idp.entity_id}|{imported.identifier}", expires_at=expires_at + leeway, now=now)
+    replay.use(f"{issuer}|{imported.identifier}", expires_at=expires_at + leeway, now=now)
     return imported

@@ -32,92 +32,100 @@ from eid.sso.saml import (
     saml_instant,
 )
 from eid.sso.statement import Statement
-from eid.xmlsig import OAEP_SHA256, KeyTransport, encrypt_element, sign_enveloped
+from eid.xmlsig import (
+    OAEP_SHA256,
+    KeyTransport,
+    encrypt_element,
+    enveloped_signature,
+    sign_enveloped,
+    writer,
+)
 
 __all__ = ["DEFAULT_SAML_LIFETIME", "post_form_value", "saml_response"]
 
 DEFAULT_SAML_LIFETIME = dt.timedelta(minutes=5)
 """How long an assertion may be used after it is issued."""
 
-_P = f"{{{SAMLP_NS}}}"
 _A = f"{{{SAML_NS}}}"
-_NSMAP = {"samlp": SAMLP_NS, "saml": SAML_NS}
+_ASSERTION_END = "</saml:Assertion>"
 
 
 def _new_id() -> str:
     return "_" + secrets.token_hex(20)
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-    element = etree.SubElement(parent, tag, attrs)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _attributes(
-    parent: etree._Element, rendered: Mapping[str, AttributeValue], name_format: str | None
-) -> None:
-    statement = _sub(parent, _A + "AttributeStatement")
+def _attribute_statement(rendered: Mapping[str, AttributeValue], name_format: str | None) -> str:
+    attributes = []
     for name, value in rendered.items():
-        attribute = _sub(statement, _A + "Attribute", Name=name)
-        if name_format:
-            attribute.set("NameFormat", name_format)
         values = [value] if isinstance(value, str) else [f"{k}={v}" for k, v in value.items()]
-        for text in values:
-            _sub(attribute, _A + "AttributeValue", text)
+        attributes.append(
+            writer.element(
+                "saml:Attribute",
+                {"Name": name, **({"NameFormat": name_format} if name_format else {})},
+                (writer.element("saml:AttributeValue", content=writer.text(v)) for v in values),
+            )
+        )
+    return writer.element("saml:AttributeStatement", content=attributes)
 
 
-def _assertion(
+def _assertion_body(
     statement: Statement,
     *,
     issuer: str,
     recipient: str,
-    now: dt.datetime,
-    expires: dt.datetime,
+    now: str,
+    expires: str,
     in_response_to: str | None,
-) -> etree._Element:
-    instant = saml_instant(now)
-    assertion = etree.Element(
-        _A + "Assertion",
-        {"ID": _new_id(), "Version": "2.0", "IssueInstant": instant},
-        nsmap={"saml": SAML_NS},
-    )
-    _sub(assertion, _A + "Issuer", issuer)
-    subject = _sub(assertion, _A + "Subject")
-    _sub(
-        subject,
-        _A + "NameID",
-        statement.subject.value,
-        Format=NAMEID_FORMATS[statement.subject.kind],
-        NameQualifier=issuer,
-        SPNameQualifier=statement.audience,
-    )
-    confirmation = _sub(subject, _A + "SubjectConfirmation", Method=BEARER)
-    data = _sub(
-        confirmation,
-        _A + "SubjectConfirmationData",
-        NotOnOrAfter=saml_instant(expires),
-        Recipient=recipient,
-    )
+) -> str:
+    """Everything of the assertion after its Issuer, in canonical form."""
+    confirmation = {"NotOnOrAfter": expires, "Recipient": recipient}
     if in_response_to:
-        data.set("InResponseTo", in_response_to)
-    conditions = _sub(
-        assertion, _A + "Conditions", NotBefore=instant, NotOnOrAfter=saml_instant(expires)
+        confirmation["InResponseTo"] = in_response_to
+    subject = writer.element(
+        "saml:Subject",
+        content=(
+            writer.element(
+                "saml:NameID",
+                {
+                    "Format": NAMEID_FORMATS[statement.subject.kind],
+                    "NameQualifier": issuer,
+                    "SPNameQualifier": statement.audience,
+                },
+                writer.text(statement.subject.value),
+            ),
+            writer.element(
+                "saml:SubjectConfirmation",
+                {"Method": BEARER},
+                writer.element("saml:SubjectConfirmationData", confirmation),
+            ),
+        ),
     )
-    _sub(_sub(conditions, _A + "AudienceRestriction"), _A + "Audience", statement.audience)
-    authn = _sub(
-        assertion,
-        _A + "AuthnStatement",
-        AuthnInstant=saml_instant(statement.authenticated_at),
-        SessionIndex=statement.session_index,
+    conditions = writer.element(
+        "saml:Conditions",
+        {"NotBefore": now, "NotOnOrAfter": expires},
+        writer.element(
+            "saml:AudienceRestriction",
+            content=writer.element("saml:Audience", content=writer.text(statement.audience)),
+        ),
     )
-    context = _sub(authn, _A + "AuthnContext")
-    _sub(context, _A + "AuthnContextClassRef", statement.level_uri)
+    authn = writer.element(
+        "saml:AuthnStatement",
+        {
+            "AuthnInstant": saml_instant(statement.authenticated_at),
+            "SessionIndex": statement.session_index,
+        },
+        writer.element(
+            "saml:AuthnContext",
+            content=writer.element(
+                "saml:AuthnContextClassRef", content=writer.text(statement.level_uri)
+            ),
+        ),
+    )
     rendered = statement.rendered_attributes()
-    if rendered:
-        _attributes(assertion, rendered, statement.portal.profile.name_format)
-    return assertion
+    attributes = (
+        _attribute_statement(rendered, statement.portal.profile.name_format) if rendered else ""
+    )
+    return subject + conditions + authn + attributes
 
 
 def saml_response(
@@ -136,7 +144,8 @@ def saml_response(
     """The SAML Response (XML bytes) that tells ``statement`` to its portal at ``recipient``.
 
     ``key`` signs (the portal's first accepted algorithm it can make); ``encrypt`` defaults
-    to whether the portal registered an encryption certificate.
+    to whether the portal registered an encryption certificate. The Assertion is written
+    in its canonical form at once (`eid.xmlsig.writer`), so signing it needs no tree.
     """
     portal = statement.portal
     algorithm = ALGORITHMS[key.choose_algorithm(portal.algorithms)]
@@ -145,44 +154,68 @@ def saml_response(
     def signer(data: bytes) -> bytes:
         return key.sign(data, name)
 
-    expires = now + lifetime
-    assertion = _assertion(
-        statement,
-        issuer=issuer,
-        recipient=recipient,
-        now=now,
-        expires=expires,
-        in_response_to=in_response_to,
+    instant = saml_instant(now)
+    assertion_id = _new_id()
+    head = writer.start_tag(
+        "saml:Assertion",
+        {"ID": assertion_id, "IssueInstant": instant, "Version": "2.0"},
+        namespaces={"saml": SAML_NS},
+    ) + writer.element("saml:Issuer", content=writer.text(issuer))
+    tail = (
+        _assertion_body(
+            statement,
+            issuer=issuer,
+            recipient=recipient,
+            now=instant,
+            expires=saml_instant(now + lifetime),
+            in_response_to=in_response_to,
+        )
+        + _ASSERTION_END
     )
     certificates = [key.certificate] if key.certificate is not None else []
-    sign_enveloped(
-        assertion,
+    signature = enveloped_signature(
+        (head + tail).encode(),
+        reference_id=assertion_id,
         signer=signer,
         method=algorithm.xmldsig_uri,
         certificates=certificates,
-        index=1,
     )
-    response = etree.Element(
-        _P + "Response",
-        {"ID": _new_id(), "Version": "2.0", "IssueInstant": saml_instant(now)},
-        nsmap=_NSMAP,
-    )
-    response.set("Destination", recipient)
+    assertion = head.encode() + signature + tail.encode()
+    response_attributes = {
+        "Destination": recipient,
+        "ID": _new_id(),
+        "IssueInstant": instant,
+        "Version": "2.0",
+    }
     if in_response_to:
-        response.set("InResponseTo", in_response_to)
-    _sub(response, _A + "Issuer", issuer)
-    _sub(_sub(response, _P + "Status"), _P + "StatusCode", Value=STATUS_SUCCESS)
+        response_attributes["InResponseTo"] = in_response_to
+    response_head = (
+        writer.start_tag(
+            "samlp:Response",
+            response_attributes,
+            namespaces={"samlp": SAMLP_NS, "saml": SAML_NS},
+        )
+        + writer.element("saml:Issuer", content=writer.text(issuer))
+        + writer.element(
+            "samlp:Status", content=writer.element("samlp:StatusCode", {"Value": STATUS_SUCCESS})
+        )
+    ).encode()
     if encrypt is None:
         encrypt = portal.encryption_certificate is not None
+    if not encrypt and not sign_response:
+        return response_head + assertion + b"</samlp:Response>"
+    response = etree.fromstring(response_head + b"</samlp:Response>")
     if encrypt:
         if portal.encryption_certificate is None:
             raise UsageError(f"portal {portal.id} registered no encryption certificate")
-        wrapper = _sub(response, _A + "EncryptedAssertion")
+        wrapper = etree.SubElement(response, _A + "EncryptedAssertion")
         wrapper.append(
-            encrypt_element(assertion, portal.encryption_certificate, transport=transport)
+            encrypt_element(
+                etree.fromstring(assertion), portal.encryption_certificate, transport=transport
+            )
         )
     else:
-        response.append(assertion)
+        response.append(etree.fromstring(assertion))
     if sign_response:
         sign_enveloped(
             response,

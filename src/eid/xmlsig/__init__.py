@@ -18,7 +18,7 @@ from eid.xmlsig.encrypt import (
     encrypt_element,
 )
 from eid.xmlsig.parse import MAX_DEPTH, MAX_SIZE, parse_xml
-from eid.xmlsig.sign import SHA256, Signer, sign_enveloped, software_signer
+from eid.xmlsig.sign import SHA256, Signer, enveloped_signature, sign_enveloped, software_signer
 from eid.xmlsig.verify import PublicKey, Verified, public_keys, verify_enveloped
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "canonicalize",
     "decrypt_element",
     "encrypt_element",
+    "enveloped_signature",
     "parse_xml",
     "public_keys",
     "sign_enveloped",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Collection, Sequence
+from functools import cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,6 +20,7 @@ from lxml import etree
 
 from eid.errors import UsageError
 from eid.hashing import HASHES
+from eid.xmlsig import writer
 from eid.xmlsig.algorithms import (
     C14N_EXCLUSIVE,
     DIGESTS,
@@ -29,16 +31,13 @@ from eid.xmlsig.algorithms import (
 )
 from eid.xmlsig.c14n import canonicalize
 
-__all__ = ["SHA256", "Signer", "sign_enveloped", "software_signer"]
+__all__ = ["SHA256", "Signer", "enveloped_signature", "sign_enveloped", "software_signer"]
 
 Signer = Callable[[bytes], bytes]
 """Signs the canonical SignedInfo bytes; returns the XML-DSig SignatureValue bytes."""
 
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 """The digest method `eid` uses by default."""
-
-_DS = f"{{{DSIG_NS}}}"
-_NSMAP = {"ds": DSIG_NS}
 
 
 def _ecdsa_raw(signature: bytes, curve: ec.EllipticCurve) -> bytes:
@@ -79,8 +78,96 @@ def _digest(data: bytes, name: str) -> str:
     return base64.b64encode(digest.finalize()).decode("ascii")
 
 
-def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
-    return etree.SubElement(parent, _DS + tag, attributes)
+@cache
+def _signed_info_parts(method: str, digest: str, prefixes: tuple[str, ...]) -> tuple[str, str, str]:
+    """The canonical SignedInfo around its reference ID and digest value (made once)."""
+    signature_method(method, allow_sha1=True)
+    exclusive = (
+        writer.element(
+            "ec:InclusiveNamespaces",
+            {"PrefixList": " ".join(prefixes)},
+            namespaces={"ec": C14N_EXCLUSIVE},
+        )
+        if prefixes
+        else ""
+    )
+    marker = "\x00"
+    whole = writer.element(
+        "ds:SignedInfo",
+        content=(
+            writer.element("ds:CanonicalizationMethod", {"Algorithm": C14N_EXCLUSIVE}),
+            writer.element("ds:SignatureMethod", {"Algorithm": method}),
+            f'<ds:Reference URI="#{marker}">',
+            writer.element(
+                "ds:Transforms",
+                content=(
+                    writer.element("ds:Transform", {"Algorithm": ENVELOPED_SIGNATURE}),
+                    writer.element("ds:Transform", {"Algorithm": C14N_EXCLUSIVE}, exclusive),
+                ),
+            ),
+            writer.element("ds:DigestMethod", {"Algorithm": digest}),
+            "<ds:DigestValue>" + marker + "</ds:DigestValue></ds:Reference>",
+        ),
+        namespaces={"ds": DSIG_NS},
+    )
+    head, middle, tail = whole.split(marker)
+    return head, middle, tail
+
+
+@cache
+def _key_info(certificates: tuple[x509.Certificate, ...]) -> str:
+    """``ds:KeyInfo`` with the certificates (made once per set of certificates)."""
+    ders = (c.public_bytes(serialization.Encoding.DER) for c in certificates)
+    return writer.element(
+        "ds:KeyInfo",
+        content=writer.element(
+            "ds:X509Data",
+            content=(
+                writer.element("ds:X509Certificate", content=base64.b64encode(der).decode())
+                for der in ders
+            ),
+        ),
+    )
+
+
+def enveloped_signature(
+    canonical: bytes,
+    *,
+    reference_id: str,
+    signer: Signer,
+    method: str | SignatureMethod,
+    digest: str = SHA256,
+    certificates: Sequence[x509.Certificate] = (),
+    inclusive_prefixes: Collection[str] = (),
+) -> bytes:
+    """The ``ds:Signature`` (XML bytes) of an enveloped signature of one element.
+
+    ``canonical`` is the element's exclusive canonical form without the signature (with
+    ``inclusive_prefixes`` as InclusiveNamespaces), ``reference_id`` its ID. The caller puts
+    the signature inside the element; removing it again gives back ``canonical``.
+    """
+    method_uri = method.uri if isinstance(method, SignatureMethod) else method
+    if not reference_id:
+        raise UsageError("the element to sign has no ID")
+    head, middle, tail = _signed_info_parts(method_uri, digest, tuple(inclusive_prefixes))
+    signed_info = "".join(
+        (
+            head,
+            writer.attribute_value(reference_id),
+            middle,
+            _digest(canonical, _digest_name(digest)),
+            tail,
+        )
+    ).encode()
+    value = base64.b64encode(signer(signed_info)).decode("ascii")
+    key_info = _key_info(tuple(certificates)) if certificates else ""
+    return b"".join(
+        (
+            f'<ds:Signature xmlns:ds="{DSIG_NS}">'.encode(),
+            signed_info,
+            f"<ds:SignatureValue>{value}</ds:SignatureValue>{key_info}</ds:Signature>".encode(),
+        )
+    )
 
 
 def sign_enveloped(
@@ -100,37 +187,16 @@ def sign_enveloped(
     ``KeyInfo/X509Data`` (for the reader's convenience: `eid` never verifies with them).
     Returns the ``ds:Signature`` element.
     """
-    method_uri = method.uri if isinstance(method, SignatureMethod) else method
-    signature_method(method_uri, allow_sha1=True)
-    identifier = element.get(id_attribute)
-    if not identifier:
-        raise UsageError(f"the element to sign has no {id_attribute} attribute")
-    digest_value = _digest(
-        canonicalize(element, inclusive_prefixes=inclusive_prefixes), _digest_name(digest)
-    )
-    signature = etree.Element(_DS + "Signature", nsmap=_NSMAP)
-    signed_info = _sub(signature, "SignedInfo")
-    _sub(signed_info, "CanonicalizationMethod", Algorithm=C14N_EXCLUSIVE)
-    _sub(signed_info, "SignatureMethod", Algorithm=method_uri)
-    reference = _sub(signed_info, "Reference", URI="#" + identifier)
-    transforms = _sub(reference, "Transforms")
-    _sub(transforms, "Transform", Algorithm=ENVELOPED_SIGNATURE)
-    exclusive = _sub(transforms, "Transform", Algorithm=C14N_EXCLUSIVE)
-    if inclusive_prefixes:
-        etree.SubElement(
-            exclusive,
-            f"{{{C14N_EXCLUSIVE}}}InclusiveNamespaces",
-            {"PrefixList": " ".join(inclusive_prefixes)},
-            nsmap={"ec": C14N_EXCLUSIVE},
+    signature = etree.fromstring(
+        enveloped_signature(
+            canonicalize(element, inclusive_prefixes=inclusive_prefixes),
+            reference_id=element.get(id_attribute) or "",
+            signer=signer,
+            method=method,
+            digest=digest,
+            certificates=certificates,
+            inclusive_prefixes=inclusive_prefixes,
         )
-    _sub(reference, "DigestMethod", Algorithm=digest)
-    _sub(reference, "DigestValue").text = digest_value
-    value = _sub(signature, "SignatureValue")
-    if certificates:
-        x509_data = _sub(_sub(signature, "KeyInfo"), "X509Data")
-        for certificate in certificates:
-            der = certificate.public_bytes(serialization.Encoding.DER)
-            _sub(x509_data, "X509Certificate").text = base64.b64encode(der).decode("ascii")
+    )
     element.insert(index, signature)
-    value.text = base64.b64encode(signer(canonicalize(signed_info))).decode("ascii")
     return signature

@@ -16,7 +16,7 @@ import base64
 import binascii
 import hmac
 from collections.abc import Collection, Iterable, Sequence
-from copy import deepcopy
+from copy import copy
 from dataclasses import dataclass
 from functools import cache
 
@@ -55,8 +55,6 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 """A key that can verify an XML signature."""
 
 _DS = f"{{{DSIG_NS}}}"
-_NS = {"ds": DSIG_NS, "ec": C14N_EXCLUSIVE}
-_SIGNATURES = etree.XPath("ds:Signature", namespaces=_NS)
 _COMMENTS = etree.XPath("boolean(descendant::comment())")
 _XML_ATTRIBUTES = etree.XPath("boolean(//@xml:*)")
 _INCLUSIVE = f"{{{C14N_EXCLUSIVE}}}InclusiveNamespaces"
@@ -91,7 +89,7 @@ def public_keys(items: Iterable[x509.Certificate | PublicKey]) -> tuple[PublicKe
 
 
 def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
-    found = parent.findall(_DS + tag)
+    found = list(parent.iterchildren(_DS + tag))
     if len(found) != 1:
         raise SignatureReferenceInvalid(f"the {what} must hold exactly one {tag}, not {len(found)}")
     return found[0]
@@ -202,8 +200,7 @@ def verify_enveloped(
     `SignatureReferenceInvalid`, `AlgorithmRefused` / `Sha1Refused`,
     `SignedCommentRefused`, `SignatureInvalid`, `MalformedInput`.
     """
-    signatures = _SIGNATURES(element)
-    assert isinstance(signatures, list)
+    signatures = list(element.iterchildren(_DS + "Signature"))
     if not signatures:
         raise SignatureMissing(f"{etree.QName(element).localname} is not signed")
     if len(signatures) > 1:
@@ -243,5 +240,5 @@ def verify_enveloped(
         digest.update(canonical)
         if not hmac.compare_digest(digest.finalize(), expected):
             raise SignatureInvalid("the digest of the signed element does not match its Reference")
-        covered = deepcopy(element)
+        covered = copy(element)  # lxml copies the whole subtree, into a document of its own
     return Verified(covered, canonical, method, digest_name, key)
