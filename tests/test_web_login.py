@@ -286,3 +286,14 @@ def test_unknown_page_and_method(provider: Provider) -> None:
     assert missing.status_code == 404
     assert "This page does not exist." in missing.text
     assert wrong_method.status_code == 405
+
+
+def test_hsts_when_configured(virtual_card: VirtualCard, tmp_path: Path) -> None:
+    port = new_port()
+    config = web_config(virtual_card, port, tmp_path, hsts=True)
+    with serving(create_app(config), port) as base, browser(base) as client:
+        page = client.get("/login")
+        static = client.get("/static/eid.css")
+    assert page.headers["strict-transport-security"] == "max-age=31536000"
+    assert static.headers["strict-transport-security"] == "max-age=31536000"
+    assert static.headers["content-security-policy"].startswith("default-src 'none'")
