@@ -4,9 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The demo needs SoftHSM2; the tests also load OpenSC's module, and the smart-card tier runs
-# pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root); login tests use Redis.
+# pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root); login tests use Redis;
+# the identity provider's pages are checked in Debian's headless Chromium (driven through chromedriver).
 DEMO_PACKAGES := softhsm2
-TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev
+# The web benchmark loads the token endpoint with wrk.
+BENCH_PACKAGES := wrk
+TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev chromium chromium-driver
+
+# axe-core (npm) checks the pages' accessibility inside Chromium in the tests.
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
 .PHONY: demo test lint typecheck bench clean
 
@@ -15,6 +21,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
+
+$(AXE):
+	mkdir -p $(VENV)/node
+	cd $(VENV)/node && npm install --no-audit --no-fund --silent axe-core@4
 
 demo: $(STAMP)
 	@scripts/ensure-system-packages $(DEMO_PACKAGES)
@@ -27,12 +37,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) $(AXE) lint typecheck
 	@scripts/ensure-system-packages $(TEST_PACKAGES)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	@scripts/ensure-system-packages $(TEST_PACKAGES)
+	@scripts/ensure-system-packages $(TEST_PACKAGES) $(BENCH_PACKAGES)
 	$(BIN)/python -m benchmarks
 
 clean:

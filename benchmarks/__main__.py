@@ -12,6 +12,7 @@ from benchmarks import (
     bench_sso,
     bench_tokens,
     bench_verify,
+    bench_web,
     bench_xmlsig,
 )
 
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "sso": bench_sso.main,
     "xmlsig": bench_xmlsig.main,
     "saml": bench_saml.main,
+    "web": bench_web.main,
 }
 
 if __name__ == "__main__":

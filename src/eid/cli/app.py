@@ -12,6 +12,7 @@ from eid.cli.auth import auth
 from eid.cli.demo import demo
 from eid.cli.interrupt import catch_interrupts, exit_interrupted
 from eid.cli.output import DEBUG_ENV, exit_internal_error, set_debug
+from eid.cli.serve import serve
 from eid.cli.sign import sign
 from eid.cli.sso import sso
 from eid.cli.tokens import certs, identity, tokens
@@ -70,6 +71,7 @@ cli.add_command(sign)
 cli.add_command(verify)
 cli.add_command(sso)
 cli.add_command(demo)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -1,0 +1,135 @@
+"""The portals as the service knows them: the `eid.sso` registration plus how each talks to us.
+
+A ``[[portals]]`` table holds the keys of `eid.sso.portals.portal_from_dict` (id, kind,
+redirect_uris / acs_urls, attributes, profile, minimum_level, sector, subject,
+national_number, mandates, ...) and these, for the service:
+
+- ``name``: what the pages call the portal;
+- OIDC: ``client_secret`` (``client_secret_basic``) or ``jwks`` (``private_key_jwt``, a JWKS
+  object), ``post_logout_redirect_uris``, ``backchannel_logout_uri``;
+- SAML: ``sp_certificate`` (PEM, verifies signed AuthnRequests and LogoutRequests),
+  ``sign_requests`` (whether requests must be signed), ``slo_url``.
+
+Portals registered at run time (RFC 7591) live in the shared store.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+
+from eid.errors import MalformedInput, PortalUnknown
+from eid.sso import Portal, PortalRegistry
+from eid.sso.portals import portal_from_dict
+
+from .store import Store
+
+__all__ = ["Client", "ClientRegistry", "client_from_dict"]
+
+_SERVICE_KEYS = (
+    "name",
+    "client_secret",
+    "jwks",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+    "sp_certificate",
+    "sign_requests",
+    "slo_url",
+)
+
+REGISTERED_TTL = 10 * 365 * 24 * 3600
+"""How long a dynamically registered client is kept (seconds)."""
+
+
+@dataclass(frozen=True)
+class Client:
+    """A registered portal and how it authenticates and is told about logouts."""
+
+    portal: Portal
+    name: str
+    secret: str | None = None
+    jwks: Mapping[str, Any] | None = None
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    backchannel_logout_uri: str | None = None
+    sp_certificate: x509.Certificate | None = None
+    sign_requests: bool = False
+    slo_url: str | None = None
+    registration: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """The client ID or SAML entity ID."""
+        return self.portal.id
+
+    def secret_matches(self, secret: str) -> bool:
+        """Whether ``secret`` is this client's secret (constant time; False without one)."""
+        return self.secret is not None and hmac.compare_digest(
+            secret.encode(), self.secret.encode()
+        )
+
+
+def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Client:
+    """A client from a ``[[portals]]`` table or a stored registration."""
+    portal = portal_from_dict(
+        {k: v for k, v in entry.items() if k not in _SERVICE_KEYS}, source=source
+    )
+    certificate = None
+    if entry.get("sp_certificate"):
+        try:
+            certificate = x509.load_pem_x509_certificate(str(entry["sp_certificate"]).encode())
+        except ValueError:
+            raise MalformedInput(
+                "not a PEM certificate", source=source, field="sp_certificate"
+            ) from None
+    jwks = entry.get("jwks")
+    if jwks is not None and not isinstance(jwks, dict):
+        raise MalformedInput("must be a JWKS object", source=source, field="jwks")
+    return Client(
+        portal=portal,
+        name=str(entry.get("name") or portal.id),
+        secret=entry.get("client_secret"),
+        jwks=jwks,
+        post_logout_redirect_uris=tuple(entry.get("post_logout_redirect_uris", ())),
+        backchannel_logout_uri=entry.get("backchannel_logout_uri"),
+        sp_certificate=certificate,
+        sign_requests=bool(entry.get("sign_requests", False)),
+        slo_url=entry.get("slo_url"),
+        registration=dict(entry),
+    )
+
+
+class ClientRegistry:
+    """The configured clients, and those registered at run time (shared through the store)."""
+
+    def __init__(self, configured: Iterable[Client], store: Store) -> None:
+        self._clients = {client.id: client for client in configured}
+        self.portals = PortalRegistry(client.portal for client in self._clients.values())
+        self._store = store
+
+    async def get(self, client_id: str | None) -> Client:
+        """The client with this id; `PortalUnknown` when none is registered."""
+        if client_id:
+            client = self._clients.get(client_id)
+            if client is not None:
+                return client
+            stored = await self._store.get("client:" + client_id)
+            if stored is not None:
+                client = client_from_dict(stored, source="registration")
+                self._clients[client.id] = client
+                if client.id not in self.portals:
+                    self.portals.add(client.portal)
+                return client
+        raise PortalUnknown(f"no portal is registered as {client_id!r}")
+
+    async def register(self, entry: Mapping[str, Any]) -> Client:
+        """Register a new client for every instance (its id must be new)."""
+        client = client_from_dict(entry, source="registration")
+        if client.id in self._clients or not await self._store.add(
+            "client:" + client.id, dict(entry), REGISTERED_TTL
+        ):
+            raise MalformedInput("this client id is taken", source="registration")
+        return await self.get(client.id)

@@ -1,0 +1,166 @@
+"""Logout: RP-initiated (OIDC ``end_session_endpoint``) and back-channel notices to the portals.
+
+Ending a session tells every OIDC portal it was used at and that registered a
+``backchannel_logout_uri``: a signed logout token (``sid`` of the session) is posted
+to it from the server, so the browser need not visit each portal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from urllib.parse import urlencode
+
+import requests
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from eid.errors import EidError, PortalUnknown, RedirectUriMismatch
+from eid.sso import VerificationKeys, import_id_token
+from eid.sso.jws import parse_compact
+from eid.sso.oidc import sign_jwt
+
+from .clients import Client
+from .csrf import check_csrf
+from .saml_messages import logout_chain
+from .service import Service, address_of, service_of
+from .sessions import Session
+
+__all__ = ["backchannel_logout", "end_session", "routes"]
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+_TIMEOUT = 5.0
+
+
+def _logout_token(service: Service, client: Client, session: Session) -> str:
+    key = service.provider.keys.active
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    claims = {
+        "iss": service.config.issuer,
+        "aud": client.id,
+        "iat": now,
+        "exp": now + 120,
+        "jti": secrets.token_urlsafe(18),
+        "sid": session.sid,
+        "events": {BACKCHANNEL_EVENT: {}},
+    }
+    return sign_jwt(claims, key, key.choose_algorithm(client.portal.algorithms))
+
+
+def _post(url: str, token: str) -> int:
+    return requests.post(url, data={"logout_token": token}, timeout=_TIMEOUT).status_code
+
+
+async def backchannel_logout(request: Request, service: Service, session: Session) -> None:
+    """Post a logout token to each OIDC portal of the session that registered for it."""
+    for portal_id in session.portals:
+        try:
+            client = await service.clients.get(portal_id)
+        except PortalUnknown:
+            continue
+        if client.portal.kind != "oidc" or not client.backchannel_logout_uri:
+            continue
+        token = _logout_token(service, client, session)
+        try:
+            status = await run_in_threadpool(_post, client.backchannel_logout_uri, token)
+        except requests.RequestException:
+            status = 0
+        service.audit.record(
+            "logout",
+            outcome="success" if status == 200 else "failure",
+            portal=client.id,
+            error=None if status == 200 else "backchannel_logout_failed",
+        )
+
+
+async def end_session(request: Request, service: Service, response: Response) -> Session | None:
+    """End the request's session here and by back channel; the session that ended (None: none).
+
+    The caller sends the browser through `logout_chain` for the SAML portals.
+    """
+    session = await service.sessions.load(request)
+    if session.fresh:
+        return None
+    for hook in service.logout_hooks:
+        await hook(request, service, session)
+    person = session.person or {}
+    service.audit.record(
+        "logout",
+        pseudonym=service.audit.pseudonym(person.get("national_number")),
+        level=person.get("level"),
+        address=address_of(request),
+    )
+    await service.sessions.end(session, response)
+    return session
+
+
+async def logout_form(request: Request) -> Response:
+    """Log out with the home page's form."""
+    service = service_of(request)
+    session = await service.sessions.load(request)
+    check_csrf(session, dict((await request.form()).items()))
+    response = RedirectResponse("/logged-out", status_code=303)
+    ended = await end_session(request, service, response)
+    if ended is not None:
+        response.headers["location"] = await logout_chain(service, ended, "/logged-out")
+    return response
+
+
+async def _hinted_client(service: Service, hint: str) -> Client:
+    """The client an ``id_token_hint`` was issued to (signature and issuer verified; expiry not)."""
+    unverified = parse_compact(hint).claims()
+    audience = unverified.get("aud")
+    client_id = audience[0] if isinstance(audience, list) and audience else audience
+    client = await service.clients.get(str(client_id))
+    issued = unverified.get("iat")
+    at = (
+        dt.datetime.fromtimestamp(float(issued), dt.UTC)
+        if isinstance(issued, int | float)
+        else None
+    )
+    import_id_token(
+        hint,
+        issuer=service.config.issuer,
+        audience=client.id,
+        keys=VerificationKeys.from_key_set(service.provider.keys),
+        at=at,
+    )
+    return client
+
+
+async def end_session_endpoint(request: Request) -> Response:
+    """RP-initiated logout: end the session, then go back to a registered address (or a page)."""
+    service = service_of(request)
+    params: dict[str, str] = dict(request.query_params)
+    if request.method == "POST":
+        params = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    client = None
+    hint = params.get("id_token_hint")
+    if hint:
+        try:
+            client = await _hinted_client(service, hint)
+        except EidError:
+            client = None
+    if client is None and params.get("client_id"):
+        client = await service.clients.get(params["client_id"])
+    target = params.get("post_logout_redirect_uri")
+    if target and (client is None or target not in client.post_logout_redirect_uris):
+        raise RedirectUriMismatch("this address is not registered for going back after logout")
+    final = "/logged-out"
+    if target:
+        state = params.get("state")
+        query = (("&" if "?" in target else "?") + urlencode({"state": state})) if state else ""
+        final = target + query
+    response = RedirectResponse(final, status_code=303)
+    ended = await end_session(request, service, response)
+    if ended is not None:
+        response.headers["location"] = await logout_chain(service, ended, final)
+    return response
+
+
+routes = [
+    Route("/logout", logout_form, methods=["POST"]),
+    Route("/logout/oidc", end_session_endpoint, methods=["GET", "POST"]),
+]

@@ -1,0 +1,470 @@
+"""OpenID Connect endpoints: discovery, JWKS, authorization code with PKCE, token, userinfo.
+
+Authorization requests are checked in an order that never sends the browser to an
+address the portal did not register: the client and its exact redirect URI first
+(errors there are pages), then everything else (errors there go back to the
+portal, with ``state``). Only ``response_type=code`` with PKCE ``S256``. Codes live
+60 seconds and are taken from the shared store in one step, so one is redeemed at
+most once, on whichever instance. The ID token is `eid.sso`'s.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote_plus, urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from eid.errors import EidError, PortalUnknown
+from eid.sso import Level, VerificationKeys
+from eid.sso.jws import parse_compact
+from eid.sso.levels import LEVELS, level_from_uri
+
+from .clients import Client
+from .flows import Flow
+from .i18n import LANGUAGES, negotiate
+from .pages import LANGUAGE_COOKIE
+from .persons import auth_result_of
+from .problems import OAuthError
+from .service import Service, address_of, service_of
+from .sessions import Session
+
+__all__ = ["JWT_BEARER", "finish", "hashed_key", "routes", "s256"]
+
+CODE_TTL = 60
+ACCESS_TOKEN_TTL = 600
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
+_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+_ASSERTION_LEEWAY = 60
+_ASSERTION_MAX_LIFE = 600
+
+
+def s256(verifier: str) -> str:
+    """The PKCE ``S256`` challenge of a code verifier."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def hashed_key(kind: str, value: str) -> str:
+    """Where the store keeps a code or an access token: under its hash, never the value."""
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def _with_query(url: str, values: Mapping[str, str | None]) -> str:
+    query = urlencode({k: v for k, v in values.items() if v is not None})
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def _endpoints(service: Service) -> dict[str, str]:
+    base = service.config.base_url
+    return {
+        "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/token",
+        "jwks_uri": f"{base}/jwks",
+        "userinfo_endpoint": f"{base}/userinfo",
+    }
+
+
+async def discovery(request: Request) -> Response:
+    """The OpenID Provider metadata."""
+    service = service_of(request)
+    base = service.config.base_url
+    document = service.provider.discovery(**_endpoints(service))
+    document.update(
+        {
+            "end_session_endpoint": f"{base}/logout/oidc",
+            "registration_endpoint": f"{base}/register",
+            "grant_types_supported": ["authorization_code"],
+            "response_modes_supported": ["query"],
+            "prompt_values_supported": ["none", "login"],
+            "ui_locales_supported": list(LANGUAGES),
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
+            "token_endpoint_auth_signing_alg_values_supported": [
+                "RS256",
+                "PS256",
+                "ES256",
+                "ES384",
+            ],
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
+        }
+    )
+    return JSONResponse(document, headers={"cache-control": "public, max-age=300"})
+
+
+async def jwks(request: Request) -> Response:
+    """The provider's published keys (active, next, passive)."""
+    return JSONResponse(
+        service_of(request).provider.jwks(), headers={"cache-control": "public, max-age=300"}
+    )
+
+
+def _requested_level(acr_values: str | None, minimum: Level | None) -> Level | None:
+    """The portal's registered minimum raised to the lowest level its ``acr_values`` accept."""
+    levels = [level_from_uri(v) for v in (acr_values or "").split()]
+    known = [level for level in levels if level is not None]
+    wanted = min(known, key=LEVELS.index) if known else None
+    candidates = [level for level in (minimum, wanted) if level is not None]
+    return max(candidates, key=LEVELS.index) if candidates else None
+
+
+class _Refusal(Exception):
+    """An authorization error to send back to the portal's (verified) redirect URI."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+
+
+def _check_request(params: Mapping[str, str]) -> tuple[set[str], str | None]:
+    if params.get("response_type") != "code":
+        raise _Refusal("unsupported_response_type", "only response_type=code is supported")
+    if "openid" not in (params.get("scope") or "").split():
+        raise _Refusal("invalid_scope", "the scope must contain openid")
+    for name in ("request", "request_uri"):
+        if name in params:
+            raise _Refusal(f"{name}_not_supported", f"the {name} parameter is not supported")
+    if params.get("code_challenge_method") != "S256":
+        raise _Refusal("invalid_request", "PKCE is required, with code_challenge_method=S256")
+    if not _CHALLENGE.fullmatch(params.get("code_challenge") or ""):
+        raise _Refusal("invalid_request", "code_challenge must be 43 base64url characters")
+    prompt = set((params.get("prompt") or "").split())
+    if prompt - {"none", "login", "consent"} or ("none" in prompt and len(prompt) > 1):
+        raise _Refusal("invalid_request", "prompt must be none, or login and/or consent")
+    return prompt, params.get("nonce")
+
+
+async def authorize(request: Request) -> Response:
+    """The authorization endpoint (GET or form POST)."""
+    service = service_of(request)
+    params: dict[str, str] = dict(request.query_params)
+    if request.method == "POST":
+        params = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    client = await service.clients.get(params.get("client_id"))
+    if client.portal.kind != "oidc":
+        raise PortalUnknown(f"{client.id} is not an OpenID Connect client")
+    redirect_uri = client.portal.check_endpoint(params.get("redirect_uri") or "")
+    state = params.get("state")
+    try:
+        prompt, nonce = _check_request(params)
+        minimum = _requested_level(params.get("acr_values"), client.portal.minimum_level)
+    except _Refusal as refusal:
+        return _refuse(service, redirect_uri, state, refusal.error, refusal.description, client)
+    language = negotiate(
+        ui_locales=params.get("ui_locales"),
+        remembered=request.cookies.get(LANGUAGE_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+    flow = await service.flows.start(
+        {
+            "protocol": "oidc",
+            "portal": client.id,
+            "portal_name": client.name,
+            "params": {
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": params["code_challenge"],
+                "language": language,
+            },
+            "min_level": minimum,
+            "login_after": dt.datetime.now(dt.UTC).timestamp() if "login" in prompt else None,
+            "attributes": sorted(client.portal.attributes),
+            "mandates": client.portal.may_receive_mandates,
+            "consented": False,
+        }
+    )
+    request.state.language = language
+    if "none" in prompt:
+        response = await _silent(request, service, client, flow)
+    else:
+        response = RedirectResponse(f"/continue?flow={flow.id}", status_code=303)
+    if params.get("ui_locales"):
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, path="/", secure=service.sessions.secure, httponly=True,
+            samesite="lax", max_age=365 * 24 * 3600,
+        )  # fmt: skip
+    return response
+
+
+async def _silent(request: Request, service: Service, client: Client, flow: Flow) -> Response:
+    """``prompt=none``: answer at once from the session, or with the reason it cannot."""
+    session = await service.sessions.load(request)
+    person = session.person
+    error = None
+    if person is None:
+        error = ("login_required", "no one is logged in")
+    elif flow.min_level and LEVELS.index(person["level"]) < LEVELS.index(flow.min_level):
+        error = ("login_required", "the session's level of assurance is too low")
+    elif flow.mandates and service.mandates(person):
+        error = ("interaction_required", "the person must choose whom they act for")
+    elif client.id not in session.portals:
+        error = ("consent_required", "the person has not agreed to share data with this portal")
+    if error is not None:
+        await service.flows.finish(flow)
+        redirect_uri = str(flow.params["redirect_uri"])
+        return _refuse(service, redirect_uri, flow.params.get("state"), *error, client)
+    return await finish(request, service, session, flow, None)
+
+
+def _refuse(
+    service: Service,
+    redirect_uri: str,
+    state: str | None,
+    error: str,
+    description: str,
+    client: Client,
+) -> Response:
+    service.audit.record("failure", outcome="failure", portal=client.id, error=error)
+    target = _with_query(
+        redirect_uri,
+        {
+            "error": error,
+            "error_description": description,
+            "state": state,
+            "iss": service.config.issuer,
+        },
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+async def finish(
+    request: Request, service: Service, session: Session, flow: Flow, error: str | None
+) -> Response:
+    """Answer the portal: a one-time code (or the person's refusal) at its redirect URI."""
+    await service.flows.finish(flow)
+    params = flow.params
+    client = await service.clients.get(flow.portal)
+    if error is not None or session.person is None:
+        return _refuse(
+            service,
+            str(params["redirect_uri"]),
+            params.get("state"),
+            error or "login_required",
+            "the person did not agree to share their data",
+            client,
+        )
+    code = secrets.token_urlsafe(32)
+    await service.store.put(
+        hashed_key("code", code),
+        {
+            "client_id": client.id,
+            "redirect_uri": params["redirect_uri"],
+            "code_challenge": params["code_challenge"],
+            "nonce": params.get("nonce"),
+            "language": params.get("language"),
+            "person": session.person,
+            "acting_for": flow.enterprise,
+            "sid": session.sid,
+        },
+        CODE_TTL,
+    )
+    session.use_portal(client.id)
+    response = RedirectResponse(
+        _with_query(
+            str(params["redirect_uri"]),
+            {"code": code, "state": params.get("state"), "iss": service.config.issuer},
+        ),
+        status_code=303,
+    )
+    await service.sessions.save(session, response)
+    return response
+
+
+async def _basic_client(service: Service, header: str) -> Client:
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise OAuthError("invalid_client", "malformed Basic authorization", status=401) from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon:
+        raise OAuthError("invalid_client", "malformed Basic authorization", status=401)
+    try:
+        client = await service.clients.get(unquote_plus(client_id))
+    except PortalUnknown:
+        raise OAuthError("invalid_client", "unknown client", status=401) from None
+    if not client.secret_matches(unquote_plus(secret)):
+        raise OAuthError("invalid_client", "wrong client secret", status=401)
+    return client
+
+
+async def _assertion_client(service: Service, assertion: str) -> Client:
+    """``private_key_jwt``: a JWT the client signed with a key of its registered JWKS (RFC 7523)."""
+    try:
+        jws = parse_compact(assertion)
+        unverified = jws.claims()
+        client = await service.clients.get(str(unverified.get("iss", "")))
+        if client.jwks is None:
+            raise OAuthError("invalid_client", "this client has no registered keys", status=401)
+        check = VerificationKeys.from_jwks(client.jwks).select(jws.kid, jws.algorithm)
+    except EidError as error:
+        if isinstance(error, OAuthError):
+            raise
+        raise OAuthError(
+            "invalid_client", f"client assertion: {error.message}", status=401
+        ) from None
+    if not check(jws.signature, jws.signing_input):
+        raise OAuthError(
+            "invalid_client", "the client assertion's signature is invalid", status=401
+        )
+    claims = jws.claims()
+    now = dt.datetime.now(dt.UTC).timestamp()
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    expected = {service.config.issuer, f"{service.config.base_url}/token"}
+    exp = claims.get("exp")
+    problems = [
+        claims.get("sub") != client.id and "sub is not the client",
+        not expected.intersection(a for a in audiences if isinstance(a, str))
+        and "aud is not this token endpoint",
+        not isinstance(exp, int | float) and "exp is missing",
+        isinstance(exp, int | float) and exp < now - _ASSERTION_LEEWAY and "it expired",
+        isinstance(exp, int | float) and exp > now + _ASSERTION_MAX_LIFE and "it lives too long",
+        not isinstance(claims.get("jti"), str) and "jti is missing",
+    ]
+    failed = [p for p in problems if p]
+    if failed:
+        raise OAuthError("invalid_client", f"client assertion: {failed[0]}", status=401)
+    if not await service.store.add(
+        hashed_key("assertion", f"{client.id}\x00{claims['jti']}"), {}, _ASSERTION_MAX_LIFE * 2
+    ):
+        raise OAuthError(
+            "invalid_client", "client assertion: this jti was already used", status=401
+        )
+    return client
+
+
+async def _authenticate(service: Service, request: Request, form: Mapping[str, str]) -> Client:
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        client = await _basic_client(service, header)
+    elif form.get("client_assertion_type") == JWT_BEARER and form.get("client_assertion"):
+        client = await _assertion_client(service, form["client_assertion"])
+    else:
+        raise OAuthError("invalid_client", "client authentication is required", status=401)
+    if form.get("client_id") not in (None, client.id):
+        raise OAuthError(
+            "invalid_client", "client_id does not match the authentication", status=401
+        )
+    return client
+
+
+def _oauth_error(service: Service, request: Request, error: OAuthError) -> Response:
+    service.audit.record(
+        "failure", outcome="failure", error=error.error, address=address_of(request)
+    )
+    headers = {"cache-control": "no-store"}
+    if error.status == 401:
+        headers["www-authenticate"] = 'Basic realm="eid"'
+    return JSONResponse(
+        {"error": error.error, "error_description": error.message},
+        status_code=error.status,
+        headers=headers,
+    )
+
+
+async def token(request: Request) -> Response:
+    """The token endpoint: a code (with its PKCE verifier) for an ID token and an access token."""
+    service = service_of(request)
+    try:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        client = await _authenticate(service, request, form)
+        if form.get("grant_type") != "authorization_code":
+            raise OAuthError("unsupported_grant_type", "only authorization_code is supported")
+        verifier = form.get("code_verifier") or ""
+        if not _VERIFIER.fullmatch(verifier):
+            raise OAuthError(
+                "invalid_request", "a PKCE code_verifier of 43-128 characters is required"
+            )
+        record = await service.store.take(hashed_key("code", form.get("code") or ""))
+        if record is None:
+            raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
+        if record["client_id"] != client.id:
+            raise OAuthError("invalid_grant", "the code was issued to another client")
+        if record["redirect_uri"] != form.get("redirect_uri"):
+            raise OAuthError("invalid_grant", "redirect_uri differs from the authorization request")
+        if not secrets.compare_digest(s256(verifier), str(record["code_challenge"])):
+            raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
+        return await _issue(service, request, client, record)
+    except OAuthError as error:
+        return _oauth_error(service, request, error)
+
+
+async def _issue(
+    service: Service, request: Request, client: Client, record: dict[str, Any]
+) -> Response:
+    person = record["person"]
+    auth = await run_in_threadpool(auth_result_of, person, service.trust)
+    statement = service.provider.statement(
+        auth,
+        client.id,
+        acting_for=record.get("acting_for"),
+        language=record.get("language"),
+        session_index=record["sid"],
+    )
+    access_token = secrets.token_urlsafe(32)
+    id_token = service.provider.id_token(
+        statement, nonce=record.get("nonce"), access_token=access_token
+    )
+    await service.store.put(
+        hashed_key("access", access_token),
+        {"claims": {"sub": statement.subject.value, **statement.rendered_attributes()}},
+        ACCESS_TOKEN_TTL,
+    )
+    service.audit.record(
+        "token",
+        pseudonym=statement.subject.value
+        if statement.subject.kind == "pairwise"
+        else service.audit.pseudonym(person.get("national_number")),
+        portal=client.id,
+        level=statement.level,
+        method=person.get("method"),
+        address=address_of(request),
+    )
+    return JSONResponse(
+        {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": ACCESS_TOKEN_TTL,
+            "id_token": id_token,
+            "scope": "openid",
+        },
+        headers={"cache-control": "no-store", "pragma": "no-cache"},
+    )
+
+
+async def userinfo(request: Request) -> Response:
+    """The released claims for a valid access token (``Authorization: Bearer``)."""
+    service = service_of(request)
+    header = request.headers.get("authorization", "")
+    record = None
+    if header[:7].lower() == "bearer ":
+        record = await service.store.get(hashed_key("access", header[7:].strip()))
+    if record is None:
+        return JSONResponse(
+            {"error": "invalid_token", "error_description": "unknown or expired access token"},
+            status_code=401,
+            headers={"www-authenticate": 'Bearer error="invalid_token"'},
+        )
+    return JSONResponse(record["claims"], headers={"cache-control": "no-store"})
+
+
+routes = [
+    Route("/.well-known/openid-configuration", discovery, methods=["GET"]),
+    Route("/jwks", jwks, methods=["GET"]),
+    Route("/authorize", authorize, methods=["GET", "POST"]),
+    Route("/token", token, methods=["POST"]),
+    Route("/userinfo", userinfo, methods=["GET", "POST"]),
+]

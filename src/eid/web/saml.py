@@ -1,0 +1,317 @@
+"""SAML 2.0 endpoints: metadata, single sign-on (HTTP-Redirect and HTTP-POST), single logout.
+
+An AuthnRequest is accepted only from a registered service provider, with a signature
+when its registration asks for one, for one of its registered ACS URLs, once (its ID
+is remembered), and with a ``RequestedAuthnContext`` the login can meet. The answer is
+`eid.sso`'s signed Response, posted to the ACS URL by a form (sent by a script, or by
+its button without JavaScript).
+
+Single logout runs front-channel: the session ends, then the browser visits each SAML
+portal that registered a ``slo_url`` with a signed LogoutRequest; each answers at
+``/saml/slo`` and the browser goes on to the next, then to where the logout began.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from lxml import etree
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from eid.errors import PortalUnknown
+from eid.sso import Level
+from eid.sso.levels import LEVELS, level_from_uri
+from eid.sso.saml import (
+    NAMEID_TRANSIENT,
+    POST_BINDING,
+    SAML_NS,
+    SAMLP_NS,
+    STATUS_SUCCESS,
+    parse_instant,
+    saml_instant,
+)
+
+from .clients import Client
+from .flows import Flow
+from .logout import end_session
+from .pages import render
+from .persons import auth_result_of
+from .problems import InvalidRequest, RequestReplayed
+from .saml_bindings import ReceivedRequest, decode_post, decode_redirect, verify_request
+from .saml_messages import logout_chain, message, next_stop, signed_redirect
+from .service import Service, address_of, service_of
+from .sessions import Session
+
+__all__ = ["finish", "routes"]
+
+_P = f"{{{SAMLP_NS}}}"
+_A = f"{{{SAML_NS}}}"
+_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,255}")
+_SKEW = dt.timedelta(minutes=5)
+_REQUEST_MEMORY = 15 * 60
+_STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
+
+
+def _sso_url(service: Service) -> str:
+    return f"{service.config.base_url}/saml/sso"
+
+
+async def metadata(request: Request) -> Response:
+    """The provider's signed IdP metadata."""
+    service = service_of(request)
+    return Response(
+        service.provider.saml_metadata(sso_url=_sso_url(service)),
+        media_type="application/samlmetadata+xml",
+    )
+
+
+async def _saml_client(service: Service, root: etree._Element) -> Client:
+    issuer = (root.findtext(_A + "Issuer") or "").strip()
+    client = await service.clients.get(issuer)
+    if client.portal.kind != "saml":
+        raise PortalUnknown(f"{issuer} is not a SAML service provider")
+    return client
+
+
+def _checked_id(root: etree._Element) -> str:
+    request_id = root.get("ID") or ""
+    if not _ID.fullmatch(request_id):
+        raise InvalidRequest("the request has no valid ID")
+    return request_id
+
+
+def _check_time(root: etree._Element) -> None:
+    instant = parse_instant(root.get("IssueInstant"), "IssueInstant")
+    now = dt.datetime.now(dt.UTC)
+    if not now - _REQUEST_MEMORY * dt.timedelta(seconds=1) <= instant <= now + _SKEW:
+        raise InvalidRequest("the request was issued too long ago or in the future")
+
+
+def _requested_level(root: etree._Element, service: Service) -> Level | None:
+    context = root.find(_P + "RequestedAuthnContext")
+    if context is None:
+        return None
+    names = service.provider.assurance.national_names
+    levels = [
+        level
+        for ref in context.findall(_A + "AuthnContextClassRef")
+        if (level := level_from_uri((ref.text or "").strip(), names)) is not None
+    ]
+    if not levels:
+        raise InvalidRequest("RequestedAuthnContext names no level this provider knows")
+    lowest = min(levels, key=LEVELS.index)
+    comparison = context.get("Comparison", "exact")
+    if comparison in ("exact", "minimum"):
+        return lowest
+    if comparison == "better":
+        if lowest == LEVELS[-1]:
+            raise InvalidRequest("no level is better than the highest")
+        return LEVELS[LEVELS.index(lowest) + 1]
+    if comparison == "maximum":
+        return None
+    raise InvalidRequest(f"unknown Comparison {comparison!r}")
+
+
+async def _authn_request(request: Request, received: ReceivedRequest) -> Response:
+    service = service_of(request)
+    root = received.root
+    if root.tag != _P + "AuthnRequest" or root.get("Version") != "2.0":
+        raise InvalidRequest("not a SAML 2.0 AuthnRequest")
+    client = await _saml_client(service, root)
+    verify_request(received, client.sp_certificate, required=client.sign_requests)
+    request_id = _checked_id(root)
+    _check_time(root)
+    destination = root.get("Destination")
+    if destination is not None and destination != _sso_url(service):
+        raise InvalidRequest("the request's Destination is not this provider's SSO URL")
+    binding = root.get("ProtocolBinding")
+    if binding is not None and binding != POST_BINDING:
+        raise InvalidRequest("responses are sent by the HTTP-POST binding only")
+    acs = root.get("AssertionConsumerServiceURL") or client.portal.default_endpoint or ""
+    client.portal.check_endpoint(acs)
+    requested = _requested_level(root, service)
+    minimum = client.portal.minimum_level
+    if requested is not None and (
+        minimum is None or LEVELS.index(requested) > LEVELS.index(minimum)
+    ):
+        minimum = requested
+    remembered = hashlib.sha256(f"{client.id}\x00{request_id}".encode()).hexdigest()
+    if not await service.store.add("authnrequest:" + remembered, {}, _REQUEST_MEMORY):
+        raise RequestReplayed("this AuthnRequest was already received")
+    policy = root.find(_P + "NameIDPolicy")
+    flow = await service.flows.start(
+        {
+            "protocol": "saml",
+            "portal": client.id,
+            "portal_name": client.name,
+            "params": {
+                "acs": acs,
+                "request_id": request_id,
+                "relay_state": received.relay_state,
+                "transient": policy is not None and policy.get("Format") == NAMEID_TRANSIENT,
+            },
+            "min_level": minimum,
+            "login_after": dt.datetime.now(dt.UTC).timestamp()
+            if root.get("ForceAuthn") in ("true", "1")
+            else None,
+            "attributes": sorted(client.portal.attributes),
+            "mandates": client.portal.may_receive_mandates,
+        }
+    )
+    request.state.flow_id = flow.id
+    return RedirectResponse(f"/continue?flow={flow.id}", status_code=303)
+
+
+async def sso_redirect(request: Request) -> Response:
+    """SSO by the HTTP-Redirect binding."""
+    return await _authn_request(request, decode_redirect(request.url.query))
+
+
+async def sso_post(request: Request) -> Response:
+    """SSO by the HTTP-POST binding."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return await _authn_request(request, decode_post(form))
+
+
+def _post_page(
+    request: Request, action: str, name: str, xml: bytes, relay: str | None, portal_name: str
+) -> Response:
+    fields = [(name, base64.b64encode(xml).decode("ascii"))]
+    if relay:
+        fields.append(("RelayState", relay))
+    return render(
+        request,
+        "post.html",
+        title="post_title",
+        action=action,
+        fields=fields,
+        portal_name=portal_name,
+    )
+
+
+def _status_response(service: Service, flow: Flow, status: str) -> bytes:
+    root = etree.Element(
+        _P + "Response",
+        {
+            "ID": "_" + secrets.token_hex(20),
+            "Version": "2.0",
+            "IssueInstant": saml_instant(dt.datetime.now(dt.UTC)),
+            "Destination": str(flow.params["acs"]),
+            "InResponseTo": str(flow.params["request_id"]),
+        },
+        nsmap={"samlp": SAMLP_NS, "saml": SAML_NS},
+    )
+    etree.SubElement(root, _A + "Issuer").text = service.config.issuer
+    outer = etree.SubElement(etree.SubElement(root, _P + "Status"), _P + "StatusCode")
+    outer.set("Value", _STATUS + "Responder")
+    etree.SubElement(outer, _P + "StatusCode", Value=_STATUS + status)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+async def finish(
+    request: Request, service: Service, session: Session, flow: Flow, error: str | None
+) -> Response:
+    """Answer the service provider: a signed Response posted to its ACS URL."""
+    await service.flows.finish(flow)
+    params = flow.params
+    client = await service.clients.get(flow.portal)
+    if error is not None or session.person is None:
+        service.audit.record("failure", outcome="failure", portal=client.id, error=error)
+        xml = _status_response(service, flow, "RequestDenied")
+        return _post_page(
+            request, str(params["acs"]), "SAMLResponse", xml, params.get("relay_state"), client.name
+        )
+    person = session.person
+    auth = await run_in_threadpool(auth_result_of, person, service.trust)
+    statement = service.provider.statement(
+        auth,
+        client.id,
+        acting_for=flow.enterprise,
+        language=request.cookies.get("eid_lang"),
+        transient=bool(params.get("transient")),
+        session_index=session.sid,
+    )
+    xml = await run_in_threadpool(
+        lambda: service.provider.saml_response(
+            statement, recipient=str(params["acs"]), in_response_to=str(params["request_id"])
+        )
+    )
+    session.use_portal(client.id)
+    session.names[client.id] = [statement.subject.value, statement.subject.kind]
+    service.audit.record(
+        "assertion",
+        pseudonym=statement.subject.value
+        if statement.subject.kind == "pairwise"
+        else service.audit.pseudonym(person.get("national_number")),
+        portal=client.id,
+        level=statement.level,
+        method=person.get("method"),
+        address=address_of(request),
+    )
+    response = _post_page(
+        request, str(params["acs"]), "SAMLResponse", xml, params.get("relay_state"), client.name
+    )
+    await service.sessions.save(session, response)
+    return response
+
+
+async def slo(request: Request) -> Response:
+    """Single logout: a portal's LogoutRequest, or a portal's LogoutResponse in our chain."""
+    service = service_of(request)
+    if request.method == "POST":
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        has_response = "SAMLResponse" in form
+        received = decode_post(form, "SAMLResponse" if has_response else "SAMLRequest")
+    else:
+        has_response = "SAMLResponse" in request.query_params
+        received = decode_redirect(
+            request.url.query, "SAMLResponse" if has_response else "SAMLRequest"
+        )
+    root = received.root
+    client = await _saml_client(service, root)
+    verify_request(received, client.sp_certificate, required=client.sign_requests)
+    if has_response:
+        if root.tag != _P + "LogoutResponse" or not received.relay_state:
+            raise InvalidRequest("not a LogoutResponse of a logout in progress")
+        return RedirectResponse(await next_stop(service, received.relay_state), status_code=303)
+    if root.tag != _P + "LogoutRequest":
+        raise InvalidRequest("not a LogoutRequest")
+    request_id = _checked_id(root)
+    _check_time(root)
+    if not client.slo_url:
+        raise InvalidRequest("this portal registered no single logout URL")
+    answer = message(service, "LogoutResponse", client.slo_url, InResponseTo=request_id)
+    status = etree.SubElement(etree.SubElement(answer, _P + "Status"), _P + "StatusCode")
+    status.set("Value", STATUS_SUCCESS)
+    final = signed_redirect(
+        service, client.slo_url, "SAMLResponse", etree.tostring(answer), received.relay_state
+    )
+    response = RedirectResponse(final, status_code=303)
+    ended = await end_session(request, service, response)
+    if ended is not None:
+        ended.portals = [p for p in ended.portals if p != client.id]
+        response.headers["location"] = await logout_chain(service, ended, final)
+    return response
+
+
+async def logged_out(request: Request) -> Response:
+    """Where a logout ends when no portal asked to be returned to."""
+    return render(
+        request, "logged_out.html", title="logged_out_title", return_url=None, return_name=""
+    )
+
+
+routes = [
+    Route("/saml/metadata", metadata, methods=["GET"]),
+    Route("/saml/sso", sso_redirect, methods=["GET"]),
+    Route("/saml/sso", sso_post, methods=["POST"]),
+    Route("/saml/slo", slo, methods=["GET", "POST"]),
+    Route("/logged-out", logged_out, methods=["GET"]),
+]

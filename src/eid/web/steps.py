@@ -1,0 +1,131 @@
+"""The steps between login and a portal's answer: level check, enterprise choice, consent.
+
+``/continue?flow=ID`` decides what comes next; each step's form posts back here
+until the flow's protocol finisher (OIDC or SAML) answers the portal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from eid.errors import MandateNotHeld
+from eid.sso import require_level
+
+from .csrf import check_csrf
+from .flows import Flow
+from .i18n import translator
+from .pages import language_of, render
+from .service import Service, service_of
+from .sessions import Session
+
+__all__ = ["advance", "routes"]
+
+
+def _shown_values(service: Service, person: dict[str, Any], flow: Flow) -> dict[str, str | None]:
+    """What the consent page shows for the attributes it can show (others: a check mark)."""
+    chosen = next(
+        (m for m in service.mandates(person) if flow.enterprise and m[0] == flow.enterprise),
+        None,
+    )
+    return {
+        "given_name": person.get("given_names"),
+        "family_name": person.get("surname"),
+        "national_number": person.get("national_number"),
+        "legal_person_identifier": chosen[0] if chosen else None,
+        "legal_name": chosen[1] if chosen else None,
+        "mandate_role": chosen[2] if chosen else None,
+    }
+
+
+async def advance(request: Request, service: Service, session: Session, flow: Flow) -> Response:
+    """The next step of ``flow`` for this session."""
+    person = session.person
+    if person is None or (
+        flow.login_after is not None and float(person["auth_time"]) < flow.login_after
+    ):
+        return RedirectResponse(f"/login?flow={flow.id}", status_code=303)
+    require_level(person["level"], flow.min_level)
+    if flow.mandates and not flow.enterprise_chosen:
+        mandates = service.mandates(person)
+        if mandates:
+            return render(
+                request,
+                "enterprise.html",
+                title="enterprise_title",
+                session=session,
+                flow=flow.id,
+                portal_name=flow.portal_name,
+                mandates=mandates,
+            )
+    if not flow.consented and flow.portal not in session.portals:
+        t = translator(language_of(request))
+        shown = _shown_values(service, person, flow)
+        return render(
+            request,
+            "consent.html",
+            title="consent_title",
+            session=session,
+            flow=flow.id,
+            portal_name=flow.portal_name,
+            level=person.get("level"),
+            attributes=[(t("attr_" + a), shown.get(a) or "✓") for a in flow.attributes],
+        )
+    return await service.finishers[flow.protocol](request, service, session, flow, None)
+
+
+async def continue_flow(request: Request) -> Response:
+    """Show the flow's next step."""
+    service = service_of(request)
+    flow_id = request.query_params.get("flow")
+    request.state.flow_id = flow_id
+    session = await service.sessions.load(request)
+    return await advance(request, service, session, await service.flows.load(flow_id))
+
+
+async def _posted(request: Request) -> tuple[Service, Session, Flow, dict[str, str]]:
+    service = service_of(request)
+    session = await service.sessions.load(request)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    request.state.flow_id = form.get("flow")
+    check_csrf(session, form)
+    return service, session, await service.flows.load(form.get("flow")), form
+
+
+async def consent(request: Request) -> Response:
+    """The person's answer on the consent page: share, or send the portal a refusal."""
+    service, session, flow, form = await _posted(request)
+    if session.person is None:
+        return RedirectResponse(f"/login?flow={flow.id}", status_code=303)
+    if form.get("decision") != "accept":
+        return await service.finishers[flow.protocol](
+            request, service, session, flow, "access_denied"
+        )
+    flow.consented = True
+    await service.flows.save(flow)
+    return await advance(request, service, session, flow)
+
+
+async def enterprise(request: Request) -> Response:
+    """The enterprise the person acts for (empty: for themselves); only one they hold a mandate of."""
+    service, session, flow, form = await _posted(request)
+    if session.person is None:
+        return RedirectResponse(f"/login?flow={flow.id}", status_code=303)
+    chosen = form.get("enterprise") or None
+    held = {number for number, _name, _role in service.mandates(session.person)}
+    if chosen is not None and chosen not in held:
+        raise MandateNotHeld("the person holds no mandate for this enterprise")
+    flow.enterprise = chosen
+    flow.enterprise_chosen = True
+    await service.flows.save(flow)
+    return await advance(request, service, session, flow)
+
+
+routes = [
+    Route("/continue", continue_flow, methods=["GET"]),
+    Route("/consent", consent, methods=["POST"]),
+    Route("/enterprise", enterprise, methods=["POST"]),
+]

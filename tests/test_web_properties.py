@@ -1,0 +1,73 @@
+"""Property tests of the service's parsers of outside input (Hypothesis)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import zlib
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eid.errors import EidError
+from eid.web.config import config_from_mapping
+from eid.web.i18n import LANGUAGES, negotiate
+from eid.web.pages import local_path
+from eid.web.saml_bindings import decode_post, decode_redirect
+
+text = st.text(max_size=200)
+
+
+@given(text, text, text, text)
+def test_negotiation_always_picks_a_page_language(a: str, b: str, c: str, d: str) -> None:
+    assert negotiate(switch=a, ui_locales=b, remembered=c, accept_language=d) in LANGUAGES
+
+
+@given(st.lists(st.sampled_from(["nl", "fr-BE", "de;q=0.5", "en;q=0", "x", ",", ";q=abc"])))
+def test_accept_language_weights(parts: list[str]) -> None:
+    assert negotiate(accept_language=",".join(parts)) in LANGUAGES
+
+
+@given(text)
+def test_local_path_never_leaves_the_site(value: str) -> None:
+    path = local_path(value)
+    assert path.startswith("/")
+    assert not path.startswith("//")
+    assert "\\" not in path
+
+
+def _deflated(data: bytes) -> str:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return base64.b64encode(compressor.compress(data) + compressor.flush()).decode()
+
+
+@settings(max_examples=200)
+@given(st.one_of(text, st.binary(max_size=300).map(lambda b: "SAMLRequest=" + _deflated(b))))
+def test_redirect_binding_decoding_fails_only_with_eid_errors(query: str) -> None:
+    with contextlib.suppress(EidError):
+        decode_redirect(query)
+
+
+@given(st.dictionaries(st.sampled_from(["SAMLRequest", "RelayState", "x"]), text))
+def test_post_binding_decoding_fails_only_with_eid_errors(form: dict[str, str]) -> None:
+    with contextlib.suppress(EidError):
+        decode_post(form)
+
+
+toml_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), text),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)),
+    max_leaves=10,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["server", "trust", "limits", "development", "keys", "oidc", "portals"]),
+        toml_values,
+    )
+)
+def test_configuration_fails_only_with_eid_errors(data: dict[str, object]) -> None:
+    with contextlib.suppress(EidError, OSError):
+        config_from_mapping(data, base=Path("/nonexistent"))

@@ -1,0 +1,239 @@
+"""The provider's SAML endpoints over real HTTP, with a pysaml2 service provider."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+from saml2.saml import AuthnContextClassRef
+from saml2.samlp import RequestedAuthnContext
+
+from eid.errors import AssertionReplayed
+from eid.pki.services import TestServices
+from eid.sso.replay import MemoryReplayStore
+from eid.sso.saml_import import import_saml_response
+from eid.sso.saml_metadata import idp_from_metadata
+from eid.tokens.virtual import VirtualCard
+from eid.web import create_app
+
+from .pysaml2_sp import key_pair, pysaml2_sp
+from .web_support import Browser, browser, follow_to_portal, new_port, serving, web_config
+
+pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
+
+SP = "https://tax.example/sp"
+ACS = "http://127.0.0.1:9/acs"
+
+
+@dataclass
+class Setup:
+    base: str
+    sp: Saml2Client
+    metadata: bytes
+    key: Path
+
+
+@pytest.fixture
+def setup(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Setup]:
+    pki = virtual_card.pki()
+    port = new_port()
+    key, cert, pem = key_pair(tmp_path, "sp")
+    portals = [
+        {
+            "id": SP,
+            "kind": "saml",
+            "name": "Tax-on-web",
+            "acs_urls": [ACS],
+            "attributes": ["given_name", "family_name"],
+            "sp_certificate": pem,
+            "sign_requests": True,
+            "slo_url": ACS + "/slo",
+        }
+    ]
+    config = web_config(virtual_card, port, tmp_path, portals=portals)
+    with (
+        TestServices(pki, port=urlsplit(pki.base_url).port or 0),
+        serving(create_app(config), port) as base,
+    ):
+        metadata = httpx.get(f"{base}/saml/metadata").content
+        sp = pysaml2_sp(tmp_path, entity_id=SP, acs=ACS, idp_metadata=metadata, key=key, cert=cert)
+        yield Setup(base, sp, metadata, key)
+
+
+def posted(page: httpx.Response) -> dict[str, str]:
+    """The hidden fields of the provider's POST-binding page."""
+    assert page.status_code == 200, page.text
+    assert f'action="{ACS}"' in page.text
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)
+        if name in ("SAMLResponse", "RelayState")
+    }
+
+
+def request_url(setup: Setup, **kwargs: object) -> tuple[str, str]:
+    request_id, info = setup.sp.prepare_for_authenticate(
+        entityid=setup.base, relay_state="back-to-page-7", binding=BINDING_HTTP_REDIRECT,
+        sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", **kwargs,
+    )  # fmt: skip
+    return request_id, dict(info["headers"])["Location"]
+
+
+def test_pysaml2_sp_logs_in_by_redirect_binding(setup: Setup) -> None:
+    request_id, url = request_url(setup)
+    assert "Signature=" in url
+    with browser(setup.base) as person:
+        fields = posted(follow_to_portal(person, url))
+    assert fields["RelayState"] == "back-to-page-7"
+    answer = setup.sp.parse_authn_request_response(
+        fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "/"}
+    )
+    assert answer is not None
+    assert answer.in_response_to == request_id
+    assert any("Specimen" in v for v in answer.ava.values())
+    # eid.sso's portal side imports the same response; a second import is a replay.
+    idp = idp_from_metadata(setup.metadata)
+    replay = MemoryReplayStore()
+    common = {"idp": idp, "audience": SP, "recipient": ACS, "replay": replay,
+              "in_response_to": request_id}  # fmt: skip
+    imported = import_saml_response(fields["SAMLResponse"], **common)
+    assert imported.level == "low"
+    with pytest.raises(AssertionReplayed):
+        import_saml_response(fields["SAMLResponse"], **common)
+
+
+def _post_form(setup: Setup, **kwargs: object) -> tuple[str, dict[str, str]]:
+    request_id, info = setup.sp.prepare_for_authenticate(
+        entityid=setup.base, relay_state="rs", binding=BINDING_HTTP_POST, sign=True, **kwargs
+    )
+    form = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', info["data"]))
+    return request_id, {k: html.unescape(v) for k, v in form.items()}
+
+
+def test_post_binding_signed_request(setup: Setup) -> None:
+    request_id, form = _post_form(
+        setup,
+        sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        digest_alg="http://www.w3.org/2001/04/xmlenc#sha256",
+    )
+    _, sha1_form = _post_form(setup)  # pysaml2's default: RSA-SHA1
+    with browser(setup.base) as person:
+        sha1 = person.post("/saml/sso", data=sha1_form)
+        assert sha1.status_code == 403
+        assert "sha1_refused" in sha1.text
+        first = person.post("/saml/sso", data=form)
+        assert first.status_code == 303, first.text
+        fields = posted(follow_to_portal(person, first.headers["location"]))
+    answer = setup.sp.parse_authn_request_response(
+        fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "/"}
+    )
+    assert answer.in_response_to == request_id
+
+
+def _query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def test_unsigned_tampered_and_replayed_requests(setup: Setup) -> None:
+    _, url = request_url(setup)
+    query = _query(url)
+    unsigned = {k: v for k, v in query.items() if k not in ("Signature", "SigAlg")}
+    tampered = {**query, "RelayState": "somewhere-else"}
+    with browser(setup.base) as person:
+        no_signature = person.get("/saml/sso?" + urlencode(unsigned))
+        bad_signature = person.get("/saml/sso?" + urlencode(tampered))
+        first = person.get(url)
+        again = person.get(url)
+        garbage = person.get("/saml/sso?SAMLRequest=" + base64.b64encode(b"nope").decode())
+        missing = person.get("/saml/sso")
+    assert no_signature.status_code == 403
+    assert "assertion_signature_missing" in no_signature.text
+    assert bad_signature.status_code == 403
+    assert "assertion_signature_invalid" in bad_signature.text
+    assert first.status_code == 303
+    assert again.status_code == 400
+    assert "request_replayed" in again.text
+    assert garbage.status_code == 400
+    assert missing.status_code == 400
+
+
+def test_requested_authn_context_is_honoured(setup: Setup) -> None:
+    context = RequestedAuthnContext(
+        authn_context_class_ref=[AuthnContextClassRef(text="http://eidas.europa.eu/LoA/high")],
+        comparison="minimum",
+    )
+    _, url = request_url(setup, requested_authn_context=context)
+    with browser(setup.base) as person:
+        answer = follow_to_portal(person, url)
+    assert answer.status_code == 403
+    assert "assurance_level_too_low" in answer.text
+
+
+def test_sp_initiated_single_logout(setup: Setup) -> None:
+    _, url = request_url(setup)
+    with browser(setup.base) as person:
+        posted(follow_to_portal(person, url))
+        assert "Alice" in person.get("/").text
+        out = _logout_request(setup, person)
+        assert out.status_code == 303
+        assert out.headers["location"].startswith(ACS + "/slo?SAMLResponse=")
+        assert "You are not logged in" in person.get("/").text
+
+
+def _logout_request(setup: Setup, person: Browser) -> httpx.Response:
+    from saml2.saml import NameID
+
+    name_id = NameID(text="unknown", format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent")
+    _request_id, request = setup.sp.create_logout_request(
+        f"{setup.base}/saml/slo", setup.base, name_id=name_id, sign=False
+    )
+    info = setup.sp.apply_binding(
+        BINDING_HTTP_REDIRECT, str(request), f"{setup.base}/saml/slo", relay_state="r",
+        sign=True, sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    )  # fmt: skip
+    return person.get(dict(info["headers"])["Location"])
+
+
+def _signed_query(setup: Setup, xml: bytes) -> str:
+    """``xml`` in the HTTP-Redirect binding, signed (RSA-SHA256) with the SP's key."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = base64.b64encode(deflate.compress(xml) + deflate.flush()).decode()
+    query = urlencode(
+        {"SAMLRequest": body, "SigAlg": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"}
+    )
+    key = serialization.load_pem_private_key(setup.key.read_bytes(), None)
+    signature = key.sign(query.encode(), padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr, call-arg]
+    return query + "&" + urlencode({"Signature": base64.b64encode(signature).decode()})
+
+
+def test_unknown_sp_bad_acs_and_stale_requests(setup: Setup) -> None:
+    _, url = request_url(setup)
+    xml = zlib.decompress(base64.b64decode(_query(url)["SAMLRequest"]), -15)
+    fresh = re.search(rb'IssueInstant="([^"]+)"', xml)
+    assert fresh
+    for old, new, code in (
+        (SP.encode(), b"https://unknown.example/sp", "portal_unknown"),
+        (ACS.encode(), b"https://evil.example/acs", "redirect_uri_mismatch"),
+        (fresh.group(0), b'IssueInstant="2020-01-01T00:00:00Z"', "invalid_request"),
+        (b'ID="', b'ID="1', "invalid_request"),
+    ):
+        with browser(setup.base) as person:
+            answer = person.get("/saml/sso?" + _signed_query(setup, xml.replace(old, new)))
+        assert answer.status_code == 400, code
+        assert code in answer.text
+        assert "location" not in answer.headers
+    with browser(setup.base) as person:
+        assert person.get("/saml/sso?" + _signed_query(setup, xml)).status_code == 303
