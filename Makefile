@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_PACKAGES := softhsm2
 TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ demo: $(STAMP)
 	$(BIN)/eid demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz
+	$(BIN)/ruff format --check src tests benchmarks fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -34,6 +34,12 @@ test: $(STAMP) lint typecheck
 bench: $(STAMP)
 	@scripts/ensure-system-packages $(TEST_PACKAGES)
 	$(BIN)/python -m benchmarks
+
+# Coverage-guided fuzzing (atheris): FUZZ_SECONDS per target (default 600), FUZZ_JOBS at a
+# time (default 2), FUZZ_TARGETS to pick some; findings land in fuzz/findings/ (README).
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,fuzz]'
+	$(BIN)/python -m fuzz.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
