@@ -53,7 +53,7 @@ from eid.tokens.belpic import (
 from fuzz import material
 from fuzz.mutation import Mutation, Op, signed_cases
 
-__all__ = ["CHECKS", "InvariantBroken", "mutation_from_bytes", "prepare"]
+__all__ = ["CHECKS", "InvariantBroken", "mutation_from_bytes", "prepare", "verify_bytes"]
 
 
 class InvariantBroken(AssertionError):
@@ -210,7 +210,8 @@ def check_crl(data: bytes) -> None:
         raise InvariantBroken("a CRL other than the signed one was accepted")
 
 
-def _verify_file(name: str, data: bytes, detached: bytes | None = None) -> ValidationReport:
+def verify_bytes(name: str, data: bytes, detached: bytes | None = None) -> ValidationReport:
+    """`verify` ``data`` written as ``name`` (detached content beside it), at `material.AT`."""
     directory = _workdir()
     path = directory / name
     path.write_bytes(data)
@@ -226,24 +227,28 @@ def _verify_file(name: str, data: bytes, detached: bytes | None = None) -> Valid
 
 
 def check_cms(data: bytes) -> None:
-    """`verify` a .p7s (with the signed content beside it); a pass means the signed CMS."""
-    report = _verify_file("doc.p7s", data, material.CONTENT)
+    """`verify` a .p7s (with the signed content given); only the signed signer infos pass."""
+    report = verify_bytes("doc.p7s", data, material.CONTENT)
     if report.passed:
-        signed = cms.ContentInfo.load(material.documents().p7s.read_bytes())
-        accepted = cms.ContentInfo.load(data)
-        infos = [list(c["content"]["signer_infos"]) for c in (signed, accepted)]
-        if any(info.dump() not in {s.dump() for s in infos[0]} for info in infos[1]):
-            raise InvariantBroken("a CMS signature other than the signed one passed")
+        docs = material.documents()
+        signed = {
+            info.dump()
+            for path in (docs.p7s, docs.p7m)
+            for info in cms.ContentInfo.load(path.read_bytes())["content"]["signer_infos"]
+        }
+        accepted = cms.ContentInfo.load(data)["content"]["signer_infos"]
+        if any(info.dump() not in signed for info in accepted):
+            raise InvariantBroken("a CMS signature other than the signed ones passed")
 
 
 def check_pdf(data: bytes) -> None:
     """`verify` a PDF."""
-    _verify_file("doc.pdf", data)
+    verify_bytes("doc.pdf", data)
 
 
 def check_asic(data: bytes) -> None:
     """`verify` an ASiC container (as .asice; the format comes from the content)."""
-    _verify_file("doc.asice", data)
+    verify_bytes("doc.asice", data)
 
 
 def check_time(data: bytes) -> None:

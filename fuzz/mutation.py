@@ -129,18 +129,17 @@ class SignedCase:
 
 
 def _cms_regions(part: str, data: bytes) -> list[Region]:
-    """The encapsulated content and each SignerInfo of a CMS file."""
-    info = cms.ContentInfo.load(data)
-    signed = info["content"]
-    content = signed["encap_content_info"]["content"]
+    """The encapsulated content (its type and bytes) and each SignerInfo of a CMS file.
+
+    SignedData's version, digestAlgorithms and certificates are not signed (the signer's
+    certificate is, through the signing-certificate attribute, and is found in the store).
+    """
+    signed = cms.ContentInfo.load(data)["content"]
     regions = []
-    if content.native is not None:
-        raw = bytes(content.contents)
+    for part_value in (signed["encap_content_info"], *signed["signer_infos"]):
+        raw = part_value.dump()
         start = data.find(raw)
-        regions.append(Region(part, start, start + len(raw)))
-    for signer in signed["signer_infos"]:
-        raw = signer.dump()
-        start = data.find(raw)
+        assert start >= 0
         regions.append(Region(part, start, start + len(raw)))
     return regions
 
@@ -179,8 +178,11 @@ def signed_cases() -> list[SignedCase]:
     ]
     for kind, path in (("asice", docs.asice), ("asics", docs.asics)):
         parts = _zip_parts(path)
-        regions = tuple(
-            Region(name, 0, len(data)) for name, data in parts.items() if name != "zip:mimetype"
-        )
-        cases.append(SignedCase(kind, parts, regions, f"doc.{kind}", container=True))
+        regions: list[Region] = []
+        for name, data in parts.items():
+            if name.endswith(".p7s"):
+                regions += _cms_regions(name, data)
+            elif name != "zip:mimetype":
+                regions.append(Region(name, 0, len(data)))
+        cases.append(SignedCase(kind, parts, tuple(regions), f"doc.{kind}", container=True))
     return cases

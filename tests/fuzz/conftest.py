@@ -1,0 +1,30 @@
+"""Hypothesis profiles for the property tests of outside input.
+
+``fuzz-ci`` (the default) is what ``make test`` runs: few, derandomised examples, so the
+suite stays reproducible and takes about a minute. ``HYPOTHESIS_PROFILE=fuzz-long`` runs fifty
+times as many random examples per property (``make test`` or pytest tests/fuzz).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "fuzz-ci",
+    max_examples=100,
+    derandomize=True,
+    database=None,
+    deadline=5000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile(
+    "fuzz-long",
+    max_examples=5000,
+    deadline=5000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fuzz-ci"))
