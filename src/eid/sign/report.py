@@ -10,13 +10,21 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
       "validation_time": "2026-11-01T12:00:00+00:00",
       "revocation": "require" | "prefer" | "off",
       "indication": "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE" | null,  # the worst, null if none
-      "problems": ["..."],                 # about the file as a whole (not a signed document...)
+                                           # (no better than INDETERMINATE when there are problems)
+      "passed": bool,                      # signatures, all TOTAL_PASSED, and no problems
+      "problems": ["..."],                 # about the file as a whole (not a signed document...);
+                                           # a file with problems never passes
+      "warnings": ["..."],                 # deviations of the file that changed no verdict
       "signatures": [{
         "id": "Signature1" | "META-INF/signature001.p7s" | "signer 1",
         "indication": "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE",
         "sub_indication": null | "HASH_FAILURE" | "SIG_CRYPTO_FAILURE" | "REVOKED" | ...,
+                                           # GENERIC: an error stopped the checks
         "reasons": ["..."],                # why it is not TOTAL_PASSED (empty when it is)
         "warnings": ["..."],               # what did not change the indication
+        "checks": {"required": ["content digest", "signature value", "signer certificate",
+                                "byte range", "changes after signing", "signed files"],
+                   "passed": [...]},       # TOTAL_PASSED needs every required check passed
         "signer": null | {"subject", "issuer", "common_name", "given_names", "surname",
                           "serial_number", "national_number", "country",
                           "certificate_sha256", "certificate"},   # certificate: base64 DER
@@ -25,7 +33,10 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
         "claimed_signing_time": iso | null,  # signing-time attribute or the PDF's /M
         "proven_signing_time": iso | null,   # the earliest valid signature timestamp
         "timestamps": [{"kind": "signature" | "document", "time": iso | null, "tsa": str | null,
-                        "valid": bool, "reasons": ["..."]}],
+                        "valid": bool, "indication": "TOTAL_PASSED" | ..., "reasons": ["..."]}],
+                                           # a TOTAL_FAILED or unreadable timestamp leaves its
+                                           # signature INDETERMINATE; an INDETERMINATE one
+                                           # (untrusted TSA) only proves no time
         "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,
         "digest_algorithm": "sha256" | null, "signature_algorithm": "..." | null,
         "covers": {"kind": "bytes" | "files" | "content", "byte_range": [..] | null,
@@ -49,7 +60,9 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "BASIC_CHECKS",
     "SCHEMA",
+    "Check",
     "Covers",
     "Indication",
     "SignatureReport",
@@ -57,6 +70,7 @@ __all__ = [
     "SubIndication",
     "TimestampReport",
     "ValidationReport",
+    "brief",
 ]
 
 SCHEMA = "eid.validation-report/1"
@@ -137,8 +151,13 @@ class TimestampReport:
     kind: str
     time: dt.datetime | None
     tsa: str | None
-    valid: bool
+    indication: Indication
     reasons: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        """Whether every check of the timestamp passed (it proves its time)."""
+        return self.indication is Indication.TOTAL_PASSED
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -147,6 +166,7 @@ class TimestampReport:
             "time": _iso(self.time),
             "tsa": self.tsa,
             "valid": self.valid,
+            "indication": self.indication.value,
             "reasons": list(self.reasons),
         }
 
@@ -172,13 +192,50 @@ class Covers:
         }
 
 
+class Check(StrEnum):
+    """A check a signature must pass; only the code that made it says it passed (`confirm`)."""
+
+    CONTENT_DIGEST = "content digest"
+    """The signed content (or manifest, or PDF byte range) matches the digest that was signed."""
+    SIGNATURE_VALUE = "signature value"
+    """The signature value verifies with the signer's public key."""
+    SIGNER_CERTIFICATE = "signer certificate"
+    """The signer's certificate leads to an anchor and is valid, unrevoked, fit for signing."""
+    BYTE_RANGE = "byte range"
+    """PDF: the /ByteRange covers the whole revision but its /Contents."""
+    CHANGES = "changes after signing"
+    """PDF: what was added after the signature is allowed."""
+    SIGNED_FILES = "signed files"
+    """ASiC-E: every file the manifest names is present and unchanged."""
+    IMPRINT = "message imprint"
+    """Timestamps: the token is over the data it stamps."""
+
+
+BASIC_CHECKS = frozenset({Check.CONTENT_DIGEST, Check.SIGNATURE_VALUE, Check.SIGNER_CERTIFICATE})
+"""What every signature needs: its content, its value and its signer."""
+
+_QUOTE_LIMIT = 160
+
+
+def brief(value: object, limit: int = _QUOTE_LIMIT) -> str:
+    """``value`` as text of at most ``limit`` characters, for a message that quotes input."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 @dataclass
 class SignatureReport:
-    """The verdict on one signature, and everything learnt on the way (see the module schema)."""
+    """The verdict on one signature, and everything learnt on the way (see the module schema).
+
+    The verdict is built up: TOTAL_PASSED only when every check in ``required`` was
+    confirmed by the code that made it and nothing failed. A check that did not run
+    (an exception, a step skipped) leaves the signature INDETERMINATE.
+    """
 
     id: str
-    indication: Indication = Indication.TOTAL_PASSED
-    sub_indication: SubIndication | None = None
+    required: frozenset[Check] = BASIC_CHECKS
+    confirmed: set[Check] = field(default_factory=set)
+    findings: list[tuple[Indication, SubIndication | None]] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     signer: SignerInfo | None = None
@@ -197,16 +254,61 @@ class SignatureReport:
 
     def fail(self, indication: Indication, sub: SubIndication | None, reason: str) -> None:
         """Record a finding; the indication only ever gets worse (TOTAL_FAILED wins)."""
+        if indication is Indication.TOTAL_PASSED:
+            raise ValueError("a finding cannot be TOTAL_PASSED")
         self.reasons.append(reason)
-        if _SEVERITY[indication] > _SEVERITY[self.indication]:
-            self.indication, self.sub_indication = indication, sub
-        elif indication is self.indication and self.sub_indication is None:
-            self.sub_indication = sub
+        self.findings.append((indication, sub))
+
+    def confirm(self, check: Check) -> None:
+        """Record that ``check`` ran and said yes."""
+        self.confirmed.add(check)
+
+    def could_not_judge(self, error: BaseException) -> None:
+        """Record an exception raised while judging: INDETERMINATE, with its reason."""
+        self.fail(
+            Indication.INDETERMINATE,
+            SubIndication.GENERIC,
+            f"the signature could not be judged ({type(error).__name__}: {brief(error)})",
+        )
+
+    @property
+    def missing(self) -> list[Check]:
+        """The required checks that did not confirm (in a stable order)."""
+        return [check for check in Check if check in self.required - self.confirmed]
+
+    @property
+    def _verdict(self) -> tuple[Indication, SubIndication | None]:
+        worst: tuple[Indication, SubIndication | None] | None = None
+        for indication, sub in self.findings:
+            worse = worst is None or _SEVERITY[indication] > _SEVERITY[worst[0]]
+            if worse or (worst is not None and indication is worst[0] and worst[1] is None):
+                worst = (indication, sub)
+        if worst is not None:
+            return worst
+        if self.missing:
+            return Indication.INDETERMINATE, SubIndication.GENERIC
+        return Indication.TOTAL_PASSED, None
+
+    @property
+    def indication(self) -> Indication:
+        """The ETSI indication: the worst finding, else TOTAL_PASSED when every check confirmed."""
+        return self._verdict[0]
+
+    @property
+    def sub_indication(self) -> SubIndication | None:
+        """The sub-indication of the worst finding (GENERIC when checks did not run)."""
+        return self._verdict[1]
 
     @property
     def passed(self) -> bool:
         """Whether the indication is TOTAL_PASSED."""
         return self.indication is Indication.TOTAL_PASSED
+
+    def explained(self) -> list[str]:
+        """The reasons, with the checks that did not run when nothing else explains them."""
+        if self.findings or not self.missing:
+            return list(self.reasons)
+        return [*self.reasons, "not every check ran: " + ", ".join(c.value for c in self.missing)]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (schema in the module docstring)."""
@@ -214,8 +316,12 @@ class SignatureReport:
             "id": self.id,
             "indication": self.indication.value,
             "sub_indication": self.sub_indication.value if self.sub_indication else None,
-            "reasons": list(self.reasons),
+            "reasons": self.explained(),
             "warnings": list(self.warnings),
+            "checks": {
+                "required": [c.value for c in Check if c in self.required],
+                "passed": [c.value for c in Check if c in self.confirmed & self.required],
+            },
             "signer": self.signer.to_dict() if self.signer else None,
             "chain": list(self.chain),
             "qualified": {"qc_compliance": self.qc_compliance, "qc_sscd": self.qc_sscd},
@@ -233,7 +339,11 @@ class SignatureReport:
 
 @dataclass
 class ValidationReport:
-    """The verdict on a file: its format, its signatures, and problems with the file itself."""
+    """The verdict on a file: its format, its signatures, and problems with the file itself.
+
+    ``problems`` are what makes the file as a whole untrustworthy (it never passes with
+    one); ``warnings`` are deviations that did not change any verdict.
+    """
 
     file: str
     format: str
@@ -241,13 +351,20 @@ class ValidationReport:
     revocation: str
     signatures: list[SignatureReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def indication(self) -> Indication | None:
-        """The worst indication of all signatures (None when there are none)."""
+        """The worst indication of all signatures, no better than INDETERMINATE with problems.
+
+        None when there are no signatures.
+        """
         if not self.signatures:
             return None
-        return max((s.indication for s in self.signatures), key=_SEVERITY.__getitem__)
+        found = [s.indication for s in self.signatures]
+        if self.problems:
+            found.append(Indication.INDETERMINATE)
+        return max(found, key=_SEVERITY.__getitem__)
 
     @property
     def signed(self) -> bool:
@@ -256,8 +373,8 @@ class ValidationReport:
 
     @property
     def passed(self) -> bool:
-        """Whether there are signatures and every one is TOTAL_PASSED."""
-        return self.signed and all(s.passed for s in self.signatures)
+        """Whether there are signatures, every one TOTAL_PASSED, and no problem with the file."""
+        return self.signed and not self.problems and all(s.passed for s in self.signatures)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (schema in the module docstring)."""
@@ -269,6 +386,8 @@ class ValidationReport:
             "validation_time": _iso(self.validation_time),
             "revocation": self.revocation,
             "indication": indication.value if indication else None,
+            "passed": self.passed,
             "problems": list(self.problems),
+            "warnings": list(self.warnings),
             "signatures": [s.to_dict() for s in self.signatures],
         }

@@ -95,7 +95,7 @@ def _signature(number: int, signature: SignatureReport) -> str:
             "Changes after signing",
             escape(str(signature.modifications["level"])) if signature.modifications else "-",
         ),
-        _row("Reasons", _list(signature.reasons)),
+        _row("Reasons", _list(signature.explained())),
         _row("Warnings", _list(signature.warnings)),
     ]
     return (
@@ -117,6 +117,8 @@ def report_html(report: ValidationReport, *, lang: str = "en") -> str:
             f"({len(report.signatures)} signature{'s' if len(report.signatures) != 1 else ''})</p>"
         )
     problems = "<h2>Problems with the file</h2>" + _list(report.problems) if report.problems else ""
+    if report.warnings:
+        problems += "<h2>Warnings about the file</h2>" + _list(report.warnings)
     body = "".join(_signature(n, s) for n, s in enumerate(report.signatures, start=1))
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8">'

@@ -26,6 +26,7 @@ def report_lines(report: ValidationReport) -> list[str]:
     """The report as lines of text: one block per signature, problems first."""
     lines = [f"{report.file}: {report.format}, validated at {report.validation_time.isoformat()}"]
     lines += [f"  problem: {p}" for p in report.problems]
+    lines += [f"  warning: {w}" for w in report.warnings]
     if not report.signatures:
         lines.append("  no signature")
     for signature in report.signatures:
@@ -52,6 +53,6 @@ def report_lines(report: ValidationReport) -> list[str]:
             lines.append(f"    covers: {what}{whole}")
         if signature.modifications is not None:
             lines.append(f"    changes after signing: {signature.modifications['level']}")
-        lines += [f"    reason: {r}" for r in signature.reasons]
+        lines += [f"    reason: {r}" for r in signature.explained()]
         lines += [f"    warning: {w}" for w in signature.warnings]
     return lines

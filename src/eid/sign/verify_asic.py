@@ -23,7 +23,15 @@ from asn1crypto import cms
 from eid.errors import MalformedInput
 from eid.sign.asice import ASIC_NS, DIGEST_METHODS
 from eid.sign.container import ASIC_E, ASIC_S, META_INF, data_entries, read_mimetype
-from eid.sign.report import Covers, Indication, SignatureReport, SubIndication, ValidationReport
+from eid.sign.report import (
+    BASIC_CHECKS,
+    Check,
+    Covers,
+    Indication,
+    SignatureReport,
+    SubIndication,
+    ValidationReport,
+)
 from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import DIGESTS, check_signed_data
 
@@ -32,6 +40,8 @@ __all__ = ["MAX_META_ENTRY", "unsafe_name", "verify_asic"]
 MAX_META_ENTRY = 16 << 20
 """The largest manifest or signature entry read (bytes)."""
 
+_ASICS_CHECKS = BASIC_CHECKS
+_ASICE_CHECKS = BASIC_CHECKS | {Check.SIGNED_FILES}
 _DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
 _METHODS = {uri: name for name, uri in DIGEST_METHODS.items()}
 _METHODS["http://www.w3.org/2001/04/xmldsig-more#sha224"] = "sha224"
@@ -139,7 +149,10 @@ def verify_asic(archive: zipfile.ZipFile, result: ValidationReport, context: Ver
             result.signatures.append(report)
         if not _CADES.fullmatch(info.filename):
             continue
-        report = SignatureReport(id=info.filename)
+        report = SignatureReport(
+            id=info.filename,
+            required=_ASICS_CHECKS if result.format == "asic-s" else _ASICE_CHECKS,
+        )
         result.signatures.append(report)
         for problem in result.problems:
             report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, problem)
@@ -211,6 +224,7 @@ def _asice(
     uncovered = [i.filename for i in data if i.filename not in covered]
     if uncovered:
         report.warnings.append(f"files not covered by this signature: {', '.join(uncovered)}")
+    intact = 0
     for uri, algorithm, value in references:
         entry = by_name.get(uri)
         if entry is None or unsafe_name(uri) or uri.startswith(META_INF):
@@ -231,4 +245,14 @@ def _asice(
                 SubIndication.HASH_FAILURE,
                 f"{uri} changed after signing (its digest differs from the manifest's)",
             )
+        else:
+            intact += 1
+    if references and intact == len(references):
+        report.confirm(Check.SIGNED_FILES)
+    elif not references:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "the manifest names no signed file",
+        )
     check_signed_data(report, signed_data, signer, _digester(archive, manifest), context)

@@ -47,7 +47,7 @@ from eid.pki import (
     validate_certificate,
 )
 from eid.pki.validate import Purpose
-from eid.sign.report import Indication, SignatureReport, SignerInfo, SubIndication
+from eid.sign.report import Check, Indication, SignatureReport, SignerInfo, SubIndication
 
 __all__ = ["QC_SSCD_OID", "VerifyContext", "check_certificate", "check_signer", "signer_info"]
 
@@ -106,6 +106,7 @@ def check_certificate(
 
 
 def _passed(report: SignatureReport, validated: ValidatedCertificate) -> None:
+    report.confirm(Check.SIGNER_CERTIFICATE)
     report.chain = [c.subject for c in validated.chain]
     report.revocation = {
         "status": validated.revocation.status,

@@ -9,7 +9,6 @@ certificate through `eid.pki`. Every problem lands in the `SignatureReport`; not
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,7 +17,15 @@ from asn1crypto import cms, tsp
 
 from eid.errors import CertificateInvalid, MalformedInput
 from eid.pki import LoadedCertificate, load_certificate
-from eid.sign.report import Indication, SignatureReport, SubIndication, TimestampReport
+from eid.sign.report import (
+    BASIC_CHECKS,
+    Check,
+    Indication,
+    SignatureReport,
+    SubIndication,
+    TimestampReport,
+    brief,
+)
 from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
 from eid.sign.verify_crypto import verify_signature_value
 
@@ -30,6 +37,7 @@ __all__ = [
     "embedded_certificates",
     "level_of_cms",
     "signed_attrs_der",
+    "weigh_timestamps",
 ]
 
 DIGESTS = ("sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
@@ -41,6 +49,7 @@ DigestOf = Callable[[str], bytes] | None
 _SIG_TS = "1.2.840.113549.1.9.16.2.14"  # id-aa-signatureTimeStampToken
 _ARCHIVE_TS_V3 = "0.4.0.1733.2.4"  # id-aa-ets-archiveTimestampV3
 _REVOCATION_VALUES = "1.2.840.113549.1.9.16.2.24"
+_TIMESTAMP_CHECKS = BASIC_CHECKS | {Check.IMPRINT}
 
 
 def _length(size: int) -> bytes:
@@ -173,6 +182,8 @@ def _crypto(
             SubIndication.HASH_FAILURE,
             "the content does not match the message digest that was signed: it changed after signing",
         )
+    else:
+        report.confirm(Check.CONTENT_DIGEST)
     try:
         good = verify_signature_value(
             certificate.asn1.public_key,
@@ -186,7 +197,9 @@ def _crypto(
             Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, error.message
         )
         return certificate
-    if not good:
+    if good:
+        report.confirm(Check.SIGNATURE_VALUE)
+    else:
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.SIG_CRYPTO_FAILURE,
@@ -215,47 +228,45 @@ def check_timestamp_token(
     """Check an RFC 3161 token: its CMS, its imprint (``imprint_of(digest)``), its TSA certificate.
 
     ``imprint_of`` gives the digest of what the token should be over (the signature value,
-    or a PDF's /ByteRange for a document timestamp).
+    or a PDF's /ByteRange for a document timestamp). The token is valid only when every
+    check passed. A token that cannot be read raises (ValueError and the like from
+    asn1crypto, `MalformedInput`): the caller decides what an unreadable token means.
     """
-    scratch = SignatureReport(id="timestamp")
-    time: dt.datetime | None = None
-    tsa: str | None = None
-    try:
-        signed_data = token["content"]
-        encap = signed_data["encap_content_info"]
-        if encap["content_type"].native != "tst_info":
-            raise MalformedInput("not a timestamp token (no TSTInfo)")
-        raw = bytes(encap["content"].contents)
-        info = tsp.TSTInfo.load(raw)
-        time = info["gen_time"].native
-        pool = embedded_certificates(signed_data)
-        (signer,) = signed_data["signer_infos"]
-        certificate = _crypto(
-            scratch, signed_data, signer, lambda name: hashlib.new(name, raw).digest(), pool
-        )
-        imprint = info["message_imprint"]
-        algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
-        if algorithm not in DIGESTS:
-            scratch.fail(Indication.INDETERMINATE, None, f"imprint digest {algorithm} not accepted")
-        elif imprint_of(algorithm) != imprint["hashed_message"].native:
-            scratch.fail(
-                Indication.TOTAL_FAILED,
-                SubIndication.HASH_FAILURE,
-                "the timestamp is over other data (message imprint mismatch)",
-            )
-        if certificate is not None:
-            tsa = certificate.subject
-            try:
-                check_certificate(certificate, pool, context, context.moment, None)
-            except (CertificateInvalid, MalformedInput) as error:
-                scratch.fail(
-                    Indication.INDETERMINATE, None, f"timestamp authority: {error.message}"
-                )
-    except (ValueError, TypeError, KeyError, MalformedInput) as error:
+    scratch = SignatureReport(id="timestamp", required=_TIMESTAMP_CHECKS)
+    signed_data = token["content"]
+    encap = signed_data["encap_content_info"]
+    if encap["content_type"].native != "tst_info":
+        raise MalformedInput("not a timestamp token (no TSTInfo)")
+    raw = bytes(encap["content"].contents)
+    info = tsp.TSTInfo.load(raw)
+    time = info["gen_time"].native
+    pool = embedded_certificates(signed_data)
+    (signer,) = signed_data["signer_infos"]
+    certificate = _crypto(
+        scratch, signed_data, signer, lambda name: hashlib.new(name, raw).digest(), pool
+    )
+    imprint = info["message_imprint"]
+    algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
+    if algorithm not in DIGESTS:
+        scratch.fail(Indication.INDETERMINATE, None, f"imprint digest {algorithm} not accepted")
+    elif imprint_of(algorithm) != imprint["hashed_message"].native:
         scratch.fail(
-            Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, f"unreadable timestamp ({error})"
+            Indication.TOTAL_FAILED,
+            SubIndication.HASH_FAILURE,
+            "the timestamp is over other data (message imprint mismatch)",
         )
-    return TimestampReport(kind, time, tsa, scratch.passed, tuple(scratch.reasons))
+    else:
+        scratch.confirm(Check.IMPRINT)
+    tsa: str | None = None
+    if certificate is not None:
+        tsa = certificate.subject
+        try:
+            check_certificate(certificate, pool, context, context.moment, None)
+        except (CertificateInvalid, MalformedInput) as error:
+            scratch.fail(Indication.INDETERMINATE, None, f"timestamp authority: {error.message}")
+        else:
+            scratch.confirm(Check.SIGNER_CERTIFICATE)
+    return TimestampReport(kind, time, tsa, scratch.indication, tuple(scratch.explained()))
 
 
 def level_of_cms(
@@ -273,6 +284,25 @@ def level_of_cms(
     return level
 
 
+def weigh_timestamps(report: SignatureReport) -> None:
+    """What the signature's timestamps mean for it.
+
+    A failed timestamp (unreadable, over other data, a bad value) is a part of the
+    signed file that does not hold: the signature is INDETERMINATE. One that could not
+    be trusted (unknown TSA) only proves no time: a warning.
+    """
+    for stamp in report.timestamps:
+        reasons = "; ".join(stamp.reasons)
+        if stamp.indication is Indication.TOTAL_FAILED:
+            report.fail(
+                Indication.INDETERMINATE,
+                SubIndication.FORMAT_FAILURE,
+                f"a {stamp.kind} timestamp failed: {reasons}",
+            )
+        elif not stamp.valid:
+            report.warnings.append(f"a {stamp.kind} timestamp is not valid: {reasons}")
+
+
 def check_signed_data(
     report: SignatureReport,
     signed_data: cms.SignedData,
@@ -286,15 +316,16 @@ def check_signed_data(
     certificate = _crypto(report, signed_data, signer, digest_of, pool)
     value = bytes(signer["signature"].native)
     for token in _attribute(signer["unsigned_attrs"], _SIG_TS):
-        report.timestamps.append(
-            check_timestamp_token(token, lambda name: hashlib.new(name, value).digest(), context)
-        )
-    proven = [t.time for t in report.timestamps if t.valid and t.time is not None]
-    for stamp in report.timestamps:
-        if not stamp.valid:
-            report.warnings.append(
-                "a signature timestamp is not valid: " + "; ".join(stamp.reasons)
+        try:
+            stamp = check_timestamp_token(
+                token, lambda name: hashlib.new(name, value).digest(), context
             )
+        except Exception as error:  # an unreadable token: no proof of time, and no pass
+            reason = f"cannot be read ({type(error).__name__}: {brief(error)})"
+            stamp = TimestampReport("signature", None, None, Indication.TOTAL_FAILED, (reason,))
+        report.timestamps.append(stamp)
+    weigh_timestamps(report)
+    proven = [t.time for t in report.timestamps if t.valid and t.time is not None]
     if proven:
         report.proven_signing_time = min(proven)
     if certificate is not None:

@@ -94,7 +94,13 @@ def _public_key(public_key_info: Any) -> PublicKey:
     return key
 
 
-def _pss(parameters: Any) -> tuple[hashes.HashAlgorithm, padding.PSS]:
+def _pss(parameters: Any, key: rsa.RSAPublicKey) -> tuple[hashes.HashAlgorithm, padding.PSS]:
+    """The hash and padding of RSASSA-PSS parameters, checked against RFC 8017 and the key.
+
+    The parameters are not covered by the signature, so they are input like any other:
+    a known hash, MGF1 with a known hash, trailer field 1, and a salt that fits the key
+    (0 <= sLen <= emLen - hLen - 2, emLen the encoded message length of the modulus).
+    """
     try:
         params = parameters if isinstance(parameters, algos.RSASSAPSSParams) else None
         if params is None:
@@ -104,13 +110,21 @@ def _pss(parameters: Any) -> tuple[hashes.HashAlgorithm, padding.PSS]:
         if mgf["algorithm"].native != "mgf1":
             raise MalformedInput("only MGF1 is accepted", field="RSASSA-PSS maskGenAlgorithm")
         mgf_hash = _hash(str(mgf["parameters"]["algorithm"].native), "RSASSA-PSS MGF1 hash")
-        salt = int(params["salt_length"].native)
-        if params["trailer_field"].native not in ("trailer_field_bc", 1):
-            raise MalformedInput("trailer field must be 1", field="RSASSA-PSS trailerField")
+        salt = params["salt_length"].native
+        trailer = params["trailer_field"].native
     except (ValueError, TypeError, KeyError) as error:
         raise MalformedInput(
             f"bad RSASSA-PSS parameters ({error})", field="signatureAlgorithm"
         ) from error
+    if trailer not in ("trailer_field_bc", 1):
+        raise MalformedInput("trailer field must be 1", field="RSASSA-PSS trailerField")
+    encoded_length = (key.key_size - 1 + 7) // 8
+    largest = encoded_length - digest.digest_size - 2
+    if not isinstance(salt, int) or not 0 <= salt <= largest:
+        raise MalformedInput(
+            f"salt length must be between 0 and {largest} for this key and hash",
+            field="RSASSA-PSS saltLength",
+        )
     return digest, padding.PSS(mgf=padding.MGF1(mgf_hash), salt_length=salt)
 
 
@@ -152,7 +166,7 @@ def verify_signature_value(
                     "an RSA algorithm with a non-RSA key", field="signatureAlgorithm"
                 )
             if oid == _PSS:
-                digest, pss = _pss(parameters)
+                digest, pss = _pss(parameters, key)
                 key.verify(signature, data, pss, digest)
             else:
                 digest = _hash(_RSA_PKCS1.get(oid, fallback), "signatureAlgorithm")

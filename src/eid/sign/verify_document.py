@@ -24,7 +24,14 @@ from asn1crypto import cms
 from eid.errors import MalformedInput, UsageError
 from eid.pki import RevocationSettings, TrustStore, ValidationCache
 from eid.sign.atomic import open_input
-from eid.sign.report import Covers, Indication, SignatureReport, SubIndication, ValidationReport
+from eid.sign.report import (
+    Covers,
+    Indication,
+    SignatureReport,
+    SubIndication,
+    ValidationReport,
+    brief,
+)
 from eid.sign.verify_asic import verify_asic
 from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import check_signed_data
@@ -36,6 +43,7 @@ MAX_CMS_SIZE = 1 << 30
 """The largest CMS file (.p7s/.p7m) read into memory (bytes)."""
 
 _HEADER_WINDOW = 1024
+_MESSAGE_LIMIT = 400
 
 
 def verify(
@@ -87,11 +95,13 @@ def verify(
                     "not a signed document: neither a PDF, an ASiC container nor a CMS signature"
                 )
         except (MalformedInput, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
-            report.problems.append(str(error))
+            report.problems.append(brief(error, _MESSAGE_LIMIT))
         except UsageError:
             raise
         except Exception as error:  # hostile input must give a report, whatever the parser raises
-            report.problems.append(f"malformed file ({type(error).__name__}: {error})")
+            report.problems.append(f"malformed file ({type(error).__name__}: {brief(error)})")
+            for signature in report.signatures:
+                signature.could_not_judge(error)
     return report
 
 
@@ -138,7 +148,7 @@ def _verify_cms(
         covers = Covers("content", whole_file=True, size=len(embedded))
         digest_of = lambda name: hashlib.new(name, embedded).digest()  # noqa: E731
         if detached is not None:
-            report.problems.append(
+            report.warnings.append(
                 "the signature holds its content; the detached data was not used"
             )
     else:
@@ -161,8 +171,10 @@ def _verify_cms(
             signature.fail(
                 Indication.TOTAL_FAILED,
                 SubIndication.FORMAT_FAILURE,
-                f"malformed signer info ({error})",
+                f"malformed signer info ({brief(error)})",
             )
+        except Exception as error:  # whatever stopped the checks, the signature is not valid
+            signature.could_not_judge(error)
 
 
 def _beside(source: Path) -> Path | None:

@@ -29,12 +29,15 @@ from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from eid.sign.report import (
+    BASIC_CHECKS,
+    Check,
     Covers,
     Indication,
     SignatureReport,
     SubIndication,
     TimestampReport,
     ValidationReport,
+    brief,
 )
 from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import check_signed_data, check_timestamp_token
@@ -42,6 +45,7 @@ from eid.sign.verify_cms import check_signed_data, check_timestamp_token
 __all__ = ["verify_pdf"]
 
 _SUBFILTERS = {s.value for s in SigSeedSubFilter}
+_PDF_ONLY_CHECKS = frozenset({Check.BYTE_RANGE, Check.CHANGES})
 _ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OSError)
 
 
@@ -86,6 +90,8 @@ def _check_byte_range(
             "the gap in the /ByteRange is not exactly the signature's /Contents: "
             "bytes outside the signature are unsigned",
         )
+    else:
+        report.confirm(Check.BYTE_RANGE)
 
 
 def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> None:
@@ -123,8 +129,10 @@ def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> N
             "the document was changed after signing beyond what the signature allows"
             + (f": {reason}" if reason else f" (modification level {level.name})"),
         )
-    elif level is not ModificationLevel.NONE:
-        report.warnings.append(f"changed after signing: {level.name.lower().replace('_', ' ')}")
+    else:
+        report.confirm(Check.CHANGES)
+        if level is not ModificationLevel.NONE:
+            report.warnings.append(f"changed after signing: {level.name.lower().replace('_', ' ')}")
 
 
 def _signature(
@@ -160,15 +168,20 @@ def _signature(
 def _document_timestamp(
     embedded: EmbeddedPdfSignature, stream: BinaryIO, size: int, context: VerifyContext
 ) -> TimestampReport:
-    scratch = SignatureReport(id=embedded.fq_name)
+    scratch = SignatureReport(id=embedded.fq_name, required=_PDF_ONLY_CHECKS)
     _check_byte_range(embedded, stream, size, scratch)
     _check_changes(embedded, scratch)
     token = cms.ContentInfo({"content_type": "signed_data", "content": embedded.signed_data})
     stamp = check_timestamp_token(token, embedded.compute_digest, context, kind="document")
     if scratch.passed:
         return stamp
+    failed = Indication.TOTAL_FAILED in (scratch.indication, stamp.indication)
     return TimestampReport(
-        "document", stamp.time, stamp.tsa, False, (*scratch.reasons, *stamp.reasons)
+        "document",
+        stamp.time,
+        stamp.tsa,
+        Indication.TOTAL_FAILED if failed else Indication.INDETERMINATE,
+        (*scratch.explained(), *stamp.reasons),
     )
 
 
@@ -205,7 +218,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
     signatures: list[tuple[EmbeddedPdfSignature, SignatureReport]] = []
     stamps: list[tuple[int, TimestampReport]] = []
     for name, value, field_ref in fields:
-        report = SignatureReport(id=str(name))
+        report = SignatureReport(id=str(name), required=BASIC_CHECKS | _PDF_ONLY_CHECKS)
         try:
             subfilter = value.get_object().get("/SubFilter")
             if subfilter not in _SUBFILTERS:
@@ -237,7 +250,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
             report.fail(
                 Indication.TOTAL_FAILED,
                 SubIndication.FORMAT_FAILURE,
-                f"malformed signature ({type(error).__name__}: {error})",
+                f"malformed signature ({type(error).__name__}: {brief(error)})",
             )
         result.signatures.append(report)
     if not result.signatures:
