@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from cryptography import x509
@@ -9,7 +10,10 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.hashes import SHA1
 
 from benchmarks.timing import compare
-from eid.tokens.belpic import read_card_files
+from eid.errors import MalformedInput
+from eid.pki import load_certificates
+from eid.tokens.belpic import decode_tlv, read_card_files
+from eid.tokens.belpic.tlv import MAX_FILE_SIZE
 
 VECTORS = Path(__file__).resolve().parent.parent / "fixtures" / "belgium" / "identity-vectors"
 
@@ -48,3 +52,22 @@ def main() -> None:
         print(f"  {name:25} {value:9.0f} ops/s")
     ratio = rates["raw 2 RSA verifies"] / rates["eid read_card_files"]
     print(f"  time of a full read relative to the two raw verifies: {ratio:.2f}x")
+    hostile()
+
+
+def hostile() -> None:
+    """Worst cases of hostile input: they must cost time linear in their size."""
+    print("hostile input (time per call; doubling the size should double it at most):")
+    for size in (MAX_FILE_SIZE // 2, MAX_FILE_SIZE):
+        fields = b"\x01\x00" * (size // 2)
+        seconds = 1 / compare({"tlv": lambda f=fields: decode_tlv(f)}, count=20)["tlv"]
+        print(f"  decode_tlv, {size} bytes of empty fields   {seconds * 1000:8.2f} ms")
+    for lines in (50_000, 100_000):
+        pem = b"-----BEGIN CERTIFICATE-----\n" * lines
+
+        def scan(data: bytes = pem) -> None:
+            with contextlib.suppress(MalformedInput):
+                load_certificates(data)
+
+        seconds = 1 / compare({"pem": scan}, count=5)["pem"]
+        print(f"  PEM scan, {lines} BEGIN lines, no END      {seconds * 1000:8.2f} ms")

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from eid.errors import MalformedInput, SignatureInvalid
+from eid.errors import MalformedInput, SignatureInvalid, SignatureMissing
 from eid.identity import Address, BirthDate, NationalNumber
 from eid.tokens.belpic import (
     ADDRESS_FILE,
@@ -355,19 +355,22 @@ def test_address_padding_is_not_signed(signed_files: dict[str, bytes]) -> None:
 @pytest.mark.parametrize("label", [CERT_RN_FILE, SIGN_DATA_FILE, SIGN_ADDRESS_FILE])
 def test_require_signatures(signed_files: dict[str, bytes], label: str) -> None:
     del signed_files[label]
-    with pytest.raises(MalformedInput, match=label) as caught:
-        read_card_files(signed_files, require_signatures=True)
-    assert caught.value.source == label
-    card = read_card_files(signed_files)
+    with pytest.raises(SignatureMissing, match=label) as caught:
+        read_card_files(signed_files)
+    assert caught.value.missing == (label,)
+    assert caught.value.exit_code == 1
+    card = read_card_files(signed_files, require_signatures=False)
     statuses = {c.status for c in (card.checks.identity_signature, card.checks.address_signature)}
     assert statuses <= {"valid", "absent", "unverified"}
     assert "valid" not in statuses or label == SIGN_ADDRESS_FILE
 
 
 def test_unsigned_files_read_without_checks() -> None:
-    card = read_card_files(
-        {DATA_FILE: vector("id-alice.tlv"), ADDRESS_FILE: vector("address-alice.tlv")}
-    )
+    files = {DATA_FILE: vector("id-alice.tlv"), ADDRESS_FILE: vector("address-alice.tlv")}
+    with pytest.raises(SignatureMissing) as caught:
+        read_card_files(files)
+    assert caught.value.missing == (CERT_RN_FILE, SIGN_DATA_FILE, SIGN_ADDRESS_FILE)
+    card = read_card_files(files, require_signatures=False)
     assert card.checks.identity_signature.status == "absent"
     assert card.checks.address_signature.status == "absent"
     assert card.checks.photo_hash.status == "absent"
@@ -377,7 +380,7 @@ def test_unsigned_files_read_without_checks() -> None:
 
 def test_signature_without_certificate_is_unverified(signed_files: dict[str, bytes]) -> None:
     del signed_files[CERT_RN_FILE]
-    card = read_card_files(signed_files)
+    card = read_card_files(signed_files, require_signatures=False)
     assert card.checks.identity_signature.status == "unverified"
     assert card.checks.photo_hash.status == "valid"
 

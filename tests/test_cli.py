@@ -168,13 +168,36 @@ def test_one_tampered_byte_fails_with_exit_1(
 @pytest.mark.parametrize(
     "vector", ["id-alice.tlv", "id-alice-2.tlv", "white-cane.tlv", "yellow-cane.tlv"]
 )
-def test_unsigned_vectors_parse_and_say_so(tmp_path: Path, vector: str) -> None:
+def test_unsigned_files_are_refused(tmp_path: Path, vector: str) -> None:
     directory = tmp_path / "files"
     directory.mkdir()
     shutil.copy(VECTORS / vector, directory / "DATA_FILE")
     result = eid("identity", "--files", str(directory), "--json", home=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert as_json(result)["checks"]["identity_signature"]["status"] == "absent"
+    assert result.returncode == 1, result.stderr
+    error = as_json(result)["error"]
+    assert error["code"] == "signature_missing"
+    assert error["missing"] == ["CERT_RN_FILE", "SIGN_DATA_FILE"]
+
+
+@pytest.mark.parametrize(
+    ("removed", "missing"),
+    [("SIGN_DATA_FILE.der", "SIGN_DATA_FILE"), ("SIGN_ADDRESS_FILE", "SIGN_ADDRESS_FILE"),
+     ("CERT_RN_FILE.der", "CERT_RN_FILE")],
+)  # fmt: skip
+def test_identity_files_need_signatures_and_certificate(
+    signed_files: Path, tmp_path: Path, removed: str, missing: str
+) -> None:
+    # The identity file is tampered with too: without its signature nothing may vouch for it.
+    path = signed_files / "DATA_FILE.tlv"
+    path.write_bytes(path.read_bytes().replace(b"SPECIMEN", b"SPECIMEM"))
+    (signed_files / removed).unlink()
+    rrn = str(VECTORS / "test-rrn-cert.der")
+    result = eid("identity", "--files", str(signed_files), "--trust", rrn, home=tmp_path)
+    assert result.returncode == 1
+    assert "trusted" not in result.stdout
+    assert result.stderr.startswith("eid: signature_missing:")
+    assert missing in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_identity_files_usage_errors(tmp_path: Path) -> None:
@@ -184,6 +207,8 @@ def test_identity_files_usage_errors(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert as_json(result)["error"]["code"] == "usage"
     (empty / "DATA_FILE").write_bytes(b"\x01\x05ab")
+    (empty / "SIGN_DATA_FILE").write_bytes(bytes(256))
+    (empty / "CERT_RN_FILE").write_bytes(b"not a certificate")
     malformed = eid("identity", "--files", str(empty), "--json", home=tmp_path)
     assert malformed.returncode == 2
     assert as_json(malformed)["error"]["code"] == "malformed_input"

@@ -2,8 +2,9 @@
 
 Every error has a stable ``code`` (for programs and JSON output) and a message a
 person can act on. ``exit_code`` is what the command line exits with:
-1 a verification said no, 2 bad usage or malformed input, 3 a token or card problem.
-No error message ever holds a PIN.
+1 a verification said no, 2 bad usage or malformed input, 3 a token or card problem
+(70, an internal error, is any exception that is not an `EidError`). A message is one
+line: line breaks in it (from quoted input) become spaces. No error message ever holds a PIN.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "PinLocked",
     "RevocationUnknown",
     "SignatureInvalid",
+    "SignatureMissing",
     "TimestampFailed",
     "TokenError",
     "TokenNotFound",
@@ -41,7 +43,16 @@ __all__ = [
     "UsageError",
     "VerificationFailed",
     "WrongPurpose",
+    "one_line",
 ]
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: each line break (and the blanks around it) becomes one space."""
+    lines = text.splitlines()
+    if len(lines) <= 1:
+        return text
+    return " ".join(stripped for line in lines if (stripped := line.strip()))
 
 
 class EidError(Exception):
@@ -51,6 +62,7 @@ class EidError(Exception):
     exit_code = 2
 
     def __init__(self, message: str) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
 
@@ -144,6 +156,23 @@ class SignatureInvalid(VerificationFailed):
     def details(self) -> dict[str, object]:
         """The file or object whose signature failed, where known."""
         return {"source": self.source} if self.source else {}
+
+
+class SignatureMissing(VerificationFailed):
+    """A signature, or the certificate needed to check it, is missing where one is required.
+
+    ``missing`` names what is missing (files, fields).
+    """
+
+    code = "signature_missing"
+
+    def __init__(self, message: str, *, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+    def details(self) -> dict[str, object]:
+        """What is missing."""
+        return {"missing": list(self.missing)} if self.missing else {}
 
 
 class CertificateInvalid(VerificationFailed):

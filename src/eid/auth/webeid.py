@@ -81,7 +81,7 @@ def validate(
 @functools.lru_cache(maxsize=1024)
 def _load(der: bytes) -> LoadedCertificate:
     """The token's certificate, loaded once per distinct certificate."""
-    return load_certificate(der, source="unverifiedCertificate")
+    return load_certificate(der, source="unverifiedCertificate", allow_pem=False)
 
 
 def _same_person(signing: x509.Name, authentication: x509.Name) -> bool:
@@ -110,13 +110,19 @@ def _validate_signing_certificates(
     auth = authentication.certificate.crypto
     assert auth is not None
     accepted = []
+    try:
+        auth_subject, auth_issuer = auth.subject, auth.issuer
+    except ValueError as error:
+        raise CertificateMalformed(
+            f"the authentication certificate's names cannot be read ({error})"
+        ) from None
     for entry in parsed.signing_certificates:
         signing = entry.certificate
-        if not _same_person(signing.subject, auth.subject):
+        if not _same_person(signing.subject, auth_subject):
             raise CertificateInvalid(
                 "the signing certificate names another person than the authentication one"
             )
-        if signing.issuer != auth.issuer:
+        if signing.issuer != auth_issuer:
             raise CertificateInvalid(
                 "the signing certificate has another issuer than the authentication one"
             )

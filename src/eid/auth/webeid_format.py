@@ -11,6 +11,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -114,10 +115,15 @@ def _decode_certificate_text(value: str) -> bytes:
 
 
 def _certificate(der: bytes, field: str) -> x509.Certificate:
+    """A DER certificate whose names and extensions can be read (`cryptography` reads lazily)."""
     try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError as error:
+        certificate = x509.load_der_x509_certificate(der)
+        certificate.subject  # noqa: B018
+        certificate.issuer  # noqa: B018
+        certificate.extensions  # noqa: B018
+    except (ValueError, x509.InvalidVersion) as error:
         raise CertificateMalformed(f"not a DER certificate ({error})", field=field) from None
+    return certificate
 
 
 def parse_token(token: str | bytes | Mapping[str, Any]) -> WebEidToken:
@@ -137,14 +143,16 @@ def parse_token(token: str | bytes | Mapping[str, Any]) -> WebEidToken:
             data = json.loads(text)
         except ValueError:
             raise AuthTokenMalformed("the token is not JSON") from None
+        except RecursionError:
+            raise AuthTokenMalformed("the token's JSON is nested too deeply") from None
     if not isinstance(data, dict | Mapping):  # dict first: JSON gives one, and it is quicker
         raise AuthTokenMalformed("the token is not a JSON object")
     declared = data.get("format")
     if not isinstance(declared, str) or not _FORMAT.fullmatch(declared):
-        raise AuthTokenMalformed(f"unsupported token format {declared!r}", field="format")
+        raise AuthTokenMalformed(f"unsupported token format {_quoted(declared)}", field="format")
     algorithm = data.get("algorithm")
-    if algorithm not in ALGORITHMS:
-        raise AuthTokenMalformed(f"unsupported algorithm {algorithm!r}", field="algorithm")
+    if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
+        raise AuthTokenMalformed(f"unsupported algorithm {_quoted(algorithm)}", field="algorithm")
     app_version = data.get("appVersion")
     if not isinstance(app_version, str) or not app_version:
         raise AuthTokenMalformed("'appVersion' is missing", field="appVersion")
@@ -153,6 +161,10 @@ def parse_token(token: str | bytes | Mapping[str, Any]) -> WebEidToken:
         raise AuthTokenMalformed(f"'unverifiedSigningCertificates' is not allowed in {declared}")
     if declared == "web-eid:1.1" and not signing:
         raise AuthTokenMalformed("format web-eid:1.1 needs 'unverifiedSigningCertificates'")
+    if signing is not None and not isinstance(signing, list):
+        raise AuthTokenMalformed(
+            "'unverifiedSigningCertificates' is not a list", field="unverifiedSigningCertificates"
+        )
     return WebEidToken(
         certificate_der=_certificate_field(data.get("unverifiedCertificate")),
         algorithm=str(algorithm),
@@ -183,22 +195,37 @@ def _signing_entry(entry: object, index: int) -> SigningCertificateEntry:
             if isinstance(algorithm, Mapping)
             else (None, None, None)
         )
-        if (
-            values[0] not in _CRYPTO
-            or values[1] not in _HASH_FUNCTIONS
-            or values[2] not in _PADDINGS
+        crypto, hash_function, padding_scheme = values
+        if not (
+            isinstance(crypto, str)
+            and isinstance(hash_function, str)
+            and isinstance(padding_scheme, str)
+            and crypto in _CRYPTO
+            and hash_function in _HASH_FUNCTIONS
+            and padding_scheme in _PADDINGS
         ):
-            raise AuthTokenMalformed(f"unsupported signature algorithm {values}", field=field)
-        parsed.append((str(values[0]), str(values[1]), str(values[2])))
+            raise AuthTokenMalformed(
+                f"unsupported signature algorithm ({', '.join(map(_quoted, values))})", field=field
+            )
+        parsed.append((crypto, hash_function, padding_scheme))
     certificate = _certificate(
         _b64(entry.get("certificate"), f"{field}.certificate"), f"{field}.certificate"
     )
     return SigningCertificateEntry(certificate, tuple(parsed))
 
 
+def _quoted(value: object) -> str:
+    """A value from the token as a message quotes it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 @functools.lru_cache(maxsize=256)
 def normalise_origin(origin: str) -> str:
-    """The ASCII serialisation of an https origin (``https://host[:port]``, default port dropped)."""
+    """The ASCII serialisation of an https origin (``https://host[:port]``, default port dropped).
+
+    An IPv6 host keeps its brackets, in the shortest form (``https://[::1]:8443``).
+    """
     try:
         parts = urlsplit(origin)
         port = parts.port
@@ -208,11 +235,24 @@ def normalise_origin(origin: str) -> str:
         raise UsageError(f"an origin is https://host[:port], not {origin!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise UsageError(f"an origin has no path, query or fragment: {origin!r}")
+    host = _host(parts.hostname, origin)
+    return f"https://{host}" if port in (None, 443) else f"https://{host}:{port}"
+
+
+def _host(hostname: str, origin: str) -> str:
+    """A host as an origin writes it: IDNA for names, ``[shortest form]`` for IPv6."""
+    if ":" in hostname:
+        try:
+            address = ipaddress.IPv6Address(hostname)
+        except ValueError:
+            raise UsageError(f"not a valid IPv6 address in {origin!r}") from None
+        if address.scope_id is not None:
+            raise UsageError(f"an origin has no IPv6 zone: {origin!r}")
+        return f"[{address.compressed}]"
     try:
-        host = parts.hostname.encode("idna").decode("ascii")
+        return hostname.encode("idna").decode("ascii")
     except UnicodeError:
         raise UsageError(f"not a valid host name in {origin!r}") from None
-    return f"https://{host}" if port in (None, 443) else f"https://{host}:{port}"
 
 
 def authentication_value(

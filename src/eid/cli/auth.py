@@ -10,7 +10,7 @@ import click
 
 from eid.auth import Authenticator, respond
 from eid.cli.options import open_cli_token, token_options
-from eid.cli.output import Output, json_option
+from eid.cli.output import Output, json_option, shown
 from eid.cli.testpki import card_trust, test_pki_services, virtual_card_of
 from eid.cli.trust import revocation_options, revocation_settings, trust_option, trust_store
 from eid.cli.webeid import print_auth_result
@@ -66,7 +66,7 @@ def auth(
             origin=origin, trust=store, revocation=revocation_settings(revocation, no_revocation)
         )
         challenge = portal.new_challenge()
-        out.say(f"challenge for {challenge.origin}: {challenge.nonce}")
+        out.say(f"challenge for {shown(challenge.origin)}: {shown(challenge.nonce)}")
         answer = respond(token, challenge, include_signing_certificate=signing_certificate)
         out.say(f"the card answered with a Web eID token of {len(answer)} characters")
         result = portal.verify(answer, challenge=challenge.nonce)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from eid.auth import Authenticator, respond
-from eid.cli.output import Output, json_option
+from eid.cli.output import Output, json_option, shown
 from eid.cli.testpki import card_trust, test_pki_services
 from eid.cli.tokens import print_card
 from eid.cli.virtual import print_created
@@ -63,7 +63,7 @@ def demo(as_json: bool) -> None:
             card, made = create_virtual_card()
         except UsageError as error:
             # An unreadable card (made by another version): it is test material, make it anew.
-            out.say(f"[yellow]{error.message}[/yellow]; making it anew")
+            out.say(f"[yellow]{shown(error.message)}[/yellow]; making it anew")
             card, made = create_virtual_card(replace=True)
         if not as_json:
             print_created(out, card, made)
@@ -77,12 +77,13 @@ def demo(as_json: bool) -> None:
         for slot in slots:
             assert slot.token is not None
             out.say(
-                f"slot {slot.slot_id}: {slot.token.label}, serial {slot.token.serial}, PIN {slot.token.pin_state}"
+                f"slot {slot.slot_id}: {shown(slot.token.label)}, serial "
+                f"{shown(slot.token.serial)}, PIN {shown(slot.token.pin_state)}"
             )
         with card.open() as token:
             certificates = token.certificates()
             for cert in certificates:
-                out.say(f"  {cert.role.value:15} {readable_name(cert.certificate.subject)}")
+                out.say(f"  {cert.role.value:15} {shown(readable_name(cert.certificate.subject))}")
 
             out.section("3. identity and address, read and verified")
             data = token.read_card()
@@ -97,7 +98,7 @@ def demo(as_json: bool) -> None:
                 out.section("4. login: challenge, the card's answer, verification with OCSP")
                 portal = Authenticator(origin="https://portal.localhost", trust=trust)
                 challenge = portal.new_challenge()
-                out.say(f"the portal's challenge: {challenge.nonce}")
+                out.say(f"the portal's challenge: {shown(challenge.nonce)}")
                 login = portal.verify(respond(token, challenge), challenge=challenge.nonce)
                 if not as_json:
                     print_auth_result(out, login)
@@ -106,19 +107,19 @@ def demo(as_json: bool) -> None:
                 folder = card.directory.parent / "demo"
                 folder.mkdir(parents=True, exist_ok=True)
                 letter = demo_pdf(folder / "letter.pdf")
-                out.say(f"timestamps from the test PKI's TSA at {services.tsa_url}")
+                out.say(f"timestamps from the test PKI's TSA at {shown(services.tsa_url)}")
                 options = SignatureOptions(level=Level.B_T, tsa_url=services.tsa_url)
                 signed = sign_pdf(letter, folder / "letter.signed.pdf", TokenSigner(token), options)
                 out.say(
-                    f"signed {letter} -> [bold]{signed.output}[/bold] "
-                    f"({signed.size} bytes, {signed.level.value}, by {signed.signer})"
+                    f"signed {shown(letter)} -> [bold]{shown(signed.output)}[/bold] "
+                    f"({signed.size} bytes, {signed.level.value}, by {shown(signed.signer)})"
                 )
 
                 out.section("6. verify the signed PDF (ETSI EN 319 102-1, OCSP required)")
                 report = verify(signed.output, trust=trust)
             if not as_json:
                 for line in report_lines(report):
-                    out.say(line)
+                    out.say(shown(line))
         if as_json:
             out.json(
                 {

@@ -11,7 +11,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from eid.cli.options import open_cli_token, token_options
-from eid.cli.output import Output, json_option
+from eid.cli.output import Output, json_option, shown
 from eid.cli.testpki import card_trust, test_pki_services, virtual_card_of
 from eid.cli.trust import trust_option, trust_store
 from eid.errors import UsageError
@@ -179,8 +179,9 @@ def _print_all(out: Output, results: list[dict[str, object]]) -> None:
 def _print(out: Output, result: dict[str, object]) -> None:
     inputs = ", ".join(str(p) for p in result["inputs"])  # type: ignore[attr-defined]
     out.say(
-        f"signed {inputs} -> [bold]{result['output']}[/bold] "
-        f"({result['format']} {result['level']}, {result['size']} bytes) by {result['signer']}"
+        f"signed {shown(inputs)} -> [bold]{shown(result['output'])}[/bold] "
+        f"({shown(result['format'])} {shown(result['level'])}, {shown(result['size'])} bytes) "
+        f"by {shown(result['signer'])}"
     )
 
 
@@ -279,7 +280,7 @@ def _run(
     ) as progress:
         task = progress.add_task("signing", total=len(jobs))
         for job in jobs:
-            progress.update(task, description=f"signing {job.inputs[0].name}")
+            progress.update(task, description=f"signing {shown(job.inputs[0].name)}")
             results.append(
                 _result(sign_job(job, signer, options, visible=visible), signer, job.inputs)
             )

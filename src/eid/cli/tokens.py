@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from rich.table import Table
 
 from eid.cli.options import open_cli_token, token_options
-from eid.cli.output import Output, json_option
+from eid.cli.output import Output, json_option, shown
 from eid.cli.testpki import card_trust, virtual_card_of
 from eid.cli.trust import trust_option, trust_store
 from eid.errors import EidError, NoModule, UsageError
@@ -70,11 +70,11 @@ def tokens(module: Path | None, as_json: bool) -> None:
 def _print_modules(out: Output, entries: list[dict[str, object]]) -> None:
     for entry in entries:
         title = "virtual eID (SoftHSM2)" if entry["virtual_card"] else str(entry["path"])
-        out.console.print(f"[bold]{title}[/bold]  {entry.get('description', '')}")
+        out.console.print(f"[bold]{shown(title)}[/bold]  {shown(entry.get('description', ''))}")
         if "error" in entry:
             error = entry["error"]
             assert isinstance(error, dict)
-            out.console.print(f"  [red]{error['code']}[/red]: {error['message']}")
+            out.console.print(f"  [red]{shown(error['code'])}[/red]: {shown(error['message'])}")
             continue
         slots = entry["slots"]
         assert isinstance(slots, list)
@@ -84,13 +84,14 @@ def _print_modules(out: Output, entries: list[dict[str, object]]) -> None:
             token = slot["token"]
             if token is None:
                 out.console.print(
-                    f"  slot {slot['slot_id']} {slot['description']}: {slot['problem'] or 'no card'}"
+                    f"  slot {shown(slot['slot_id'])} {shown(slot['description'])}: "
+                    f"{shown(slot['problem'] or 'no card')}"
                 )
             else:
                 out.console.print(
-                    f"  slot {slot['slot_id']} {slot['description']}: [green]{token['label']}[/green] "
-                    f"serial {token['serial']}, PIN {token['pin_state']}"
-                    + (", pinpad" if token["pinpad"] else "")
+                    f"  slot {shown(slot['slot_id'])} {shown(slot['description'])}: "
+                    f"[green]{shown(token['label'])}[/green] serial {shown(token['serial'])}, "
+                    f"PIN {shown(token['pin_state'])}" + (", pinpad" if token["pinpad"] else "")
                 )
 
 
@@ -118,18 +119,19 @@ def certs(module: Path | None, label: str | None, export_dir: Path | None, as_js
 
         def text() -> None:
             table = Table(
-                "role", "label", "subject", "valid until", title=f"certificates on {token.label}"
+                "role",
+                "label",
+                "subject",
+                "valid until",
+                title=f"certificates on {shown(token.label)}",
             )
             for entry in entries:
                 table.add_row(
-                    str(entry["role"]),
-                    str(entry["label"]),
-                    str(entry["subject"]),
-                    str(entry["not_after"]),
+                    *(shown(entry[key]) for key in ("role", "label", "subject", "not_after"))
                 )
             out.console.print(table)
             if export_dir is not None:
-                out.console.print(f"exported {len(entries)} certificate(s) to {export_dir}")
+                out.console.print(f"exported {len(entries)} certificate(s) to {shown(export_dir)}")
 
         out.emit({"token": token.label, "certificates": entries}, text)
 
@@ -177,27 +179,24 @@ def identity(
 ) -> None:
     """Read identity and address, with the national register's (RRN) signatures checked.
 
-    The RRN certificate that made them must be issued by a root in --trust (default: the
+    The signature files and the RRN certificate must be there (exit 1 naming what is
+    missing), and that certificate must be issued by a root in --trust (default: the
     Belgian roots; for the virtual card, its test root).
     """
     out = Output(as_json)
     with out.errors_to_exit_codes():
         default: Callable[[], TrustStore] = TrustStore.belgium
         if files_dir is not None:
-            card = read_card_files(read_files_dir(files_dir))
+            card = read_card_files(read_files_dir(files_dir), require_signatures=True)
         else:
             with open_cli_token(module, label) as token:
                 card = token.read_card()
                 virtual = virtual_card_of(token)
             if virtual is not None:
                 default = partial(card_trust, virtual)
-        rrn = (
-            validate_rrn_certificate(card, trust_store(trust, default=default))
-            if card.rrn_certificate is not None
-            else None
-        )
+        rrn = validate_rrn_certificate(card, trust_store(trust, default=default))
         data = card.to_dict()
-        data["rrn_certificate_trusted_by"] = rrn.chain[-1].subject if rrn else None
+        data["rrn_certificate_trusted_by"] = rrn.chain[-1].subject
         if photo is not None:
             if card.photo is None:
                 raise UsageError("there is no photo to write")
@@ -206,7 +205,7 @@ def identity(
         out.emit(data, lambda: print_card(out, card, rrn))
 
 
-def print_card(out: Output, card: CardData, rrn: ValidatedCertificate | None) -> None:
+def print_card(out: Output, card: CardData, rrn: ValidatedCertificate) -> None:
     """Print identity, address and the checks for a person (``rrn``: the checked RRN certificate)."""
     person = card.identity
     table = Table(show_header=False, box=None, pad_edge=False)
@@ -229,9 +228,8 @@ def print_card(out: Output, card: CardData, rrn: ValidatedCertificate | None) ->
             ("Address", f"{address.street_and_number}, {address.zip_code} {address.municipality}")
         )
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(key, shown(value))
     out.console.print(table)
     for line in card.checks.describe():
-        out.console.print(line)
-    if rrn is not None:
-        out.console.print(f"RRN certificate: trusted, issued by {rrn.chain[-1].subject}")
+        out.console.print(shown(line))
+    out.console.print(f"RRN certificate: trusted, issued by {shown(rrn.chain[-1].subject)}")

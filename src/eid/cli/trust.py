@@ -10,6 +10,7 @@ import click
 
 from eid.errors import UsageError
 from eid.pki import RevocationPolicy, RevocationSettings, TrustStore, load_certificates_from_path
+from eid.times import to_utc
 
 __all__ = ["parse_time", "revocation_options", "revocation_settings", "trust_option", "trust_store"]
 
@@ -57,7 +58,7 @@ def trust_store(
                 store.add(intermediate, anchor=False)
         else:
             for certificate in load_certificates_from_path(value):
-                store.add(certificate)
+                store.add(certificate, source=value)
     return store
 
 
@@ -69,11 +70,16 @@ def revocation_settings(policy: str, no_revocation: bool) -> RevocationSettings:
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
-    """An ISO 8601 time (UTC when it names no zone), or None."""
+    """An ISO 8601 time in UTC (taken as UTC when it names no zone), or None.
+
+    `UsageError` for text that is no such time or one UTC cannot hold (years 1 to 9999).
+    """
     if value is None:
         return None
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise UsageError(f"not an ISO 8601 time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return to_utc(moment, what="--at")

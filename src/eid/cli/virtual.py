@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from eid.cli.output import Output, json_option
+from eid.cli.output import Output, json_option, shown
 from eid.tokens import PIN_ENV
 from eid.tokens.virtual import DEFAULT_PIN, VirtualCard, VirtualCardSpec, create_virtual_card
 
@@ -79,7 +79,8 @@ def print_created(out: Output, card: VirtualCard, made: bool) -> None:
     """Say where the card lives and whether it was made now."""
     verb = "created" if made else "already exists"
     out.console.print(
-        f"virtual eID of [bold]{card.holder}[/bold] {verb} ({card.key_kind.upper()} keys)"
+        f"virtual eID of [bold]{shown(card.holder)}[/bold] {verb} "
+        f"({shown(card.key_kind.upper())} keys)"
     )
-    out.console.print(f"  lives in {card.directory}")
-    out.console.print(f"  SOFTHSM2_CONF={card.config}")
+    out.console.print(f"  lives in {shown(card.directory)}")
+    out.console.print(f"  SOFTHSM2_CONF={shown(card.config)}")

@@ -10,7 +10,7 @@ import click
 from eid.auth.result import AuthResult
 from eid.auth.webeid import create_token, validate
 from eid.cli.options import open_cli_token, token_options
-from eid.cli.output import Output, json_option
+from eid.cli.output import Output, json_option, shown
 from eid.cli.trust import (
     parse_time,
     revocation_options,
@@ -108,14 +108,15 @@ def print_auth_result(out: Output, result: AuthResult) -> None:
     number = (
         identity.national_number.formatted if identity.national_number else identity.serial_number
     )
-    out.console.print(f"[green]authenticated[/green] [bold]{name}[/bold] ({number})")
+    out.console.print(f"[green]authenticated[/green] [bold]{shown(name)}[/bold] ({shown(number)})")
     out.console.print(
-        f"  by {result.method.replace('_', ' ')}, level of assurance {result.assurance_level or 'not established'}"
+        f"  by {shown(result.method.replace('_', ' '))}, level of assurance "
+        f"{shown(result.assurance_level or 'not established')}"
     )
     revocation = result.validated.revocation
     out.console.print(
-        f"  revocation: {revocation.status}"
-        + (f" ({revocation.source})" if revocation.source else "")
+        f"  revocation: {shown(revocation.status)}"
+        + (f" ({shown(revocation.source)})" if revocation.source else "")
     )
     for warning in result.warnings:
-        out.console.print(f"  [yellow]warning[/yellow]: {warning}")
+        out.console.print(f"  [yellow]warning[/yellow]: {shown(warning)}")

@@ -21,22 +21,34 @@ from typing import Any, TypeAlias
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from eid.errors import MalformedInput
 
 __all__ = [
     "CertificateInput",
     "LoadedCertificate",
+    "check_public_key",
     "describe",
     "load_certificate",
     "load_certificates",
     "load_certificates_from_path",
 ]
 
-_PEM = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.*?)-----END", re.S)
+_PEM_BEGIN = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----")
+_PEM_END = b"-----END"
 _ECDSA_OIDS = {"1.2.840.10045.4.1", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3"}
 _ECDSA_OIDS |= {"1.2.840.10045.4.3.4", "1.2.840.10045.4.3.1"}
 _CACHE_SIZE = 1024
+_VERIFYING_KEYS = (
+    rsa.RSAPublicKey,
+    dsa.DSAPublicKey,
+    ec.EllipticCurvePublicKey,
+    ed25519.Ed25519PublicKey,
+    ed448.Ed448PublicKey,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,29 +90,53 @@ _lock = threading.Lock()
 _cache: OrderedDict[bytes, LoadedCertificate] = OrderedDict()
 
 
+def check_public_key(cert: LoadedCertificate, *, source: str | None = None) -> None:
+    """Raise `MalformedInput` unless the certificate's public key can verify signatures.
+
+    The key must decode (`cryptography`) and be RSA, DSA, EC on a named curve, Ed25519 or
+    Ed448: a certificate that is to check other certificates (an anchor, an intermediate)
+    is refused here rather than failing in the middle of path validation.
+    """
+    try:
+        key = serialization.load_der_public_key(cert.asn1.public_key.dump())
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+        raise MalformedInput(
+            f"{describe(cert)}: its public key cannot be used ({error})", source=source
+        ) from None
+    if not isinstance(key, _VERIFYING_KEYS):
+        raise MalformedInput(
+            f"{describe(cert)}: its {type(key).__name__} cannot verify signatures", source=source
+        )
+
+
 def describe(cert: LoadedCertificate) -> str:
     """Name a certificate in a message: its subject and serial number."""
     return f"certificate '{cert.subject}' (serial {cert.serial_number:x})"
 
 
 def load_certificate(
-    data: CertificateInput, *, source: str | None = None, allow_padding: bool = False
+    data: CertificateInput,
+    *,
+    source: str | None = None,
+    allow_padding: bool = False,
+    allow_pem: bool = True,
 ) -> LoadedCertificate:
     """Load one certificate (DER or PEM); raise `MalformedInput` naming ``source`` if it is none.
 
     Bytes after the certificate are refused, unless ``allow_padding`` and they are zeros (card
-    files are zero-padded), which is then recorded in ``problems``. Loads are remembered by
-    content (bounded), so loading the same bytes again is cheap.
+    files are zero-padded), which is then recorded in ``problems``. ``allow_pem=False`` takes
+    DER bytes only (a format that defines its field as DER has one encoding per certificate).
+    Loads are remembered by content (bounded), so loading the same bytes again is cheap.
     """
     if isinstance(data, LoadedCertificate):
         return data
     if isinstance(data, x509.Certificate):
-        from cryptography.hazmat.primitives.serialization import Encoding
-
-        der = data.public_bytes(Encoding.DER)
+        der = data.public_bytes(serialization.Encoding.DER)
     elif isinstance(data, bytes | bytearray | memoryview):
         der = bytes(data)
-        if b"-----BEGIN" in der:
+        if not allow_pem and der[:1] != b"\x30":
+            raise MalformedInput("not a DER certificate (PEM or other text)", source=source)
+        if allow_pem and b"-----BEGIN" in der:
             blocks = _pem_blocks(der, source)
             if len(blocks) != 1:
                 raise MalformedInput(
@@ -147,14 +183,21 @@ def load_certificates_from_path(path: Path | str) -> list[LoadedCertificate]:
 
 
 def _pem_blocks(data: bytes, source: str | None) -> list[bytes]:
+    """The DER of each CERTIFICATE block, in one pass over ``data`` (linear time)."""
     blocks: list[bytes] = []
-    for match in _PEM.finditer(data):
+    position = 0
+    while (begin := _PEM_BEGIN.search(data, position)) is not None:
+        end = data.find(_PEM_END, begin.end())
+        if end < 0:
+            break  # no END after this BEGIN, so none after any later one either
         try:
-            blocks.append(base64.b64decode(b"".join(match.group(1).split()), validate=True))
+            body = b"".join(data[begin.end() : end].split())
+            blocks.append(base64.b64decode(body, validate=True))
         except (binascii.Error, ValueError) as error:
             raise MalformedInput(
-                "PEM block is not valid base64", source=source, offset=match.start()
+                "PEM block is not valid base64", source=source, offset=begin.start()
             ) from error
+        position = end + len(_PEM_END)
     if not blocks:
         raise MalformedInput("no complete PEM CERTIFICATE block", source=source)
     return blocks

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from asn1crypto import core
-from cryptography.x509 import ObjectIdentifier
 
 from eid.errors import MalformedInput
 from eid.identity import NationalNumber
@@ -90,7 +89,7 @@ def classify(cert: CertificateInput) -> CertificateKind:
     usage: Usage | None = None
     belgian = False
     for dotted in policies:
-        found = classify_policy(ObjectIdentifier(dotted))
+        found = classify_policy(dotted)
         if found is None:
             continue
         role = found[1]

@@ -27,6 +27,7 @@ from eid.pki.revocation import (
     check_freshness,
     verify_signature,
 )
+from eid.times import shifted
 
 __all__ = [
     "OCSP_SIGNING",
@@ -169,7 +170,7 @@ def _check_response(
     single = matching[0]
     this_update = single["this_update"].native
     next_update = single["next_update"].native
-    if produced_at > now + settings.clock_skew:
+    if produced_at > shifted(now, settings.clock_skew):
         raise RevInfoError(f"OCSP response producedAt {produced_at.isoformat()} is in the future")
     check_freshness("OCSP response", this_update, next_update, now, settings)
 
@@ -264,7 +265,7 @@ def _check_validity(
     cert: LoadedCertificate, now: dt.datetime, settings: RevocationSettings
 ) -> None:
     validity = cert.asn1["tbs_certificate"]["validity"]
-    if validity["not_before"].native > now + settings.clock_skew:
+    if validity["not_before"].native > shifted(now, settings.clock_skew):
         raise RevInfoError(f"OCSP responder {describe(cert)} is not yet valid")
-    if validity["not_after"].native < now - settings.clock_skew:
+    if validity["not_after"].native < shifted(now, -settings.clock_skew):
         raise RevInfoError(f"OCSP responder {describe(cert)} has expired")

@@ -97,15 +97,17 @@ def policy_oid(arc: ObjectIdentifier, role: PolicyRole) -> ObjectIdentifier:
 
 
 def classify_policy(
-    oid: ObjectIdentifier, arcs: Mapping[str, ObjectIdentifier] | None = None
+    oid: ObjectIdentifier | str, arcs: Mapping[str, ObjectIdentifier] | None = None
 ) -> tuple[str, PolicyRole] | None:
     """Return the (root name, role) a policy OID stands for, or None if it is none of them.
 
-    ``arcs`` defaults to the production arcs plus the test arc (under `TEST_ROOT_NAME`).
+    ``oid`` may be dotted text as read from a certificate: it is compared as text, so an
+    OID that `ObjectIdentifier` cannot hold (an arc of 2^128 or more) is simply none of
+    them. ``arcs`` defaults to the production arcs plus the test arc (under `TEST_ROOT_NAME`).
     """
     if arcs is None:
         arcs = {**PRODUCTION_POLICY_ARCS, TEST_ROOT_NAME: TEST_POLICY_ARC}
-    dotted = oid.dotted_string
+    dotted = oid if isinstance(oid, str) else oid.dotted_string
     for name, arc in arcs.items():
         for role, suffix in POLICY_SUFFIXES.items():
             if dotted == f"{arc.dotted_string}.{suffix}":

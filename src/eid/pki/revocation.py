@@ -12,6 +12,7 @@ from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from eid.errors import UsageError
 from eid.pki.certificates import CertificateInput
+from eid.times import shifted
 
 __all__ = [
     "CertStatus",
@@ -138,11 +139,11 @@ def usable_until(
     skew = settings.clock_skew
     limits = []
     if next_update is not None:
-        limits.append(next_update + skew)
+        limits.append(shifted(next_update, skew))
     if settings.max_age is not None:
-        limits.append(this_update + settings.max_age + skew)
+        limits.append(shifted(shifted(this_update, settings.max_age), skew))
     if not limits:
-        limits.append(this_update + skew)
+        limits.append(shifted(this_update, skew))
     return min(limits)
 
 
@@ -155,9 +156,9 @@ def check_freshness(
 ) -> None:
     """Raise `RevInfoError` unless the answer made at ``this_update`` is usable at ``now``."""
     skew = settings.clock_skew
-    if this_update > now + skew:
+    if this_update > shifted(now, skew):
         raise RevInfoError(f"{what} thisUpdate {this_update.isoformat()} is in the future")
-    if next_update is not None and next_update < now - skew:
+    if next_update is not None and next_update < shifted(now, -skew):
         raise RevInfoError(f"{what} is stale: nextUpdate {next_update.isoformat()} has passed")
     if settings.max_age is not None and now - this_update > settings.max_age + skew:
         raise RevInfoError(

@@ -11,6 +11,7 @@ from pathlib import Path
 from eid.pki.certificates import (
     CertificateInput,
     LoadedCertificate,
+    check_public_key,
     load_certificate,
     load_certificates,
     load_certificates_from_path,
@@ -57,15 +58,22 @@ class TrustStore:
         store = cls()
         for path in paths:
             for cert in load_certificates_from_path(path):
-                store.add(cert)
+                store.add(cert, source=str(path))
         for path in intermediates:
             for cert in load_certificates_from_path(path):
-                store.add(cert, anchor=False)
+                store.add(cert, anchor=False, source=str(path))
         return store
 
-    def add(self, cert: CertificateInput, *, anchor: bool = True) -> LoadedCertificate:
-        """Add a trust anchor (or, with ``anchor=False``, an intermediate); return it loaded."""
-        loaded = load_certificate(cert)
+    def add(
+        self, cert: CertificateInput, *, anchor: bool = True, source: str | None = None
+    ) -> LoadedCertificate:
+        """Add a trust anchor (or, with ``anchor=False``, an intermediate); return it loaded.
+
+        Raises `MalformedInput` (naming ``source``) for what is no certificate, or one whose
+        public key cannot verify signatures (an unknown algorithm or curve, unreadable key).
+        """
+        loaded = load_certificate(cert, source=source)
+        check_public_key(loaded, source=source or ("trust anchor" if anchor else "intermediate"))
         target = self._anchors if anchor else self._intermediates
         target[loaded.fingerprint] = loaded
         self._token = None

@@ -48,11 +48,18 @@ from eid.errors import (
 from eid.identity import NationalNumber
 from eid.pki._revcheck import CertIdKey, check_path
 from eid.pki.cache import ValidationCache, default_cache
-from eid.pki.certificates import CertificateInput, LoadedCertificate, describe, load_certificate
+from eid.pki.certificates import (
+    CertificateInput,
+    LoadedCertificate,
+    check_public_key,
+    describe,
+    load_certificate,
+)
 from eid.pki.classify import CertificateKind, SubjectIdentity, classify, subject_identity
 from eid.pki.ocsp import cert_id_key
 from eid.pki.revocation import RevocationResult, RevocationSettings
 from eid.pki.trust import TrustStore
+from eid.times import to_utc
 
 __all__ = ["Purpose", "ValidatedCertificate", "validate_certificate"]
 
@@ -143,7 +150,7 @@ def validate_certificate(
     settings = revocation if revocation is not None else _DEFAULT_REVOCATION
     if at is not None and (not isinstance(at, dt.datetime) or at.utcoffset() is None):
         raise UsageError("at must be a timezone-aware datetime")
-    moment = (at if at is not None else settings.now()).astimezone(dt.UTC)
+    moment = to_utc(at if at is not None else settings.now(), what="the validation time")
     store = cache if cache is not None else default_cache()
 
     leaf = load_certificate(cert, source="certificate")
@@ -210,9 +217,10 @@ def _build(
         raise CertificateUntrusted(f"{describe(leaf)}: the trust store has no anchors")
     if leaf.asn1.self_issued and not trust.is_anchor(leaf):
         raise CertificateUntrusted(f"{describe(leaf)} is self-issued and not a trust anchor")
+    helpers, skipped = _usable(extras)
     context = ValidationContext(
         trust_roots=[c.asn1 for c in trust.anchors],
-        other_certs=[c.asn1 for c in (*trust.intermediates, *extras)],
+        other_certs=[c.asn1 for c in (*trust.intermediates, *helpers)],
         moment=moment,
         revinfo_policy=_NO_REVOCATION,
         time_tolerance=dt.timedelta(0),
@@ -237,6 +245,12 @@ def _build(
         raise CertificateInvalid(f"{describe(leaf)}: {error}") from error
     except (ValueError, TypeError, KeyError) as error:  # asn1crypto parses fields lazily
         raise MalformedInput(f"{describe(leaf)}: {error}", source="certificate") from error
+    except Exception as error:
+        # Hostile certificates reach code paths of certvalidator and asn1crypto that were
+        # never meant for them: whatever they raise, the path is not valid.
+        raise CertificateInvalid(
+            f"{describe(leaf)}: path validation failed ({type(error).__name__}: {error})"
+        ) from error
 
     by_der = {c.der: c for c in (*trust.anchors, *trust.intermediates, *extras, leaf)}
     chain_asn1 = list(path.iter_certs(include_root=True))
@@ -256,9 +270,25 @@ def _build(
         not_after=min(w["not_after"].native for w in windows),
         kind=kind,
         identity=identity,
-        problems=(*problems, *identity_problems),
+        problems=(*problems, *identity_problems, *skipped),
         links=links,
     )
+
+
+def _usable(
+    extras: tuple[LoadedCertificate, ...],
+) -> tuple[list[LoadedCertificate], list[str]]:
+    """The extra certificates whose keys can verify, and a problem for each one left out."""
+    usable: list[LoadedCertificate] = []
+    skipped: list[str] = []
+    for cert in extras:
+        try:
+            check_public_key(cert)
+        except MalformedInput as error:
+            skipped.append(f"extra certificate ignored: {error.message}")
+        else:
+            usable.append(cert)
+    return usable, skipped
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:

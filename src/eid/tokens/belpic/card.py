@@ -10,13 +10,14 @@ from typing import Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from eid.errors import MalformedInput
+from eid.errors import MalformedInput, SignatureMissing
 from eid.identity import Address, Identity
 from eid.tokens.belpic.files import parse_address, parse_identity
 from eid.tokens.belpic.labels import (
     ADDRESS_FILE,
     CERT_RN_FILE,
     DATA_FILE,
+    MAX_FILE_SIZES,
     PHOTO_FILE,
     SIGN_ADDRESS_FILE,
     SIGN_DATA_FILE,
@@ -128,28 +129,38 @@ class CardData:
         return f"CardData(identity={self.identity!r}, files={files}, checks={self.checks})"
 
 
-def read_card_files(files: Mapping[str, bytes], *, require_signatures: bool = False) -> CardData:
+def read_card_files(files: Mapping[str, bytes], *, require_signatures: bool = True) -> CardData:
     """Read and check a card's files, keyed by middleware label (``DATA_FILE``, …).
 
-    ``DATA_FILE`` is mandatory. Signatures are verified before the files they cover are
+    ``DATA_FILE`` is mandatory, and so are the RRN certificate and the signature files
+    (`SignatureMissing` names those missing) unless ``require_signatures=False``: the
+    opt-out for callers that check the files some other way, whose checks then say
+    ``absent`` or ``unverified``. Signatures are verified before the files they cover are
     parsed, so a changed byte reports SignatureInvalid (naming the file) rather than a parse
-    error; a photo that does not match its hash does too. With ``require_signatures``, a
-    missing certificate or signature file raises MalformedInput naming it. Other labels
-    (such as the per-field objects) are ignored.
+    error; a photo that does not match its hash does too. A file larger than a card's
+    (`MAX_FILE_SIZES`) is refused before it is read. Other labels (such as the per-field
+    objects) are ignored.
     """
     identity_file = files.get(DATA_FILE)
     if identity_file is None:
         raise MalformedInput(f"{DATA_FILE} is missing", source=DATA_FILE)
+    for label, limit in MAX_FILE_SIZES.items():
+        size = len(files.get(label, b""))
+        if size > limit:
+            raise MalformedInput(
+                f"{size} bytes, more than the {limit} a card's file holds", source=label
+            )
     address_file = files.get(ADDRESS_FILE)
     if require_signatures:
         needed = [CERT_RN_FILE, SIGN_DATA_FILE] + (
             [SIGN_ADDRESS_FILE] if address_file is not None else []
         )
-        for label in needed:
-            if label not in files:
-                raise MalformedInput(
-                    f"{label} is missing and signatures are required", source=label
-                )
+        missing = tuple(label for label in needed if label not in files)
+        if missing:
+            raise SignatureMissing(
+                f"{', '.join(missing)} missing: the RRN signatures cannot be checked",
+                missing=missing,
+            )
     certificate = load_rrn_certificate(files[CERT_RN_FILE]) if CERT_RN_FILE in files else None
     identity_signature = files.get(SIGN_DATA_FILE)
     identity_check = _signature_check(

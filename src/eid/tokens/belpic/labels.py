@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from eid.errors import MalformedInput
-from eid.tokens.belpic.tlv import decode_tlv
+from eid.tokens.belpic.tlv import MAX_FILE_SIZE, decode_tlv
 
 DATA_FILE = "DATA_FILE"
 """The identity file (EF(ID#RN), 3F00/DF01/4031)."""
@@ -26,6 +26,19 @@ CERT_RN_FILE = "CERT_RN_FILE"
 """The RRN certificate whose key signs the identity and address files (3F00/DF00/503C)."""
 BASIC_KEY_FILE = "BASIC_KEY_FILE"
 """The public basic key of applet 1.8 cards; its SHA-384 is identity tag 0x1A."""
+
+# No card file is larger than MAX_FILE_SIZE (32 KiB); a signature is at most an RSA-4096
+# value (512 bytes).
+MAX_FILE_SIZES: Mapping[str, int] = {
+    DATA_FILE: MAX_FILE_SIZE,
+    ADDRESS_FILE: MAX_FILE_SIZE,
+    PHOTO_FILE: MAX_FILE_SIZE,
+    CERT_RN_FILE: MAX_FILE_SIZE,
+    BASIC_KEY_FILE: MAX_FILE_SIZE,
+    SIGN_DATA_FILE: 512,
+    SIGN_ADDRESS_FILE: 512,
+}
+"""The largest each whole file can be on a card, in bytes; larger input is refused unread."""
 
 OBJECT_ID_IDENTITY = "id"
 """CKA_OBJECT_ID of the identity file and its fields."""

@@ -4,7 +4,8 @@ As the card defines them: the identity signature covers the identity file's byte
 address signature covers the address file with its trailing 0x00 removed, followed by the
 identity signature file's bytes. RSA keys sign with PKCS#1 v1.5 (SHA-1 on old cards,
 SHA-256 later); EC P-384 keys (applet 1.8) with ECDSA SHA-384, the signature file holding a
-DER signature padded with 0x00 (its real length is 2 + its second byte). Identity tag 0x11
+DER signature padded with 0x00 (its real length is 2 + its second byte; the padding must be
+zeros). Identity tag 0x11
 is the photo's SHA-1, SHA-256 or SHA-384, told apart by length.
 """
 
@@ -14,7 +15,7 @@ import hashlib
 import hmac
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -39,11 +40,27 @@ _PHOTO_HASHES = {20: "sha1", 32: "sha256", 48: "sha384"}
 
 
 def load_rrn_certificate(data: bytes) -> x509.Certificate:
-    """Parse the RRN certificate (``CERT_RN_FILE``, DER)."""
+    """Parse the RRN certificate (``CERT_RN_FILE``, DER) and check that its key is usable.
+
+    Raises MalformedInput for anything else than a DER certificate with an RSA or EC key.
+    """
     try:
-        return x509.load_der_x509_certificate(data)
-    except ValueError as error:
+        certificate = x509.load_der_x509_certificate(data)
+    except (ValueError, x509.InvalidVersion) as error:
         raise MalformedInput(f"not a DER certificate: {error}", source=CERT_RN_FILE) from None
+    _public_key(certificate)
+    return certificate
+
+
+def _public_key(certificate: x509.Certificate) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+    """The certificate's RSA or EC key; MalformedInput for an unknown or unreadable one."""
+    try:
+        key = certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm) as error:
+        raise MalformedInput(f"unreadable public key: {error}", source=CERT_RN_FILE) from None
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise MalformedInput("the RRN key is neither RSA nor EC", source=CERT_RN_FILE)
+    return key
 
 
 def verify_identity_signature(
@@ -133,7 +150,7 @@ def _sign(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, data: bytes) -> b
 def _verify(
     certificate: x509.Certificate, signature: bytes, data: bytes, failure: SignatureInvalid
 ) -> str:
-    key = certificate.public_key()
+    key = _public_key(certificate)
     if isinstance(key, rsa.RSAPublicKey):
         if len(signature) != (key.key_size + 7) // 8:
             raise failure
@@ -147,12 +164,16 @@ def _verify(
             if hmac.compare_digest(recovered, digest_info(name, hashlib.new(name, data).digest())):
                 return name
         raise failure
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        if signature[:1] == b"\x30" and len(signature) >= 2:
-            signature = signature[: 2 + signature[1]]
-        try:
-            key.verify(signature, data, ec.ECDSA(hashes.SHA384()))
-        except InvalidSignature:
-            raise failure from None
-        return "sha384"
-    raise MalformedInput("the RRN key is neither RSA nor EC", source=CERT_RN_FILE)
+    # The DER signature (a SEQUENCE of short definite length: P-384 needs at most 102
+    # bytes) and nothing but zeros after it: another padding would be another file
+    # with the same signature.
+    if signature[:1] != b"\x30" or len(signature) < 2 or signature[1] >= 0x80:
+        raise failure
+    end = 2 + signature[1]
+    if len(signature) < end or signature[end:].strip(b"\x00"):
+        raise failure
+    try:
+        key.verify(signature[:end], data, ec.ECDSA(hashes.SHA384()))
+    except InvalidSignature:
+        raise failure from None
+    return "sha384"

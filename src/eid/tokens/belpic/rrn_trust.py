@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from eid.errors import CertificateUntrusted, MalformedInput, WrongPurpose
@@ -30,11 +29,7 @@ _NO_REVOCATION = RevocationSettings(policy=RevocationPolicy.OFF)
 
 
 def _is_rrn(validated: ValidatedCertificate) -> bool:
-    roles = {
-        found[1]
-        for p in validated.kind.policies
-        if (found := classify_policy(x509.ObjectIdentifier(p)))
-    }
+    roles = {found[1] for p in validated.kind.policies if (found := classify_policy(p))}
     if roles:
         return roles == {"rrn"}
     certificate = validated.certificate.crypto

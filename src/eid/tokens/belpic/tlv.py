@@ -12,6 +12,10 @@ from typing import NamedTuple
 
 from eid.errors import MalformedInput
 
+MAX_FILE_SIZE = 0x8000
+"""The largest file a BELPIC card holds: it reads them with READ BINARY and a 15-bit offset
+(ISO 7816-4, P1 bit 8 zero). Larger TLV data is refused before it is decoded."""
+
 
 class TlvElement(NamedTuple):
     """One field of a TLV file: its tag, its value and the offset of its tag byte."""
@@ -30,11 +34,18 @@ def decode_tlv(data: bytes, *, source: str | None = None) -> list[TlvElement]:
     """Split ``data`` into its fields, in file order, unknown tags included.
 
     Raises MalformedInput (with ``source``, the tag and the byte offset) when a length or a
-    value runs past the end of the data.
+    value runs past the end of the data, or when ``data`` is larger than `MAX_FILE_SIZE`.
+    Time is linear in the size of ``data``.
     """
+    if len(data) > MAX_FILE_SIZE:
+        raise MalformedInput(
+            f"{len(data)} bytes, more than the {MAX_FILE_SIZE} a card's file holds", source=source
+        )
     elements: list[TlvElement] = []
     position = 0
-    while position < len(data) and any(data[position:]):
+    # Decoding stops where only the zero padding is left.
+    content_end = len(data.rstrip(b"\x00"))
+    while position < content_end:
         offset, tag = position, data[position]
         length, position = _read_length(data, position + 1, tag, source)
         end = position + length
