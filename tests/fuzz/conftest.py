@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from fuzz import checks
 
 settings.register_profile(
     "fuzz-ci",
@@ -28,3 +31,9 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fuzz-ci"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signed_material() -> None:
+    """Make the signed material once, before any example's deadline clock runs."""
+    checks.prepare()
