@@ -98,19 +98,20 @@ def check_identity(data: bytes) -> None:
 
 
 def check_card(data: bytes) -> None:
-    """`read_card_files` with one file replaced by ``data`` (the first byte picks which).
+    """`read_card_files` with one file replaced by ``data[1:]``.
 
-    With signatures required, a result must carry the signed files as they were (the address
-    up to its padding): a changed signed file never reads as valid.
+    ``data[0]`` picks the file (low bits) and the RRN key (bit 7: EC P-384, else RSA). With
+    signatures required, a result must carry the signed files as they were (the address up
+    to its padding): a changed signed file never reads as valid.
     """
-    files = dict(material.card_files())
+    head = data[0] if data else 0
+    original = material.card_files("ec" if head & 0x80 else "rsa")
+    files = dict(original)
     labels = sorted(files)
-    label = labels[data[0] % len(labels)] if data else DATA_FILE
-    files[label] = data[1:]
+    files[labels[(head & 0x7F) % len(labels)]] = data[1:]
     _eid_errors_only(lambda: read_card_files(files))
     if _eid_errors_only(lambda: read_card_files(files, require_signatures=True)) is None:
         return
-    original = material.card_files()
     for signed in (DATA_FILE, ADDRESS_FILE, PHOTO_FILE, SIGN_DATA_FILE, SIGN_ADDRESS_FILE):
         # The address signature covers the file without its 0x00 padding (rrn.py).
         strip = b"\x00" if signed == ADDRESS_FILE else b""
@@ -313,7 +314,8 @@ def _cases() -> list:  # type: ignore[type-arg]
 
 def prepare() -> None:
     """Make all the signed material now, so that no input is timed while it is made."""
-    material.card_files()
+    material.card_files("rsa")
+    material.card_files("ec")
     material.webeid_token()
     material.ocsp_response()
     material.crl()

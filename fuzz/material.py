@@ -31,7 +31,7 @@ from eid.pki import (
 )
 from eid.pki.ocsp import build_request
 from eid.pki.services import TestServices
-from eid.pki.testpki import Holder, TestPKI
+from eid.pki.testpki import Holder, KeyKind, TestPKI
 from eid.sign import SoftwareSigner, sign_asice, sign_asics, sign_cades, sign_pdf
 from eid.tokens.belpic import (
     ADDRESS_FILE,
@@ -82,15 +82,21 @@ def trust() -> TrustStore:
 
 
 @functools.cache
-def card_files() -> dict[str, bytes]:
+def rrn_pki(kind: KeyKind) -> TestPKI:
+    """A seeded test PKI of ``kind`` for card files: RSA (applet 1.7) or EC P-384 (1.8)."""
+    return pki() if kind == "rsa" else TestPKI.create(key_kind=kind, seed=b"eid-fuzz", now=NOW)
+
+
+@functools.cache
+def card_files(kind: KeyKind = "rsa") -> dict[str, bytes]:
     """A card's files (identity, address, photo, RRN certificate and signatures), all valid.
 
     The identity, address and photo are the public SPECIMEN vectors; the signatures are made
-    here with the test PKI's RRN key (SHA-256), so every file is covered by one.
+    here with the RRN key of `rrn_pki` (RSA SHA-256, or ECDSA P-384 in a zero-padded file).
     """
     identity = (VECTORS / "test-identity.tlv").read_bytes()
     address = (VECTORS / "test-address.tlv").read_bytes()
-    rrn = pki().rrn
+    rrn = rrn_pki(kind).rrn
     assert isinstance(rrn.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
     identity_signature, address_signature = sign_card_files(identity, address, rrn.key)
     return {

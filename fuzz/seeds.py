@@ -62,9 +62,10 @@ def _made(target: str) -> Iterator[bytes]:
     if target in ("tlv", "identity"):
         yield from (path.read_bytes() for path in vectors)
     elif target == "card":
-        files = material.card_files()
-        for index, label in enumerate(sorted(files)):
-            yield bytes([index]) + files[label]
+        for key_bit, kind in ((0, "rsa"), (0x80, "ec")):
+            files = material.card_files(kind)  # type: ignore[arg-type]
+            for index, label in enumerate(sorted(files)):
+                yield bytes([key_bit | index]) + files[label]
     elif target == "rrn_certificate":
         yield from material.certificates().values()
     elif target in ("certificates", "trust_file"):
