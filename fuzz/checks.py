@@ -22,12 +22,15 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from asn1crypto import cms, crl, ocsp
+from asn1crypto import cms, crl, ocsp, x509
 
+from eid.auth.result import AuthResult
+from eid.auth.tls import authenticate_client_certificate
 from eid.auth.webeid import validate
 from eid.auth.webeid_format import parse_token
 from eid.cli.trust import parse_time
 from eid.errors import EidError
+from eid.identity import CardNumber, EnterpriseNumber, NationalNumber, parse_birth_date
 from eid.pki import TrustStore, load_certificates, validate_certificate
 from eid.pki.crl import _verify as verify_crl
 from eid.pki.ocsp import verify_response
@@ -156,6 +159,32 @@ def check_webeid_validate(data: bytes) -> None:
     meaning = [(t.certificate_der, t.algorithm, t.signature) for t in (original, accepted)]
     if meaning[0] != meaning[1]:
         raise InvariantBroken("a token other than the signed one was accepted")
+
+
+def check_client_certificate(data: bytes) -> None:
+    """A TLS client certificate from a proxy: accepted only as the one the CA signed."""
+    result = _eid_errors_only(
+        lambda: authenticate_client_certificate(
+            data, trust=material.trust(), at=material.AT, revocation=material.OFF
+        )
+    )
+    if not isinstance(result, AuthResult):
+        return
+    signed = x509.Certificate.load(material.authentication().cert_der())["tbs_certificate"]
+    if result.validated.certificate.asn1["tbs_certificate"].dump() != signed.dump():
+        raise InvariantBroken("a client certificate other than the issued one was accepted")
+
+
+def check_identity_numbers(data: bytes) -> None:
+    """National, enterprise and card numbers and birth dates parsed from any text."""
+    text = data.decode("utf-8", "replace")
+    for parse in (
+        NationalNumber.parse,
+        EnterpriseNumber.parse,
+        CardNumber.parse,
+        parse_birth_date,
+    ):
+        _eid_errors_only(lambda parse=parse: parse(text))  # type: ignore[misc]
 
 
 def check_certificates(data: bytes) -> None:
@@ -317,6 +346,7 @@ def prepare() -> None:
     material.card_files("rsa")
     material.card_files("ec")
     material.webeid_token()
+    material.authentication()
     material.ocsp_response()
     material.crl()
     material.certificates()
@@ -334,6 +364,8 @@ CHECKS: dict[str, Callable[[bytes], None]] = {
     "rrn_certificate": check_rrn_certificate,
     "webeid_parse": check_webeid_parse,
     "webeid_validate": check_webeid_validate,
+    "identity_numbers": check_identity_numbers,
+    "client_certificate": check_client_certificate,
     "certificates": check_certificates,
     "trust_file": check_trust_file,
     "ocsp": check_ocsp,

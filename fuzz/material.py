@@ -31,7 +31,7 @@ from eid.pki import (
 )
 from eid.pki.ocsp import build_request
 from eid.pki.services import TestServices
-from eid.pki.testpki import Holder, KeyKind, TestPKI
+from eid.pki.testpki import Holder, Issued, KeyKind, TestPKI
 from eid.sign import SoftwareSigner, sign_asice, sign_asics, sign_cades, sign_pdf
 from eid.tokens.belpic import (
     ADDRESS_FILE,
@@ -110,9 +110,15 @@ def card_files(kind: KeyKind = "rsa") -> dict[str, bytes]:
 
 
 @functools.cache
+def authentication() -> Issued:
+    """An authentication key and certificate of the test PKI (Web eID, TLS client login)."""
+    return pki().issue(HOLDER, "authentication")
+
+
+@functools.cache
 def webeid_token() -> str:
     """A Web eID 1.0 token (RS256) for ``ORIGIN`` and ``CHALLENGE``, from a software key."""
-    issued = pki().issue(HOLDER, "authentication")
+    issued = authentication()
     assert isinstance(issued.key, rsa.RSAPrivateKey)
     value = authentication_value(ORIGIN, CHALLENGE, hashes.SHA256())
     signature = issued.key.sign(value, padding.PKCS1v15(), hashes.SHA256())

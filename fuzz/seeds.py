@@ -66,6 +66,11 @@ def _made(target: str) -> Iterator[bytes]:
             files = material.card_files(kind)  # type: ignore[arg-type]
             for index, label in enumerate(sorted(files)):
                 yield bytes([key_bit | index]) + files[label]
+    elif target == "identity_numbers":
+        yield from (b"85.07.30-034.27", b"BE 0203.201.340", b"591-1234567-89", b"30 JUL 1985")
+    elif target == "client_certificate":
+        yield material.authentication().cert_der()
+        yield material.authentication().cert_pem()
     elif target == "rrn_certificate":
         yield from material.certificates().values()
     elif target in ("certificates", "trust_file"):

@@ -82,3 +82,18 @@ def test_a_changed_token_never_validates_as_another(data: bytes) -> None:
 def test_deep_nesting_is_refused_as_malformed(depth: int, opening: str) -> None:
     closing = "]" if opening == "[" else "}"
     checks.check_webeid_parse((opening * depth + "1" + closing * depth).encode())
+
+
+@given(st.text(max_size=40).map(str.encode))
+def test_identity_numbers_parse_or_raise_eid_errors(data: bytes) -> None:
+    checks.check_identity_numbers(data)
+
+
+@given(
+    st.one_of(
+        inputs("client_certificate"),
+        st.deferred(lambda: edited(material.authentication().cert_der())),
+    )
+)
+def test_client_certificates_log_in_only_as_issued(data: bytes) -> None:
+    checks.check_client_certificate(data)
