@@ -123,7 +123,11 @@ def check_card(data: bytes) -> None:
 
 
 def check_rrn_certificate(data: bytes) -> None:
-    """`load_rrn_certificate` and a signature check with whatever key it holds."""
+    """`load_rrn_certificate` and a signature check with whatever key it holds.
+
+    The signature verifies only with the RRN's key (the rest of the certificate is judged by
+    `validate_rrn_certificate`, not here).
+    """
     files = material.card_files()
     certificate = _eid_errors_only(lambda: load_rrn_certificate(data))
     if certificate is None:
@@ -131,8 +135,9 @@ def check_rrn_certificate(data: bytes) -> None:
     verified = _eid_errors_only(
         lambda: verify_identity_signature(files[DATA_FILE], files[SIGN_DATA_FILE], certificate)  # type: ignore[arg-type]
     )
-    if verified is not None and data != files[CERT_RN_FILE]:
-        raise InvariantBroken("the identity signature verified with another RRN certificate")
+    rrn_key = x509.Certificate.load(files[CERT_RN_FILE]).public_key.dump()
+    if verified is not None and x509.Certificate.load(data).public_key.dump() != rrn_key:
+        raise InvariantBroken("the identity signature verified with another key than the RRN's")
 
 
 def check_webeid_parse(data: bytes) -> None:
