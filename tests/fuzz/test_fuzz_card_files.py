@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from eid.tokens.belpic import decode_tlv, encode_tlv
 from fuzz import checks, material
+from tests.fuzz.bounds import within
 from tests.fuzz.strategies import edited, examples, inputs
 
 tlv_fields = st.lists(st.tuples(st.integers(1, 0xFF), st.binary(max_size=600)), max_size=12)
@@ -50,3 +51,12 @@ def test_every_signed_card_file_is_covered(kind: str, index: int, data: st.DataO
     files = material.card_files(kind)  # type: ignore[arg-type]
     changed = data.draw(edited(files[sorted(files)[index]]))
     checks.check_card(bytes([index | (0x80 if kind == "ec" else 0)]) + changed)
+
+
+@examples(0.1)
+@given(st.integers(10, 23), st.sampled_from([b"\x01\x01A", b"\x01\xff", b"\x00"]))
+def test_huge_card_files_are_refused_in_bounded_time(bits: int, unit: bytes) -> None:
+    data = unit * ((1 << bits) // len(unit))
+    with within(seconds=5, mebibytes=64):
+        checks.check_identity(data)
+        checks.check_tlv(data)
