@@ -1,9 +1,10 @@
 """Real signed inputs for the fuzzers and property tests, made here from a seeded test PKI.
 
-Everything is deterministic (fixed seed, fixed clock) and built once per process: card files
+Built once per process from a fixed seed and clock, so every process has the same keys and
+certificates (signed documents differ only in their signing time): card files
 signed by the test RRN key, a Web eID token, an OCSP response and a CRL of the test PKI, and
 a PDF, a detached and an enveloping CMS, an ASiC-E and an ASiC-S signed at B-B with a
-software key. ``TRUST`` trusts only that PKI, so a forged signature can never pass by chance.
+software key. `trust` holds only that PKI, so a forged signature can never pass by chance.
 """
 
 from __future__ import annotations
@@ -110,9 +111,20 @@ def card_files(kind: KeyKind = "rsa") -> dict[str, bytes]:
 
 
 @functools.cache
+def _holder() -> tuple[Issued, Issued]:
+    # Issued together, in one order: the test PKI derives keys and serials from the issue
+    # count, so every process (fuzzer, seeds, tests) gets the same certificates.
+    return pki().issue(HOLDER, "authentication"), pki().issue(HOLDER, "signature")
+
+
 def authentication() -> Issued:
-    """An authentication key and certificate of the test PKI (Web eID, TLS client login)."""
-    return pki().issue(HOLDER, "authentication")
+    """The holder's authentication key and certificate (Web eID, TLS client login)."""
+    return _holder()[0]
+
+
+def signature() -> Issued:
+    """The holder's signature key and certificate (documents, OCSP and CRL subject)."""
+    return _holder()[1]
 
 
 @functools.cache
@@ -136,8 +148,7 @@ def webeid_token() -> str:
 @functools.cache
 def revocation_subject() -> tuple[LoadedCertificate, LoadedCertificate]:
     """``(certificate, issuer)`` that the OCSP response and the CRL speak about."""
-    issued = pki().issue(HOLDER, "signature")
-    return load_certificate(issued.cert_der()), load_certificate(pki().citizen_ca.cert_der())
+    return load_certificate(signature().cert_der()), load_certificate(pki().citizen_ca.cert_der())
 
 
 @functools.cache
@@ -166,7 +177,7 @@ def certificates() -> dict[str, bytes]:
         "root": test.root.cert_der(),
         "citizen-ca": test.citizen_ca.cert_der(),
         "rrn": test.rrn.cert_der(),
-        "signature": test.issue(HOLDER, "signature").cert_der(),
+        "signature": signature().cert_der(),
         "rrn-fixture": (VECTORS / "test-rrn-cert.der").read_bytes(),
     }
 
@@ -184,7 +195,7 @@ def documents() -> Documents:
     """Every signed format, B-B, from one software signature key (in a temporary folder)."""
     directory = Path(tempfile.mkdtemp(prefix="eid-fuzz-"))
     test = pki()
-    issued = test.issue(HOLDER, "signature")
+    issued = signature()
     assert isinstance(issued.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
     signer = SoftwareSigner(
         issued.key, issued.certificate, [test.citizen_ca.certificate, test.root.certificate]
