@@ -206,7 +206,9 @@ def check_certificates(data: bytes) -> None:
     if not loaded:
         return
     assert isinstance(loaded, list)
-    store = TrustStore(loaded)
+    store = _eid_errors_only(lambda: TrustStore(loaded))
+    if not isinstance(store, TrustStore):
+        return
     leaf = material.certificates()["signature"]
     _eid_errors_only(
         lambda: validate_certificate(leaf, trust=store, at=material.AT, revocation=material.OFF)
