@@ -15,10 +15,8 @@ from typing import Any
 import pytest
 from asn1crypto import algos, cms, tsp
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,116 +24,17 @@ from eid.errors import MalformedInput
 from eid.pki import TrustStore
 from eid.pki.testpki import TestPKI
 from eid.sign import Indication, SignatureOptions, verify, verify_signature_value
+from tests.cms_support import OVERFLOW, certificate, pss, signed_data, signer_info
 from tests.verify_support import OFF, sign_as, software_signer, trust_of
 
 CONTENT = b"I owe Mallory 1,000,000 EUR.\n"
-
-
-def _pss(
-    salt: int, trailer: int = 1, mgf: str = "mgf1", mgf_hash: str = "sha256"
-) -> dict[str, Any]:
-    return {
-        "algorithm": "rsassa_pss",
-        "parameters": {
-            "hash_algorithm": {"algorithm": "sha256"},
-            "mask_gen_algorithm": {
-                "algorithm": mgf,
-                "parameters": algos.DigestAlgorithm({"algorithm": mgf_hash}),
-            },
-            "salt_length": salt,
-            "trailer_field": trailer,
-        },
-    }
-
-
-OVERFLOW = _pss(2**31)
 
 
 @pytest.fixture(scope="module")
 def mallory() -> tuple[rsa.RSAPrivateKey, bytes]:
     """A self-signed RSA certificate nobody trusts."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key, _certificate(key, "Mallory")
-
-
-def _certificate(
-    key: rsa.RSAPrivateKey,
-    name: str,
-    issuer_key: rsa.RSAPrivateKey | None = None,
-    issuer: str | None = None,
-    ca: bool = False,
-) -> bytes:
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer or name)]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-    )
-    if ca:
-        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-    return builder.sign(issuer_key or key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
-
-
-def _signer_info(
-    certificate: bytes,
-    content_type: str,
-    digest: bytes,
-    *,
-    key: rsa.RSAPrivateKey | None = None,
-    algorithm: dict[str, Any] = OVERFLOW,
-    unsigned: list[Any] | None = None,
-) -> cms.SignerInfo:
-    """A signer info: signed with ``key`` (PKCS#1 v1.5), or an all-zero value under ``algorithm``."""
-    cert = asn1_x509.Certificate.load(certificate)
-    attrs = cms.CMSAttributes(
-        [
-            cms.CMSAttribute({"type": "content_type", "values": [content_type]}),
-            cms.CMSAttribute({"type": "message_digest", "values": [digest]}),
-        ]
-    )
-    value = bytes(256)
-    if key is not None:
-        value = key.sign(attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
-        algorithm = {"algorithm": "sha256_rsa"}
-    info: dict[str, Any] = {
-        "version": "v1",
-        "sid": cms.SignerIdentifier(
-            {
-                "issuer_and_serial_number": {
-                    "issuer": cert.issuer,
-                    "serial_number": cert.serial_number,
-                }
-            }
-        ),
-        "digest_algorithm": {"algorithm": "sha256"},
-        "signed_attrs": attrs,
-        "signature_algorithm": algorithm,
-        "signature": value,
-    }
-    if unsigned:
-        info["unsigned_attrs"] = unsigned
-    return cms.SignerInfo(info)
-
-
-def _signed_data(
-    content_type: str, content: Any, certificates: list[bytes], signer: cms.SignerInfo
-) -> cms.ContentInfo:
-    return cms.ContentInfo(
-        {
-            "content_type": "signed_data",
-            "content": {
-                "version": "v1" if content_type == "data" else "v3",
-                "digest_algorithms": [{"algorithm": "sha256"}],
-                "encap_content_info": {"content_type": content_type, "content": content},
-                "certificates": [asn1_x509.Certificate.load(c) for c in certificates],
-                "signer_infos": [signer],
-            },
-        }
-    )
+    return key, certificate(key, "Mallory")
 
 
 def _write(path: Path, info: cms.ContentInfo) -> Path:
@@ -146,16 +45,16 @@ def _write(path: Path, info: cms.ContentInfo) -> Path:
 def test_all_zero_signature_with_overflowing_salt(
     mallory: tuple[rsa.RSAPrivateKey, bytes], tmp_path: Path
 ) -> None:
-    _, certificate = mallory
-    signer = _signer_info(certificate, "data", hashlib.sha256(CONTENT).digest())
-    forged = _write(tmp_path / "forged.p7m", _signed_data("data", CONTENT, [certificate], signer))
+    _, cert = mallory
+    signer = signer_info(cert, "data", hashlib.sha256(CONTENT).digest())
+    forged = _write(tmp_path / "forged.p7m", signed_data("data", CONTENT, [cert], signer))
     report = verify(forged)  # the defaults: Belgian roots, revocation required
     assert not report.passed
     (signature,) = report.signatures
     assert signature.indication is not Indication.TOTAL_PASSED
     assert any("salt length" in r for r in signature.reasons), signature.reasons
     detached = tmp_path / "forged.p7s"
-    without = _signed_data("data", None, [certificate], signer)
+    without = signed_data("data", None, [cert], signer)
     _write(detached, without)
     (tmp_path / "forged").write_bytes(CONTENT)
     assert not verify(detached).passed
@@ -191,11 +90,9 @@ def test_real_signature_over_replaced_content(tmp_path: Path) -> None:
 def test_overflowing_unsigned_timestamp_does_not_make_an_untrusted_signer_trusted(
     mallory: tuple[rsa.RSAPrivateKey, bytes], tmp_path: Path
 ) -> None:
-    key, certificate = mallory
-    plain = _signer_info(certificate, "data", hashlib.sha256(CONTENT).digest(), key=key)
-    untrusted = verify(
-        _write(tmp_path / "plain.p7m", _signed_data("data", CONTENT, [certificate], plain))
-    )
+    key, cert = mallory
+    plain = signer_info(cert, "data", hashlib.sha256(CONTENT).digest(), key=key)
+    untrusted = verify(_write(tmp_path / "plain.p7m", signed_data("data", CONTENT, [cert], plain)))
     assert untrusted.signatures[0].indication is Indication.INDETERMINATE
     value = bytes(plain["signature"].native)
     stamp_info = tsp.TSTInfo(
@@ -210,16 +107,16 @@ def test_overflowing_unsigned_timestamp_does_not_make_an_untrusted_signer_truste
             "gen_time": dt.datetime.now(dt.UTC),
         }
     )
-    stamp_signer = _signer_info(certificate, "tst_info", hashlib.sha256(stamp_info.dump()).digest())
-    token = _signed_data("tst_info", stamp_info, [certificate], stamp_signer)
-    stamped = _signer_info(
-        certificate,
+    stamp_signer = signer_info(cert, "tst_info", hashlib.sha256(stamp_info.dump()).digest())
+    token = signed_data("tst_info", stamp_info, [cert], stamp_signer)
+    stamped = signer_info(
+        cert,
         "data",
         hashlib.sha256(CONTENT).digest(),
         key=key,
         unsigned=[{"type": "signature_time_stamp_token", "values": [token]}],
     )
-    path = _write(tmp_path / "stamped.p7m", _signed_data("data", CONTENT, [certificate], stamped))
+    path = _write(tmp_path / "stamped.p7m", signed_data("data", CONTENT, [cert], stamped))
     report = verify(path)
     assert not report.passed
     (signature,) = report.signatures
@@ -230,12 +127,12 @@ def test_overflowing_unsigned_timestamp_does_not_make_an_untrusted_signer_truste
 
 def test_trust_anchor_with_an_unknown_key_algorithm(tmp_path: Path) -> None:
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    anchor = asn1_x509.Certificate.load(_certificate(ca_key, "Odd Root", ca=True))
+    anchor = asn1_x509.Certificate.load(certificate(ca_key, "Odd Root", ca=True))
     anchor["tbs_certificate"]["subject_public_key_info"]["algorithm"] = {"algorithm": "1.2.3.4.5"}
     leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    leaf = _certificate(leaf_key, "Leaf", issuer_key=ca_key, issuer="Odd Root")
-    signer = _signer_info(leaf, "data", hashlib.sha256(CONTENT).digest(), key=leaf_key)
-    path = _write(tmp_path / "leaf.p7m", _signed_data("data", CONTENT, [leaf], signer))
+    leaf = certificate(leaf_key, "Leaf", issuer_key=ca_key, issuer="Odd Root")
+    signer = signer_info(leaf, "data", hashlib.sha256(CONTENT).digest(), key=leaf_key)
+    path = _write(tmp_path / "leaf.p7m", signed_data("data", CONTENT, [leaf], signer))
     report = verify(path, trust=TrustStore([anchor.dump(force=True)]), revocation=OFF)
     assert not report.passed, report.to_dict()
     (signature,) = report.signatures
@@ -254,7 +151,7 @@ _LARGEST_SALT = 256 - 32 - 2  # emLen - hLen - 2 for a 2048-bit key and SHA-256
 
 
 def _algorithm(**parameters: Any) -> algos.SignedDigestAlgorithm:
-    return algos.SignedDigestAlgorithm(_pss(**parameters))
+    return algos.SignedDigestAlgorithm(pss(**parameters))
 
 
 def _pss_signature(salt: int) -> bytes:

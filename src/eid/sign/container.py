@@ -16,12 +16,14 @@ from eid.sign.enveloping import CHUNK
 __all__ = [
     "ASIC_E",
     "ASIC_S",
+    "MAX_MIMETYPE",
     "META_INF",
     "add_file",
     "data_entries",
     "digest_entry",
     "entry_name",
     "media_type",
+    "read_entry",
     "read_mimetype",
     "write_mimetype",
 ]
@@ -34,6 +36,9 @@ ASIC_S = "application/vnd.etsi.asic-s+zip"
 
 META_INF = "META-INF/"
 """The folder that holds manifests and signatures."""
+
+MAX_MIMETYPE = 256
+"""The largest ``mimetype`` entry read (bytes)."""
 
 _ZIP64_FROM = 1 << 31
 
@@ -78,12 +83,27 @@ def _pump(source: IO[bytes], target: IO[bytes] | None, hasher: hashes.Hash) -> N
             target.write(chunk)
 
 
+def read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """An entry's content, refused (`MalformedInput`) beyond ``limit`` bytes.
+
+    The declared size is checked first, then the inflated stream is read no further than
+    one byte past the limit: a small entry that inflates to gigabytes costs nothing.
+    """
+    if info.file_size > limit:
+        raise MalformedInput(f"entry is larger than {limit} bytes", source=info.filename[:80])
+    with archive.open(info) as entry:
+        data = entry.read(limit + 1)
+    if len(data) > limit:
+        raise MalformedInput(f"entry is larger than {limit} bytes", source=info.filename[:80])
+    return data
+
+
 def read_mimetype(archive: zipfile.ZipFile, source: str) -> str:
-    """The container's ``mimetype``, checked to be its first entry."""
+    """The container's ``mimetype``, checked to be its first entry (at most 256 bytes)."""
     infos = archive.infolist()
     if not infos or infos[0].filename != "mimetype":
         raise MalformedInput("an ASiC container starts with a mimetype entry", source=source)
-    return archive.read(infos[0]).decode("ascii", "replace").strip()
+    return read_entry(archive, infos[0], MAX_MIMETYPE).decode("ascii", "replace").strip()
 
 
 def data_entries(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:

@@ -37,7 +37,11 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                                            # a TOTAL_FAILED or unreadable timestamp leaves its
                                            # signature INDETERMINATE; an INDETERMINATE one
                                            # (untrusted TSA) only proves no time
-        "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,
+        "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,   # found in the structure (a timestamp,
+                                           # validation data, an archive timestamp: present)
+        "proven_level": "B-B" | ... | null,  # what the valid parts prove: B-T a valid timestamp
+                                           # over the signature, B-LT and its validation data,
+                                           # B-LTA and a valid archive timestamp (PDF only)
         "digest_algorithm": "sha256" | null, "signature_algorithm": "..." | null,
         "covers": {"kind": "bytes" | "files" | "content", "byte_range": [..] | null,
                    "whole_file": bool | null, "files": ["..."], "size": int | null},
@@ -58,6 +62,8 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from eid.sign.times import iso_utc
 
 __all__ = [
     "BASIC_CHECKS",
@@ -110,10 +116,6 @@ class SubIndication(StrEnum):
 _SEVERITY = {Indication.TOTAL_PASSED: 0, Indication.INDETERMINATE: 1, Indication.TOTAL_FAILED: 2}
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.UTC).isoformat() if moment is not None else None
-
-
 @dataclass(frozen=True)
 class SignerInfo:
     """Who signed: the certificate's subject and the person it names (eid.pki identity)."""
@@ -163,7 +165,7 @@ class TimestampReport:
         """JSON-ready form."""
         return {
             "kind": self.kind,
-            "time": _iso(self.time),
+            "time": iso_utc(self.time),
             "tsa": self.tsa,
             "valid": self.valid,
             "indication": self.indication.value,
@@ -246,6 +248,7 @@ class SignatureReport:
     proven_signing_time: dt.datetime | None = None
     timestamps: list[TimestampReport] = field(default_factory=list)
     level: str | None = None
+    proven_level: str | None = None
     digest_algorithm: str | None = None
     signature_algorithm: str | None = None
     covers: Covers | None = None
@@ -325,10 +328,11 @@ class SignatureReport:
             "signer": self.signer.to_dict() if self.signer else None,
             "chain": list(self.chain),
             "qualified": {"qc_compliance": self.qc_compliance, "qc_sscd": self.qc_sscd},
-            "claimed_signing_time": _iso(self.claimed_signing_time),
-            "proven_signing_time": _iso(self.proven_signing_time),
+            "claimed_signing_time": iso_utc(self.claimed_signing_time),
+            "proven_signing_time": iso_utc(self.proven_signing_time),
             "timestamps": [t.to_dict() for t in self.timestamps],
             "level": self.level,
+            "proven_level": self.proven_level,
             "digest_algorithm": self.digest_algorithm,
             "signature_algorithm": self.signature_algorithm,
             "covers": self.covers.to_dict() if self.covers else None,
@@ -383,7 +387,7 @@ class ValidationReport:
             "schema": SCHEMA,
             "file": self.file,
             "format": self.format,
-            "validation_time": _iso(self.validation_time),
+            "validation_time": iso_utc(self.validation_time),
             "revocation": self.revocation,
             "indication": indication.value if indication else None,
             "passed": self.passed,

@@ -75,6 +75,7 @@ def _signature(number: int, signature: SignatureReport) -> str:
             ),
         ),
         _row("Level", escape(signature.level or "-")),
+        _row("Level proven", escape(signature.proven_level or "-")),
         _row(
             "Claimed signing time",
             escape(

@@ -37,7 +37,7 @@ def report_lines(report: ValidationReport) -> list[str]:
         lines.append(f"    signer: {signer_name(signature)}")
         qualified = "qualified (QcCompliance" + (", QcSSCD)" if signature.qc_sscd else ")")
         lines.append(
-            f"    level: {signature.level or '-'}"
+            f"    level: {signature.level or '-'} (proven: {signature.proven_level or '-'})"
             + (f", {qualified}" if signature.qc_compliance else "")
         )
         lines.append(f"    claimed signing time: {_time(signature.claimed_signing_time)}")

@@ -1,11 +1,19 @@
 """ASiC-E and ASiC-S containers (ETSI EN 319 162-1) with CAdES signatures, verified.
 
 Nothing is extracted: entries are hashed as streams from the ZIP. Entry names are
-checked first: a name that climbs out of the container (``..``, an absolute path, a
-backslash, a drive letter) or that appears twice makes every signature TOTAL_FAILED
-(FORMAT_FAILURE), as a tool that unpacks the container could write outside its folder
-or show another file than the one signed. Manifests with a DOCTYPE are refused (no
-entity expansion). XAdES signatures (``signatures*.xml``) are reported INDETERMINATE.
+checked first (`eid.sign.entry_names`): a name that climbs out of the container (``..``,
+an absolute path, a backslash, a drive letter) or that collides with another on a file
+system (case, Unicode form, trailing dots and spaces, ``./``, a directory entry) makes
+every signature TOTAL_FAILED (FORMAT_FAILURE), as a tool that unpacks the container could
+write outside its folder or show another file than the one signed.
+
+Packaging deviations that do not touch what was signed (a ``mimetype`` entry missing, not
+first, compressed, or with white space) are warnings, as EU DSS reports them: the verdict
+comes from the signatures and the manifests. Without a usable ``mimetype`` the type is
+found from the structure (an ASiCManifest: ASiC-E; one data file: ASiC-S). Container
+metadata (mimetype, manifests, signatures) is read with a bound on its inflated size, and
+messages quote names and values briefly. Manifests with a DOCTYPE are refused (no entity
+expansion). XAdES signatures (``signatures*.xml``) are reported INDETERMINATE.
 """
 
 from __future__ import annotations
@@ -15,14 +23,15 @@ import binascii
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from xml.etree import ElementTree
 
 from asn1crypto import cms
 
 from eid.errors import MalformedInput
 from eid.sign.asice import ASIC_NS, DIGEST_METHODS
-from eid.sign.container import ASIC_E, ASIC_S, META_INF, data_entries, read_mimetype
+from eid.sign.container import ASIC_E, ASIC_S, MAX_MIMETYPE, META_INF, data_entries, read_entry
+from eid.sign.entry_names import colliding_names, unsafe_name, unsafe_names
 from eid.sign.report import (
     BASIC_CHECKS,
     Check,
@@ -31,11 +40,12 @@ from eid.sign.report import (
     SignatureReport,
     SubIndication,
     ValidationReport,
+    brief,
 )
 from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import DIGESTS, check_signed_data
 
-__all__ = ["MAX_META_ENTRY", "unsafe_name", "verify_asic"]
+__all__ = ["MAX_META_ENTRY", "name_problems", "verify_asic"]
 
 MAX_META_ENTRY = 16 << 20
 """The largest manifest or signature entry read (bytes)."""
@@ -48,26 +58,59 @@ _METHODS["http://www.w3.org/2001/04/xmldsig-more#sha224"] = "sha224"
 _CADES = re.compile(r"META-INF/[^/]*signature[^/]*\.p7s", re.IGNORECASE)
 _XADES = re.compile(r"META-INF/[^/]*signatures[^/]*\.xml", re.IGNORECASE)
 _MANIFEST = re.compile(r"META-INF/ASiCManifest[^/]*\.xml", re.IGNORECASE)
+_LISTED = 5
 
 
-def unsafe_name(name: str) -> bool:
-    """Whether a ZIP entry name could point outside the folder it is unpacked into."""
-    parts = name.replace("\\", "/").split("/")
-    return (
-        "\\" in name
-        or "\x00" in name
-        or name.startswith("/")
-        or re.match(r"^[A-Za-z]:", name) is not None
-        or any(part == ".." for part in parts)
-    )
+def _listing(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(brief(name, 80)) for name in names[:_LISTED])
+    more = len(names) - _LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def name_problems(names: Sequence[str]) -> list[str]:
+    """What is wrong with a container's entry names: escaping names, colliding names."""
+    problems: list[str] = []
+    unsafe = unsafe_names(names)
+    if unsafe:
+        problems.append(f"entries with unsafe names (path traversal): {_listing(unsafe)}")
+    clashes = colliding_names(names)
+    if clashes:
+        groups = "; ".join(_listing(group) for group in clashes[:_LISTED])
+        problems.append(
+            "entries whose names are the same file once unpacked (one could replace "
+            f"another): {groups}"
+            + (f" and {len(clashes) - _LISTED} more" if len(clashes) > _LISTED else "")
+        )
+    return problems
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    with archive.open(info) as entry:
-        data = entry.read(MAX_META_ENTRY + 1)
-    if len(data) > MAX_META_ENTRY:
-        raise MalformedInput(f"entry is larger than {MAX_META_ENTRY} bytes", source=info.filename)
-    return data
+    return read_entry(archive, info, MAX_META_ENTRY)
+
+
+def _packaging(archive: zipfile.ZipFile, result: ValidationReport) -> str | None:
+    """The ``mimetype`` when it names an ASiC type; its deviations go to ``result``."""
+    infos = archive.infolist()
+    entry = next((info for info in infos if info.filename == "mimetype"), None)
+    if entry is None:
+        result.warnings.append("the container has no mimetype entry (EN 319 162-1 asks for one)")
+        return None
+    if entry is not infos[0]:
+        result.warnings.append("the mimetype entry is not the first entry of the container")
+    if entry.compress_type != zipfile.ZIP_STORED:
+        result.warnings.append("the mimetype entry is compressed (it should be stored)")
+    try:
+        text = read_entry(archive, entry, MAX_MIMETYPE).decode("ascii", "replace")
+    except MalformedInput as error:
+        result.problems.append(f"the mimetype entry is unreadable ({error.message})")
+        return None
+    value = text.strip()
+    if value != text:
+        result.warnings.append("the mimetype entry has white space around its value")
+    if value not in (ASIC_E, ASIC_S):
+        result.warnings.append(f"the mimetype {brief(value, 80)!r} is not an ASiC type")
+        return None
+    return value
 
 
 def _digester(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[str], bytes]:
@@ -123,22 +166,19 @@ def _signed_data(data: bytes) -> tuple[cms.SignedData, cms.SignerInfo]:
 
 def verify_asic(archive: zipfile.ZipFile, result: ValidationReport, context: VerifyContext) -> None:
     """Verify every signature of an opened container into ``result``."""
-    names = [info.filename for info in archive.infolist()]
-    unsafe = sorted({n for n in names if unsafe_name(n)})
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if unsafe:
-        result.problems.append(
-            f"entries with unsafe names (path traversal): {', '.join(map(repr, unsafe))}"
-        )
-    if twice:
-        result.problems.append(f"entries that appear twice: {', '.join(map(repr, twice))}")
-    mimetype = read_mimetype(archive, result.file)
-    if mimetype not in (ASIC_E, ASIC_S):
-        raise MalformedInput(f"not an ASiC container (mimetype {mimetype!r})", source=result.file)
-    result.format = "asic-e" if mimetype == ASIC_E else "asic-s"
-    by_name = {info.filename: info for info in archive.infolist()}
+    infos = archive.infolist()
+    result.problems.extend(name_problems([info.filename for info in infos]))
+    mimetype = _packaging(archive, result)
     data = [i for i in data_entries(archive) if not unsafe_name(i.filename)]
-    for info in archive.infolist():
+    signatures = [i for i in infos if _CADES.fullmatch(i.filename) or _XADES.fullmatch(i.filename)]
+    if mimetype is None:
+        if not signatures:
+            raise MalformedInput("not an ASiC container: no ASiC mimetype and no signature")
+        manifests = any(_MANIFEST.fullmatch(i.filename) for i in infos)
+        mimetype = ASIC_S if len(data) == 1 and not manifests else ASIC_E
+    result.format = "asic-e" if mimetype == ASIC_E else "asic-s"
+    by_name = {info.filename: info for info in infos}
+    for info in signatures:
         if _XADES.fullmatch(info.filename):
             report = SignatureReport(id=info.filename)
             report.fail(
@@ -147,7 +187,6 @@ def verify_asic(archive: zipfile.ZipFile, result: ValidationReport, context: Ver
                 "XAdES signatures are not verified by eid (CAdES only)",
             )
             result.signatures.append(report)
-        if not _CADES.fullmatch(info.filename):
             continue
         report = SignatureReport(
             id=info.filename,
@@ -163,7 +202,9 @@ def verify_asic(archive: zipfile.ZipFile, result: ValidationReport, context: Ver
                 _asice(archive, info, by_name, data, report, context)
         except Exception as error:  # zlib, zipfile and asn1crypto raise many kinds of error
             report.fail(
-                Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, f"unreadable: {error}"
+                Indication.TOTAL_FAILED,
+                SubIndication.FORMAT_FAILURE,
+                f"unreadable ({type(error).__name__}: {brief(error)})",
             )
     if not result.signatures:
         result.problems.append("the container holds no signature")
@@ -223,7 +264,7 @@ def _asice(
     )
     uncovered = [i.filename for i in data if i.filename not in covered]
     if uncovered:
-        report.warnings.append(f"files not covered by this signature: {', '.join(uncovered)}")
+        report.warnings.append(f"files not covered by this signature: {_listing(uncovered)}")
     intact = 0
     for uri, algorithm, value in references:
         entry = by_name.get(uri)
@@ -231,19 +272,19 @@ def _asice(
             report.fail(
                 Indication.INDETERMINATE,
                 SubIndication.SIGNED_DATA_NOT_FOUND,
-                f"the signed file {uri!r} is not in the container",
+                f"the signed file {brief(uri, 80)!r} is not in the container",
             )
         elif algorithm not in DIGESTS:
             report.fail(
                 Indication.INDETERMINATE,
                 SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-                f"{uri}: digest {algorithm} refused",
+                f"{brief(uri, 80)}: digest {algorithm} refused",
             )
         elif _digester(archive, entry)(algorithm) != value:
             report.fail(
                 Indication.TOTAL_FAILED,
                 SubIndication.HASH_FAILURE,
-                f"{uri} changed after signing (its digest differs from the manifest's)",
+                f"{brief(uri, 80)} changed after signing (its digest differs from the manifest's)",
             )
         else:
             intact += 1

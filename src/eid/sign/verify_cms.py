@@ -9,6 +9,7 @@ certificate through `eid.pki`. Every problem lands in the `SignatureReport`; not
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from eid.sign.report import (
     TimestampReport,
     brief,
 )
+from eid.sign.times import as_utc
 from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
 from eid.sign.verify_crypto import verify_signature_value
 
@@ -34,8 +36,10 @@ __all__ = [
     "DigestOf",
     "check_signed_data",
     "check_timestamp_token",
+    "claimed_time",
     "embedded_certificates",
     "level_of_cms",
+    "proven_level",
     "signed_attrs_der",
     "weigh_timestamps",
 ]
@@ -50,6 +54,7 @@ _SIG_TS = "1.2.840.113549.1.9.16.2.14"  # id-aa-signatureTimeStampToken
 _ARCHIVE_TS_V3 = "0.4.0.1733.2.4"  # id-aa-ets-archiveTimestampV3
 _REVOCATION_VALUES = "1.2.840.113549.1.9.16.2.24"
 _TIMESTAMP_CHECKS = BASIC_CHECKS | {Check.IMPRINT}
+_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 
 
 def _length(size: int) -> bytes:
@@ -59,9 +64,15 @@ def _length(size: int) -> bytes:
     return bytes([0x80 | len(body)]) + body
 
 
-def signed_attrs_der(signer: cms.SignerInfo) -> bytes:
-    """The signed attributes as signed: the encoded content from the file under a SET tag."""
+def signed_attrs_der(signer: cms.SignerInfo, *, der_order: bool = False) -> bytes:
+    """The signed attributes as signed: their encoded content from the file under a SET tag.
+
+    RFC 5652 signs the DER encoding, whose SET OF is sorted; some signers sign the order
+    they store instead. ``der_order`` gives the stored attributes sorted as DER sorts them.
+    """
     raw = bytes(signer["signed_attrs"].contents)
+    if der_order:
+        raw = b"".join(sorted(attribute.dump() for attribute in signer["signed_attrs"]))
     return b"\x31" + _length(len(raw)) + raw
 
 
@@ -184,13 +195,18 @@ def _crypto(
         )
     else:
         report.confirm(Check.CONTENT_DIGEST)
+    stored = signed_attrs_der(signer)
+    ordered = signed_attrs_der(signer, der_order=True)
     try:
-        good = verify_signature_value(
-            certificate.asn1.public_key,
-            signer["signature_algorithm"],
-            bytes(signer["signature"].native),
-            signed_attrs_der(signer),
-            digest_algorithm=digest,
+        good = any(
+            verify_signature_value(
+                certificate.asn1.public_key,
+                signer["signature_algorithm"],
+                bytes(signer["signature"].native),
+                encoding,
+                digest_algorithm=digest,
+            )
+            for encoding in dict.fromkeys((stored, ordered))
         )
     except MalformedInput as error:
         report.fail(
@@ -199,6 +215,8 @@ def _crypto(
         return certificate
     if good:
         report.confirm(Check.SIGNATURE_VALUE)
+        if stored != ordered:
+            report.warnings.append("the signed attributes are not stored in DER order")
     else:
         report.fail(
             Indication.TOTAL_FAILED,
@@ -215,8 +233,16 @@ def _crypto(
             )
     times = _attribute(signer["signed_attrs"], "signing_time")
     if times:
-        report.claimed_signing_time = times[0].native
+        report.claimed_signing_time = claimed_time(report, times[0].native)
     return certificate
+
+
+def claimed_time(report: SignatureReport, written: dt.datetime | None) -> dt.datetime | None:
+    """The signer's claimed signing time in UTC (None, with a warning, when it has none)."""
+    claimed = as_utc(written)
+    if claimed is None and written is not None:
+        report.warnings.append(f"the claimed signing time {written} has no UTC time (ignored)")
+    return claimed
 
 
 def check_timestamp_token(
@@ -239,7 +265,20 @@ def check_timestamp_token(
         raise MalformedInput("not a timestamp token (no TSTInfo)")
     raw = bytes(encap["content"].contents)
     info = tsp.TSTInfo.load(raw)
-    time = info["gen_time"].native
+    written = info["gen_time"].native
+    time = as_utc(written)
+    if time is None:
+        scratch.fail(
+            Indication.INDETERMINATE,
+            SubIndication.FORMAT_FAILURE,
+            f"the time {written} has no UTC time within years 1 to 9999",
+        )
+    elif time > context.moment:
+        scratch.fail(
+            Indication.INDETERMINATE,
+            None,
+            f"its time {time.isoformat()} is after the validation time (it proves nothing then)",
+        )
     pool = embedded_certificates(signed_data)
     (signer,) = signed_data["signer_infos"]
     certificate = _crypto(
@@ -269,19 +308,33 @@ def check_timestamp_token(
     return TimestampReport(kind, time, tsa, scratch.indication, tuple(scratch.explained()))
 
 
-def level_of_cms(
-    signed_data: cms.SignedData, signer: cms.SignerInfo, report: SignatureReport
-) -> str:
-    """The AdES baseline level the signature's structure reaches (B-B .. B-LTA)."""
+def level_of_cms(signed_data: cms.SignedData, signer: cms.SignerInfo) -> str:
+    """The AdES baseline level found in the structure (B-B .. B-LTA), whatever it proves.
+
+    B-T: a signature timestamp; B-LT: and validation data (CRLs/OCSP in SignedData or
+    revocation values); B-LTA: and an archive-time-stamp-v3.
+    """
     unsigned = signer["unsigned_attrs"]
-    level = "B-B"
-    if any(t.valid and t.kind == "signature" for t in report.timestamps):
-        level = "B-T"
-        if len(signed_data["crls"] or []) or _attribute(unsigned, _REVOCATION_VALUES):
-            level = "B-LT"
-            if _attribute(unsigned, _ARCHIVE_TS_V3):
-                level = "B-LTA"
-    return level
+    if not _attribute(unsigned, _SIG_TS):
+        return "B-B"
+    if not (len(signed_data["crls"] or []) or _attribute(unsigned, _REVOCATION_VALUES)):
+        return "B-T"
+    return "B-LTA" if _attribute(unsigned, _ARCHIVE_TS_V3) else "B-LT"
+
+
+def proven_level(report: SignatureReport, archived: bool = False) -> str:
+    """The level the signature's structure proves (never above ``report.level``).
+
+    B-T needs a valid timestamp over the signature (its proven signing time); B-LT, that
+    and the validation data the structure holds; B-LTA, that and a valid archive
+    timestamp (``archived``: PDF document timestamps; CMS archive timestamps are not
+    checked, so a CMS proves at most B-LT).
+    """
+    found = _LEVELS.index(report.level or "B-B")
+    proven = 0 if report.proven_signing_time is None else min(found, 2)
+    if proven == 2 and found == 3 and archived:
+        proven = 3
+    return _LEVELS[proven]
 
 
 def weigh_timestamps(report: SignatureReport) -> None:
@@ -330,4 +383,5 @@ def check_signed_data(
         report.proven_signing_time = min(proven)
     if certificate is not None:
         check_signer(report, certificate, pool, context)
-    report.level = level_of_cms(signed_data, signer, report)
+    report.level = level_of_cms(signed_data, signer)
+    report.proven_level = proven_level(report)

@@ -1,7 +1,9 @@
 """`verify`: every signature of a PDF, a CMS file (.p7s/.p7m) or an ASiC container, judged.
 
-The format is found from the content (``%PDF-`` in the first KiB, a ZIP, else CMS), not
-from the name. Each signature gets an ETSI EN 319 102-1 indication in the
+The format is found from the content, not from the name: a CMS SignedData (DER or BER)
+first, so that an enveloping ``.p7m`` around a PDF is a CMS file, then a ZIP, then
+``%PDF-`` within the first KiB. A CMS object followed by trailing bytes, or BER-encoded, is
+verified (the first object) with a warning. Each signature gets an ETSI EN 319 102-1 indication in the
 `ValidationReport` (`eid.sign.report`). A malformed or hostile file gives a report that
 says what is wrong (``problems``, or a signature with FORMAT_FAILURE); only bad usage
 (a file that cannot be read, bad arguments) raises.
@@ -19,7 +21,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from asn1crypto import cms
+from asn1crypto import cms, parser
 
 from eid.errors import MalformedInput, UsageError
 from eid.pki import RevocationSettings, TrustStore, ValidationCache
@@ -32,18 +34,20 @@ from eid.sign.report import (
     ValidationReport,
     brief,
 )
+from eid.sign.times import as_utc
 from eid.sign.verify_asic import verify_asic
 from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import check_signed_data
 from eid.sign.verify_pdf import verify_pdf
 
-__all__ = ["MAX_CMS_SIZE", "verify"]
+__all__ = ["MAX_CMS_SIZE", "is_signed_data", "verify"]
 
 MAX_CMS_SIZE = 1 << 30
 """The largest CMS file (.p7s/.p7m) read into memory (bytes)."""
 
 _HEADER_WINDOW = 1024
 _MESSAGE_LIMIT = 400
+_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")  # OID 1.2.840.113549.1.7.2
 
 
 def verify(
@@ -65,9 +69,12 @@ def verify(
     if at is not None and (not isinstance(at, dt.datetime) or at.utcoffset() is None):
         raise UsageError("at must be a timezone-aware datetime")
     settings = revocation if revocation is not None else RevocationSettings()
+    moment = as_utc(at or settings.now())
+    if moment is None:
+        raise UsageError(f"at {at} has no UTC time within years 1 to 9999")
     context = VerifyContext(
         trust=trust if trust is not None else TrustStore.belgium(),
-        moment=(at or settings.now()).astimezone(dt.UTC),
+        moment=moment,
         revocation=settings,
         cache=cache,
     )
@@ -83,11 +90,13 @@ def verify(
         head = handle.read(_HEADER_WINDOW)
         handle.seek(0)
         try:
-            if b"%PDF-" in head:
-                verify_pdf(handle, report, context)
+            if is_signed_data(head):
+                _verify_cms(handle.read(MAX_CMS_SIZE + 1), source, detached, report, context)
             elif head.startswith(b"PK\x03\x04"):
                 with zipfile.ZipFile(handle) as archive:
                     verify_asic(archive, report, context)
+            elif b"%PDF-" in head:
+                verify_pdf(handle, report, context)
             elif head[:1] == b"\x30":
                 _verify_cms(handle.read(MAX_CMS_SIZE + 1), source, detached, report, context)
             else:
@@ -103,6 +112,15 @@ def verify(
             for signature in report.signatures:
                 signature.could_not_judge(error)
     return report
+
+
+def is_signed_data(head: bytes) -> bool:
+    """Whether ``head`` starts a CMS ContentInfo of type SignedData (DER or BER)."""
+    if len(head) < 2 or head[0] != 0x30:
+        return False
+    first = head[1]
+    start = 2 + (first & 0x7F if first > 0x80 else 0)
+    return head[start : start + len(_SIGNED_DATA)] == _SIGNED_DATA
 
 
 def _file_digester(path: Path) -> Callable[[str], bytes]:
@@ -130,16 +148,25 @@ def _verify_cms(
     if len(data) > MAX_CMS_SIZE:
         raise MalformedInput(f"larger than {MAX_CMS_SIZE} bytes", source=str(source))
     try:
-        info = cms.ContentInfo.load(data, strict=True)
+        _, _, _, header, body, trailer = parser.parse(data)
+        end = len(header) + len(body) + len(trailer)
+        info = cms.ContentInfo.load(data[:end] if end < len(data) else data)
         if info["content_type"].native != "signed_data":
             raise MalformedInput("a CMS file, but not SignedData", source=str(source))
         signed_data = info["content"]
         signers = list(signed_data["signer_infos"])
         content = signed_data["encap_content_info"]["content"]
-        embedded = bytes(content.contents) if content.native is not None else None
+        value = content.native
+        embedded = value if isinstance(value, bytes) or value is None else content.dump()
     except (ValueError, TypeError, KeyError) as error:
-        raise MalformedInput(f"not a CMS signature ({error})", source=str(source)) from error
+        raise MalformedInput(f"not a CMS signature ({brief(error)})", source=str(source)) from error
     report.format = "cades"
+    if end < len(data):
+        report.warnings.append(
+            f"{len(data) - end} bytes after the CMS object were ignored (only the first is verified)"
+        )
+    if header[1:2] == b"\x80" or trailer:
+        report.warnings.append("the CMS object is BER-encoded (indefinite lengths), not DER")
     if not signers:
         raise MalformedInput("a CMS SignedData without any signer", source=str(source))
     digest_of: Callable[[str], bytes] | None

@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from asn1crypto import cms
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
@@ -40,7 +41,12 @@ from eid.sign.report import (
     brief,
 )
 from eid.sign.verify_chain import VerifyContext
-from eid.sign.verify_cms import check_signed_data, check_timestamp_token
+from eid.sign.verify_cms import (
+    check_signed_data,
+    check_timestamp_token,
+    claimed_time,
+    proven_level,
+)
 
 __all__ = ["verify_pdf"]
 
@@ -151,18 +157,24 @@ def _signature(
     proven = [t.time for t in later if t.valid and t.time is not None]
     if proven:
         report.proven_signing_time = min(proven)
-    report.claimed_signing_time = embedded.self_reported_timestamp
+    try:
+        written = embedded.self_reported_timestamp
+    except (*_ERRORS, OverflowError, PdfReadError) as error:
+        written = None
+        report.warnings.append(f"the claimed signing time (/M) is unreadable ({brief(error)})")
+    report.claimed_signing_time = claimed_time(report, written)
     signed_data = embedded.signed_data
     check_signed_data(report, signed_data, embedded.signer_info, embedded.compute_digest, context)
-    if report.level == "B-B" and proven:
+    # Structure: B-T, a signature timestamp or a document timestamp after the signature;
+    # B-LT, then validation data (a DSS) added after it; B-LTA, then a document timestamp
+    # over that. A DSS updated once more afterwards (for the timestamp) changes neither.
+    if report.level == "B-B" and later:
         report.level = "B-T"
-    # B-LT: validation data (a DSS) added after the signature; B-LTA: then a valid document
-    # timestamp over it. A DSS updated once more afterwards (for the timestamp) changes neither.
     first_dss = next((r for r in dss_revisions if r > embedded.signed_revision), None)
+    archives = [t for r, t in document_timestamps if first_dss is not None and r >= first_dss]
     if report.level == "B-T" and first_dss is not None:
-        report.level = "B-LT"
-        if any(r >= first_dss and t.valid for r, t in document_timestamps):
-            report.level = "B-LTA"
+        report.level = "B-LTA" if archives else "B-LT"
+    report.proven_level = proven_level(report, archived=any(t.valid for t in archives))
 
 
 def _document_timestamp(
