@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eid.errors import EidError, MalformedInput, SignatureInvalid
-from eid.identity import Address
+from eid.identity import Address, CardNumber, EnterpriseNumber, NationalNumber, parse_birth_date
 from eid.pki import classify
 from eid.pki.testpki import TestPKI
 from eid.tokens.belpic import (
@@ -197,3 +197,20 @@ def test_only_eid_errors_escape_from_card_files(
     files[label] = data.draw(mutated(reference[label]) | st.binary(max_size=300))
     with contextlib.suppress(EidError):
         read_card_files(files, require_signatures=required)
+
+
+@settings(max_examples=400, deadline=1000)
+@given(
+    st.text(max_size=30)
+    | st.from_regex(r"[0-9 .-]{9,16}", fullmatch=True)
+    | st.from_regex(r"[0-9]{1,2} ?[A-Z.]{0,5} ?[0-9]{0,4}", fullmatch=True)
+)
+def test_only_eid_errors_escape_from_identity_values(text: str) -> None:
+    for parse in (
+        NationalNumber.parse,
+        CardNumber.parse,
+        EnterpriseNumber.parse,
+        parse_birth_date,
+    ):
+        with contextlib.suppress(EidError):
+            parse(text)

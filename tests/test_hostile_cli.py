@@ -128,3 +128,11 @@ def test_every_error_message_is_one_line() -> None:
     error = MalformedInput("a\u2028b", source="x\ny")
     assert "\n" not in str(error)
     assert "\u2028" not in str(error)
+
+
+def test_a_data_line_is_printed_as_one_line_of_data(capsys: pytest.CaptureFixture[str]) -> None:
+    from eid.cli.output import Output
+
+    Output(as_json=False).data_line(f"signer: Jan{ESCAPE}[/bold]\nnext", style="green")
+    printed = capsys.readouterr().out
+    assert printed == "signer: Jan[2J]0;owned[/bold] next\n"

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from eid.errors import EidError, one_line
 
@@ -130,6 +131,11 @@ class Output:
         """A line for a person (nothing in JSON mode); ``message`` is markup, values in it `shown`."""
         if not self.as_json:
             self.console.print(message)
+
+    def data_line(self, text: str, style: str = "") -> None:
+        """Print ``text`` (data, not markup) as one line in ``style``; nothing in JSON mode."""
+        if not self.as_json:
+            self.console.print(Text(_plain(text), style=style))
 
     @contextmanager
     def errors_to_exit_codes(self) -> Iterator[None]:
