@@ -203,13 +203,15 @@ def documents() -> Documents:
     data = directory / "letter.txt"
     data.write_bytes(CONTENT)
     pdf = demo_pdf(directory / "in.pdf", "a fuzzed document")
+    accented = directory / "r\u00e9sum\u00e9.txt"  # NFC; its NFD form must not shadow it
+    accented.write_bytes(CONTENT)
     return Documents(
         directory=directory,
         pdf=sign_pdf(pdf, directory / "signed.pdf", signer).output,
         p7s=sign_cades(data, directory / "letter.txt.p7s", signer).output,
         data=data,
         p7m=sign_cades(data, directory / "letter.p7m", signer, detached=False).output,
-        asice=sign_asice([data], directory / "signed.asice", signer).output,
+        asice=sign_asice([data, accented], directory / "signed.asice", signer).output,
         asics=sign_asics(data, directory / "signed.asics", signer).output,
     )
 

@@ -61,7 +61,7 @@ _SHADOWS = (
     lambda n: n + " ",
     lambda n: n + ".",
     lambda n: n + "/",
-    lambda n: unicodedata.normalize("NFD", n.replace("e", "é")),
+    lambda n: unicodedata.normalize("NFD", n),  # a plain duplicate when n is ASCII
     lambda n: "/" + n,
     lambda n: "x/../" + n,
 )

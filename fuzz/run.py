@@ -26,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-_KINDS = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
+_KINDS = ("crash-", "timeout-", "oom-", "leak-")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from fuzz.mutation import Op, signed_cases
 
 __all__ = ["interop_dir", "seeds", "write_corpus"]
 
-MAX_SEED = 256 << 10
+MAX_SEED = 128 << 10
 """Interop files larger than this (bytes) are left out: they slow every run down."""
 
 _INTEROP = {
