@@ -54,7 +54,7 @@ from eid.tokens.belpic import (
     verify_identity_signature,
 )
 from fuzz import material
-from fuzz.mutation import Mutation, Op, signed_cases
+from fuzz.mutation import Mutation, Op, SignedCase, signed_cases
 
 __all__ = ["CHECKS", "InvariantBroken", "mutation_from_bytes", "prepare", "verify_bytes"]
 
@@ -350,7 +350,7 @@ def check_mutated_bytes(data: bytes) -> None:
 
 
 @functools.cache
-def _cases() -> list:  # type: ignore[type-arg]
+def _cases() -> list[SignedCase]:
     return signed_cases()
 
 

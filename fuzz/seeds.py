@@ -63,7 +63,7 @@ def _made(target: str) -> Iterator[bytes]:
         yield from (path.read_bytes() for path in vectors)
     elif target == "card":
         for key_bit, kind in ((0, "rsa"), (0x80, "ec")):
-            files = material.card_files(kind)  # type: ignore[arg-type]
+            files = material.card_files(kind)
             for index, label in enumerate(sorted(files)):
                 yield bytes([key_bit | index]) + files[label]
     elif target == "identity_numbers":
