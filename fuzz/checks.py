@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,7 +72,7 @@ def _eid_errors_only(call: Callable[[], object]) -> object | None:
 
 @functools.cache
 def _workdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="eid-fuzz-run-"))
+    return material.scratch_directory("eid-fuzz-run-")
 
 
 def _render(report: ValidationReport) -> None:

@@ -9,11 +9,13 @@ software key. `trust` holds only that PKI, so a forged signature can never pass 
 
 from __future__ import annotations
 
+import atexit
 import base64
 import datetime as dt
 import functools
 import hashlib
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,7 +195,7 @@ def pem_bundle() -> bytes:
 @functools.cache
 def documents() -> Documents:
     """Every signed format, B-B, from one software signature key (in a temporary folder)."""
-    directory = Path(tempfile.mkdtemp(prefix="eid-fuzz-"))
+    directory = scratch_directory("eid-fuzz-")
     test = pki()
     issued = signature()
     assert isinstance(issued.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
@@ -214,6 +216,13 @@ def documents() -> Documents:
         asice=sign_asice([data, accented], directory / "signed.asice", signer).output,
         asics=sign_asics(data, directory / "signed.asics", signer).output,
     )
+
+
+def scratch_directory(prefix: str) -> Path:
+    """A new temporary folder, removed when the process exits."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 def digest(data: bytes) -> str:
