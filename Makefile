@@ -14,7 +14,7 @@ TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-serve
 # axe-core (npm) checks the pages' accessibility inside Chromium in the tests.
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,8 @@ demo: $(STAMP)
 	$(BIN)/eid demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz
+	$(BIN)/ruff format --check src tests benchmarks fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -44,6 +44,12 @@ test: $(STAMP) $(AXE) lint typecheck
 bench: $(STAMP)
 	@scripts/ensure-system-packages $(TEST_PACKAGES) $(BENCH_PACKAGES)
 	$(BIN)/python -m benchmarks
+
+# Coverage-guided fuzzing (atheris): FUZZ_SECONDS per target (default 600), FUZZ_JOBS at a
+# time (default 2), FUZZ_TARGETS to pick some; findings land in fuzz/findings/ (README).
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,fuzz]'
+	$(BIN)/python -m fuzz.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

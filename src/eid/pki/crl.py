@@ -185,20 +185,26 @@ def _get_crl(
 
 
 def _verify(url: str, body: bytes, issuer: LoadedCertificate, *, delta: bool) -> VerifiedCrl:
+    """Parse and check a CRL; RevInfoError for any that is refused, malformed ones included."""
     try:
-        crl = asn1_crl.CertificateList.load(body, strict=True)
-        tbs = crl["tbs_cert_list"]
-        crl_issuer = tbs["issuer"]
-        critical = set(crl.critical_extensions)
-        this_update = tbs["this_update"].native
-        next_update = tbs["next_update"].native
-        number = crl.crl_number_value.native if crl.crl_number_value is not None else None
-        indicator = crl.delta_crl_indicator_value
-        idp = crl.issuing_distribution_point_value
-        delta_urls = tuple(str(p.url) for p in crl.delta_crl_distribution_points if p.url)
-        entries = list(tbs["revoked_certificates"])
+        return _check(url, body, issuer, delta=delta)
     except (ValueError, TypeError, KeyError) as error:
+        # asn1crypto parses lazily: a malformed part can surface at any later access.
         raise RevInfoError(f"{url}: CRL is malformed ({error})") from error
+
+
+def _check(url: str, body: bytes, issuer: LoadedCertificate, *, delta: bool) -> VerifiedCrl:
+    crl = asn1_crl.CertificateList.load(body, strict=True)
+    tbs = crl["tbs_cert_list"]
+    crl_issuer = tbs["issuer"]
+    critical = set(crl.critical_extensions)
+    this_update = tbs["this_update"].native
+    next_update = tbs["next_update"].native
+    number = crl.crl_number_value.native if crl.crl_number_value is not None else None
+    indicator = crl.delta_crl_indicator_value
+    idp = crl.issuing_distribution_point_value
+    delta_urls = tuple(str(p.url) for p in crl.delta_crl_distribution_points if p.url)
+    entries = list(tbs["revoked_certificates"])
     if crl_issuer != issuer.asn1.subject:
         raise RevInfoError(f"{url}: CRL is issued by '{crl_issuer.human_friendly}', not the issuer")
     usages = issuer.asn1.key_usage_value

@@ -19,6 +19,7 @@ from typing import Any
 
 from asn1crypto import ocsp
 
+from eid.errors import MalformedInput
 from eid.pki import _http
 from eid.pki.certificates import LoadedCertificate, describe, load_certificate
 from eid.pki.revocation import (
@@ -126,27 +127,39 @@ def verify_response(
 
     ``archived``: the response was kept (in a signed document), not fetched: its responder
     must have been valid at producedAt, and ``archived`` judges its freshness instead of
-    the clock (``now`` then bounds producedAt only).
+    the clock (``now`` then bounds producedAt only). Raises RevInfoError for any response
+    that is refused, malformed ones included.
     """
     try:
-        response = ocsp.OCSPResponse.load(body, strict=True)
-        status = response["response_status"].native
-        if status != "successful":
-            raise RevInfoError(f"OCSP responder answered {status}")
-        if response["response_bytes"]["response_type"].native != "basic_ocsp_response":
-            raise RevInfoError("OCSP response is not a basic response")
-        basic = response["response_bytes"]["response"].parsed
-        tbs = basic["tbs_response_data"]
-        tbs_bytes = tbs.dump()
-        responses = list(tbs["responses"])
-        produced_at = tbs["produced_at"].native
-        certs = [load_certificate(c.dump()) for c in (basic["certs"] or [])]
-        extensions = {e["extn_id"].native: e for e in (tbs["response_extensions"] or [])}
-    except RevInfoError:
-        raise
-    except (ValueError, TypeError, KeyError) as error:
+        return _check_response(body, cert, issuer, settings, now, nonce, crl_check, archived)
+    except (ValueError, TypeError, KeyError, MalformedInput) as error:
+        # asn1crypto parses lazily: a malformed part can surface at any later access.
         raise RevInfoError(f"OCSP response is malformed ({error})") from error
 
+
+def _check_response(
+    body: bytes,
+    cert: LoadedCertificate,
+    issuer: LoadedCertificate,
+    settings: RevocationSettings,
+    now: dt.datetime,
+    nonce: bytes | None,
+    crl_check: CrlCheck,
+    archived: Freshness | None,
+) -> StatusFacts:
+    response = ocsp.OCSPResponse.load(body, strict=True)
+    status = response["response_status"].native
+    if status != "successful":
+        raise RevInfoError(f"OCSP responder answered {status}")
+    if response["response_bytes"]["response_type"].native != "basic_ocsp_response":
+        raise RevInfoError("OCSP response is not a basic response")
+    basic = response["response_bytes"]["response"].parsed
+    tbs = basic["tbs_response_data"]
+    tbs_bytes = tbs.dump()
+    responses = list(tbs["responses"])
+    produced_at = tbs["produced_at"].native
+    certs = [load_certificate(c.dump()) for c in (basic["certs"] or [])]
+    extensions = {e["extn_id"].native: e for e in (tbs["response_extensions"] or [])}
     signer_time = produced_at if archived is not None else now
     signer, warnings = _signer(
         basic, tbs["responder_id"], certs, issuer, settings, signer_time, crl_check

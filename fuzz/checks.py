@@ -1,0 +1,391 @@
+"""The fuzzed entry points, each a function of bytes that enforces the invariants.
+
+Shared by the coverage-guided fuzzers (`fuzz.driver`) and the Hypothesis property tests
+(``tests/fuzz``). A check returns normally when the entry point behaved, and raises
+`InvariantBroken` (or lets any non-`EidError` exception through) when it did not:
+
+* only `EidError` subclasses escape a parser or verifier of outside input (OCSP and CRL
+  checks signal refusal with their internal `RevInfoError`; `verify` raises nothing on content);
+* what is accepted means what the signed original means (no mutated signed input passes);
+* a report of any input can be written as JSON, text and HTML.
+
+Bounded time and memory are the callers' part: Hypothesis deadlines and tracemalloc in the
+tests, libFuzzer's ``-timeout`` and ``-rss_limit_mb`` in the fuzzers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from asn1crypto import cms, crl, ocsp, x509
+
+from eid.auth.result import AuthResult
+from eid.auth.tls import authenticate_client_certificate
+from eid.auth.webeid import validate
+from eid.auth.webeid_format import parse_token
+from eid.cli.trust import parse_time
+from eid.errors import EidError
+from eid.identity import CardNumber, EnterpriseNumber, NationalNumber, parse_birth_date
+from eid.pki import TrustStore, load_certificates, validate_certificate
+from eid.pki.crl import _verify as verify_crl
+from eid.pki.ocsp import verify_response
+from eid.pki.revocation import RevInfoError
+from eid.sign import ValidationReport, verify
+from eid.sign.report_html import report_html
+from eid.sign.report_text import report_lines
+from eid.tokens.belpic import (
+    ADDRESS_FILE,
+    CERT_RN_FILE,
+    DATA_FILE,
+    PHOTO_FILE,
+    SIGN_ADDRESS_FILE,
+    SIGN_DATA_FILE,
+    decode_tlv,
+    encode_tlv,
+    load_rrn_certificate,
+    parse_address,
+    parse_identity,
+    read_card_files,
+    verify_identity_signature,
+)
+from fuzz import material
+from fuzz.mutation import Mutation, Op, SignedCase, signed_cases
+
+__all__ = ["CHECKS", "InvariantBroken", "mutation_from_bytes", "prepare", "verify_bytes"]
+
+
+class InvariantBroken(AssertionError):
+    """An entry point accepted what it must refuse, or gave an inconsistent answer."""
+
+
+def _eid_errors_only(call: Callable[[], object]) -> object | None:
+    """Run ``call``; an `EidError` is a refusal (None), any other exception escapes."""
+    try:
+        return call()
+    except EidError:
+        return None
+
+
+@functools.cache
+def _workdir() -> Path:
+    return material.scratch_directory("eid-fuzz-run-")
+
+
+def _render(report: ValidationReport) -> None:
+    """Every output form of a report must be writable, whatever the input was."""
+    json.dumps(report.to_dict())
+    report_lines(report)
+    report_html(report)
+
+
+def check_tlv(data: bytes) -> None:
+    """`decode_tlv`: refuses or splits ``data`` exactly (re-encoding gives it back)."""
+    elements = _eid_errors_only(lambda: decode_tlv(data))
+    if elements is None:
+        return
+    assert isinstance(elements, list)
+    encoded = encode_tlv((e.tag, e.value) for e in elements)
+    if data[: len(encoded)] != encoded or any(data[len(encoded) :]):
+        raise InvariantBroken("decode_tlv lost or invented bytes")
+
+
+def check_identity(data: bytes) -> None:
+    """`parse_identity` and `parse_address` on any bytes."""
+    _eid_errors_only(lambda: parse_identity(data))
+    _eid_errors_only(lambda: parse_address(data))
+
+
+def check_card(data: bytes) -> None:
+    """`read_card_files` with one file replaced by ``data[1:]``.
+
+    ``data[0]`` picks the file (low bits) and the RRN key (bit 7: EC P-384, else RSA). With
+    signatures required, a result must carry the signed files as they were (the address up
+    to its padding): a changed signed file never reads as valid.
+    """
+    head = data[0] if data else 0
+    ec_key = bool(head & 0x80)
+    original = material.card_files("ec" if ec_key else "rsa")
+    files = dict(original)
+    labels = sorted(files)
+    files[labels[(head & 0x7F) % len(labels)]] = data[1:]
+    _eid_errors_only(lambda: read_card_files(files))
+    if _eid_errors_only(lambda: read_card_files(files, require_signatures=True)) is None:
+        return
+    for signed in (DATA_FILE, ADDRESS_FILE, PHOTO_FILE):
+        # The address signature covers the file without its 0x00 padding (rrn.py).
+        strip = b"\x00" if signed == ADDRESS_FILE else b""
+        if files[signed].rstrip(strip) != original[signed].rstrip(strip):
+            raise InvariantBroken(f"a changed {signed} was read with signatures required")
+    for signature in (SIGN_DATA_FILE, SIGN_ADDRESS_FILE):
+        # ECDSA signatures differ from one signing to the next: any valid one will do, but
+        # only as one DER signature padded with zeros.
+        value = files[signature]
+        canonical = value[: 2 + value[1]] + b"\x00" * (len(value) - 2 - value[1])
+        if (value != original[signature]) if not ec_key else (value != canonical):
+            raise InvariantBroken(f"a changed {signature} was read with signatures required")
+
+
+def check_rrn_certificate(data: bytes) -> None:
+    """`load_rrn_certificate` and a signature check with whatever key it holds.
+
+    The signature verifies only with the RRN's key (the rest of the certificate is judged by
+    `validate_rrn_certificate`, not here).
+    """
+    files = material.card_files()
+    certificate = _eid_errors_only(lambda: load_rrn_certificate(data))
+    if certificate is None:
+        return
+    verified = _eid_errors_only(
+        lambda: verify_identity_signature(files[DATA_FILE], files[SIGN_DATA_FILE], certificate)  # type: ignore[arg-type]
+    )
+    rrn_key = x509.Certificate.load(files[CERT_RN_FILE]).public_key.dump()
+    if verified is not None and x509.Certificate.load(data).public_key.dump() != rrn_key:
+        raise InvariantBroken("the identity signature verified with another key than the RRN's")
+
+
+def check_webeid_parse(data: bytes) -> None:
+    """`parse_token` on any text."""
+    _eid_errors_only(lambda: parse_token(data))
+
+
+def check_webeid_validate(data: bytes) -> None:
+    """`validate` a token text; an accepted one says what the original token says."""
+    result = _eid_errors_only(
+        lambda: validate(
+            data,
+            origin=material.ORIGIN,
+            challenge=material.CHALLENGE,
+            trust=material.trust(),
+            at=material.AT,
+            revocation=material.OFF,
+        )
+    )
+    if result is None:
+        return
+    original = parse_token(material.webeid_token())
+    accepted = parse_token(data)
+    meaning = [(t.certificate_der, t.algorithm, t.signature) for t in (original, accepted)]
+    if meaning[0] != meaning[1]:
+        raise InvariantBroken("a token other than the signed one was accepted")
+
+
+def check_client_certificate(data: bytes) -> None:
+    """A TLS client certificate from a proxy: accepted only as the one the CA signed."""
+    result = _eid_errors_only(
+        lambda: authenticate_client_certificate(
+            data, trust=material.trust(), at=material.AT, revocation=material.OFF
+        )
+    )
+    if not isinstance(result, AuthResult):
+        return
+    signed = x509.Certificate.load(material.authentication().cert_der())["tbs_certificate"]
+    if result.validated.certificate.asn1["tbs_certificate"].dump() != signed.dump():
+        raise InvariantBroken("a client certificate other than the issued one was accepted")
+
+
+def check_identity_numbers(data: bytes) -> None:
+    """National, enterprise and card numbers and birth dates parsed from any text."""
+    text = data.decode("utf-8", "replace")
+    for parse in (
+        NationalNumber.parse,
+        EnterpriseNumber.parse,
+        CardNumber.parse,
+        parse_birth_date,
+    ):
+        _eid_errors_only(lambda parse=parse: parse(text))  # type: ignore[misc]
+
+
+def check_certificates(data: bytes) -> None:
+    """Lenient loading (DER or PEM), then those certificates as trust anchors for a path."""
+    loaded = _eid_errors_only(lambda: load_certificates(data, source="fuzz"))
+    if not loaded:
+        return
+    assert isinstance(loaded, list)
+    store = _eid_errors_only(lambda: TrustStore(loaded))
+    if not isinstance(store, TrustStore):
+        return
+    leaf = material.certificates()["signature"]
+    _eid_errors_only(
+        lambda: validate_certificate(leaf, trust=store, at=material.AT, revocation=material.OFF)
+    )
+
+
+def check_trust_file(data: bytes) -> None:
+    """`TrustStore.from_paths` on a file holding ``data``."""
+    path = _workdir() / "trust.pem"
+    path.write_bytes(data)
+    _eid_errors_only(lambda: TrustStore.from_paths([path]))
+
+
+def check_ocsp(data: bytes) -> None:
+    """`verify_response`: refuses with RevInfoError, or accepts the signed answer only."""
+    cert, issuer = material.revocation_subject()
+
+    def no_crl(_cert: object, _issuer: object) -> None:
+        return None
+
+    try:
+        verify_response(data, cert, issuer, material.OFF, material.AT, None, no_crl)
+    except RevInfoError:
+        return
+    signed = ocsp.OCSPResponse.load(material.ocsp_response())
+    accepted = ocsp.OCSPResponse.load(data)
+    tbs = [
+        r["response_bytes"]["response"].parsed["tbs_response_data"].dump()
+        for r in (signed, accepted)
+    ]
+    if tbs[0] != tbs[1]:
+        raise InvariantBroken("an OCSP response other than the signed one was accepted")
+
+
+def check_crl(data: bytes) -> None:
+    """The CRL check: refuses with RevInfoError, or accepts the signed list only."""
+    _, issuer = material.revocation_subject()
+    try:
+        verify_crl("http://crl.invalid/fuzz.crl", data, issuer, delta=False)
+    except RevInfoError:
+        return
+    signed = crl.CertificateList.load(material.crl())["tbs_cert_list"].dump()
+    if crl.CertificateList.load(data)["tbs_cert_list"].dump() != signed:
+        raise InvariantBroken("a CRL other than the signed one was accepted")
+
+
+def verify_bytes(name: str, data: bytes, detached: bytes | None = None) -> ValidationReport:
+    """`verify` ``data`` written as ``name`` (detached content beside it), at `material.AT`."""
+    directory = _workdir()
+    path = directory / name
+    path.write_bytes(data)
+    target = None
+    if detached is not None:
+        target = directory / "detached.bin"
+        target.write_bytes(detached)
+    report = verify(
+        path, detached=target, trust=material.trust(), at=material.AT, revocation=material.OFF
+    )
+    _render(report)
+    return report
+
+
+def check_cms(data: bytes) -> None:
+    """`verify` a .p7s (the signed content given as detached data); a pass is for that content.
+
+    Only `material.CONTENT` was ever signed with the trusted keys, so a CMS that passes
+    must hold it, or no content (detached).
+    """
+    report = verify_bytes("doc.p7s", data, material.CONTENT)
+    if report.passed:
+        content = cms.ContentInfo.load(data)["content"]["encap_content_info"]["content"]
+        if content.native is not None and bytes(content.contents) != material.CONTENT:
+            raise InvariantBroken("a CMS signature over other content passed")
+
+
+def check_pdf(data: bytes) -> None:
+    """`verify` a PDF."""
+    verify_bytes("doc.pdf", data)
+
+
+def check_asic(data: bytes) -> None:
+    """`verify` an ASiC container (as .asice; the format comes from the content)."""
+    verify_bytes("doc.asice", data)
+
+
+def check_time(data: bytes) -> None:
+    """``--at`` text: a usage error, or a time every verifier and report can use."""
+    moment = _eid_errors_only(lambda: parse_time(data.decode("utf-8", "replace")))
+    if moment is None:
+        return
+    assert isinstance(moment, dt.datetime)
+    report = verify(
+        material.documents().p7m,
+        trust=material.trust(),
+        at=moment,
+        revocation=material.OFF,
+    )
+    _render(report)
+    _eid_errors_only(
+        lambda: validate(
+            material.webeid_token(),
+            origin=material.ORIGIN,
+            challenge=material.CHALLENGE,
+            trust=material.trust(),
+            at=moment,
+            revocation=material.OFF,
+        )
+    )
+
+
+def mutation_from_bytes(data: bytes) -> tuple[int, Mutation]:
+    """``(case index, mutation)`` read from fuzzer bytes: case, op, region, position, payload."""
+    head = data[:7].ljust(7, b"\x00")
+    ops = list(Op)
+    return head[0], Mutation(
+        ops[head[1] % len(ops)], head[2], int.from_bytes(head[3:7], "big"), data[7:] or b"\x01"
+    )
+
+
+def check_mutated(case: int, mutation: Mutation) -> None:
+    """A real signed document with ``mutation`` in its signed bytes never passes."""
+    cases = _cases()
+    chosen = cases[case % len(cases)]
+    parts = chosen.apply(mutation)
+    if parts == chosen.parts:
+        return
+    main, detached = chosen.write(parts, _workdir() / "mutated")
+    report = verify(
+        main, detached=detached, trust=material.trust(), at=material.AT, revocation=material.OFF
+    )
+    _render(report)
+    if report.passed:
+        raise InvariantBroken(f"a mutated {chosen.name} passed: {mutation}")
+
+
+def check_mutated_bytes(data: bytes) -> None:
+    """`check_mutated` driven by fuzzer bytes."""
+    check_mutated(*mutation_from_bytes(data))
+
+
+@functools.cache
+def _cases() -> list[SignedCase]:
+    return signed_cases()
+
+
+def prepare() -> None:
+    """Make all the signed material now, so that no input is timed while it is made."""
+    material.card_files("rsa")
+    material.card_files("ec")
+    material.webeid_token()
+    material.authentication()
+    material.ocsp_response()
+    material.crl()
+    material.certificates()
+    for case in _cases():  # and the verifier's first-use costs (imports, caches)
+        path, detached = case.write(case.parts, _workdir() / "warm")
+        verify(
+            path, detached=detached, trust=material.trust(), at=material.AT, revocation=material.OFF
+        )
+
+
+CHECKS: dict[str, Callable[[bytes], None]] = {
+    "tlv": check_tlv,
+    "identity": check_identity,
+    "card": check_card,
+    "rrn_certificate": check_rrn_certificate,
+    "webeid_parse": check_webeid_parse,
+    "webeid_validate": check_webeid_validate,
+    "identity_numbers": check_identity_numbers,
+    "client_certificate": check_client_certificate,
+    "certificates": check_certificates,
+    "trust_file": check_trust_file,
+    "ocsp": check_ocsp,
+    "crl": check_crl,
+    "cms": check_cms,
+    "pdf": check_pdf,
+    "asic": check_asic,
+    "time": check_time,
+    "mutated": check_mutated_bytes,
+}
+"""Every fuzz target by name."""

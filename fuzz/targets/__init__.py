@@ -1,0 +1,1 @@
+"""One fuzz target per entry point: ``python -m fuzz.targets.NAME CORPUS_DIR``."""
