@@ -24,8 +24,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from tests.redis_server import free_port, redis_server
-
 from benchmarks.timing import compare
 from eid.auth import respond
 from eid.pki.services import TestServices
@@ -36,6 +34,7 @@ from eid.web.oidc import hashed_key, s256
 from eid.web.persons import auth_result_of, person_from_result
 from eid.web.service import build_service
 from eid.web.store import RedisStore
+from tests.redis_server import free_port, redis_server
 
 SECONDS = 8
 THREADS = 2

@@ -76,8 +76,8 @@ __all__ = [
     "UsageError",
     "VerificationFailed",
     "WrongPurpose",
-    "one_line",
     "XmlForbidden",
+    "one_line",
 ]
 
 
