@@ -11,13 +11,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from eid.sso import ProviderKey
+from eid.sso import KeySet, ProviderKey
 from eid.sso.saml import SAML_NS
-from eid.sso.saml_metadata import idp_from_metadata
+from eid.sso.saml_metadata import idp_from_metadata, idp_metadata
 from eid.sso.saml_response import saml_response
 from eid.xmlsig import DSIG_NS
 from tests.cli_support import as_json, eid
-from tests.saml_support import IDP, NOW, issued_by_ca, statement
+from tests.saml_support import IDP, NOW, idp_key, issue, issued_by_ca, statement
 from tests.xmlsig_support import certificate, pem, private_key, xmlsec1
 
 pytestmark = pytest.mark.token
@@ -88,72 +88,55 @@ def test_issue_metadata_verify(home: Path, tmp_path: Path) -> None:
     assert (code, refused["error"]["code"]) == (2, "usage")  # type: ignore[index]
 
 
-def _issue_with_metadata(home: Path, tmp_path: Path) -> tuple[Path, str]:
-    """A response issued through the CLI and the provider's signed metadata."""
-    issued = eid(
-        "sso", "issue", "--format", "saml", "--audience", SP, "--recipient", ACS, "--json",
-        home=home,
-    )  # fmt: skip
-    assert issued.returncode == 0, issued.stdout + issued.stderr
-    response = tmp_path / "response.xml"
-    response.write_text(str(as_json(issued)["token"]))
-    metadata = eid("sso", "metadata", home=home)
-    assert metadata.returncode == 0, metadata.stderr
-    return response, metadata.stdout
-
-
-def test_metadata_signature_required_when_asked(home: Path, tmp_path: Path) -> None:
+def test_metadata_signature_required_when_asked(tmp_path: Path) -> None:
     """--metadata-cert: only metadata signed with that certificate's key is used."""
-    response, metadata = _issue_with_metadata(home, tmp_path)
+    response = tmp_path / "response.xml"
+    response.write_bytes(issue(in_response_to=None))
+    metadata = idp_metadata(IDP, KeySet(idp_key()), sso_url=IDP + "/sso", now=NOW)
     signer = tmp_path / "signer.pem"
-    signer.write_bytes(pem(idp_from_metadata(metadata.encode()).certificates[0]))
+    signer.write_bytes(pem(certificate("rsa")))
     signed = tmp_path / "idp.xml"
-    signed.write_text(metadata)
-    base = ("--recipient", ACS, "--metadata-cert", str(signer))
+    signed.write_bytes(metadata)
+    base = ("--recipient", ACS, "--at", NOW.isoformat(), "--metadata-cert", str(signer))
 
-    code, imported = _verify(home, response, "--idp-metadata", str(signed), *base)
+    def verify(path: Path, *args: str) -> tuple[int, dict[str, object]]:
+        return _verify(tmp_path, response, "--idp-metadata", str(path), *args)
+
+    code, imported = verify(signed, *base)
     assert code == 0, imported
 
-    root = etree.fromstring(metadata.encode())
+    root = etree.fromstring(metadata)
     signature = root.find(f"{{{DSIG_NS}}}Signature")
     assert signature is not None
     root.remove(signature)
     unsigned = tmp_path / "unsigned.xml"
     unsigned.write_bytes(etree.tostring(root))
-    code, refused = _verify(home, response, "--idp-metadata", str(unsigned), *base)
+    code, refused = verify(unsigned, *base)
     assert (code, refused["error"]["code"]) == (1, "signature_missing")  # type: ignore[index]
-    code, imported = _verify(home, response, "--idp-metadata", str(unsigned), "--recipient", ACS)
+    code, imported = verify(unsigned, *base[:4])
     assert code == 0, imported  # without --metadata-cert, a local file is trusted as it is
 
     # an attacker's certificate in place of the published one: the signature says no
     attacker = base64.b64encode(certificate("rsa", "attacker").public_bytes(Encoding.DER))
-    published = base64.b64encode(idp_from_metadata(metadata.encode()).certificates[0].public_bytes(
-        Encoding.DER
-    ))  # fmt: skip
-    assert published in metadata.encode()
+    published = base64.b64encode(certificate("rsa").public_bytes(Encoding.DER))
+    assert published in metadata
     tampered = tmp_path / "tampered.xml"
-    tampered.write_bytes(metadata.encode().replace(published, attacker))
-    code, refused = _verify(home, response, "--idp-metadata", str(tampered), *base)
+    tampered.write_bytes(metadata.replace(published, attacker))
+    code, refused = verify(tampered, *base)
     assert (code, refused["error"]["code"]) == (1, "signature_invalid")  # type: ignore[index]
 
-    key = idp_from_metadata(metadata.encode()).certificates[0].public_key()
-    kind = "rsa" if isinstance(key, rsa.RSAPublicKey) else f"p{key.curve.key_size}"  # type: ignore[union-attr]
     other = tmp_path / "other.pem"
-    other.write_bytes(pem(certificate(kind, "attacker")))  # same key type, another key
-    code, refused = _verify(
-        home, response, "--idp-metadata", str(signed), "--recipient", ACS,
-        "--metadata-cert", str(other),
-    )  # fmt: skip
+    other.write_bytes(pem(certificate("rsa", "attacker")))
+    code, refused = verify(signed, *base[:4], "--metadata-cert", str(other))
     assert (code, refused["error"]["code"]) == (1, "signature_invalid")  # type: ignore[index]
-    code, refused = _verify(home, response, "--idp-cert", str(signer), *base)
-    assert (code, refused["error"]["code"]) == (2, "usage")  # type: ignore[index]
-    garbage = tmp_path / "garbage.pem"
-    garbage.write_text("not a certificate")
-    code, refused = _verify(
-        home, response, "--idp-metadata", str(signed), "--recipient", ACS,
-        "--metadata-cert", str(garbage),
-    )  # fmt: skip
+    other.write_bytes(pem(certificate("p256", "attacker")))
+    code, refused = verify(signed, *base[:4], "--metadata-cert", str(other))
+    assert (code, refused["error"]["code"]) == (1, "algorithm_refused")  # type: ignore[index]
+    other.write_text("not a certificate")
+    code, refused = verify(signed, *base[:4], "--metadata-cert", str(other))
     assert (code, refused["error"]["code"]) == (2, "malformed_input")  # type: ignore[index]
+    code, refused = _verify(tmp_path, response, "--idp-cert", str(signer), *base)
+    assert (code, refused["error"]["code"]) == (2, "usage")  # type: ignore[index]
 
 
 def test_idp_pkix_when_asked(tmp_path: Path) -> None:
