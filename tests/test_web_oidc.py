@@ -305,6 +305,12 @@ def test_single_sign_on_prompt_none_and_login(provider: Provider) -> None:
         forced = person.get(url)
         forced = person.get(forced.headers["location"])
         assert forced.headers["location"].startswith("/login?flow=")
+        url, _ = client.create_authorization_url(
+            metadata["authorization_endpoint"], code_verifier=verifier, prompt="consent"
+        )
+        asked = person.get(person.get(url).headers["location"])
+        assert asked.status_code == 200
+        assert 'action="/consent"' in asked.text
 
 
 def test_level_too_low_for_the_portal(provider: Provider) -> None:

@@ -32,7 +32,7 @@ class Flow:
     portal_name: str
     params: dict[str, Any]
     min_level: Level | None = None
-    force_login: bool = False
+    ask_consent: bool = False
     attributes: list[str] = field(default_factory=list)
     mandates: bool = False
     consented: bool = False

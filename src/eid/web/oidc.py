@@ -181,6 +181,7 @@ async def authorize(request: Request) -> Response:
             },
             "min_level": minimum,
             "login_after": dt.datetime.now(dt.UTC).timestamp() if "login" in prompt else None,
+            "ask_consent": "consent" in prompt,
             "attributes": sorted(client.portal.attributes),
             "mandates": client.portal.may_receive_mandates,
             "consented": False,

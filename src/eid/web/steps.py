@@ -61,7 +61,7 @@ async def advance(request: Request, service: Service, session: Session, flow: Fl
                 portal_name=flow.portal_name,
                 mandates=mandates,
             )
-    if not flow.consented and flow.portal not in session.portals:
+    if not flow.consented and (flow.ask_consent or flow.portal not in session.portals):
         t = translator(language_of(request))
         shown = _shown_values(service, person, flow)
         return render(
