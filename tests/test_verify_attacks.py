@@ -209,7 +209,11 @@ def test_pdf_garbage_and_unsigned(tmp_path: Path) -> None:
 # -- encodings: signed attributes not in DER order, plain ECDSA -----------------------------------
 
 
-def test_signed_attributes_not_in_der_order(pki: TestPKI, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signed_order", ["stored", "der"])
+def test_signed_attributes_not_in_der_order(
+    pki: TestPKI, tmp_path: Path, signed_order: str
+) -> None:
+    """RFC 5652 signs the DER encoding: the order stored does not count, as for EU DSS."""
     signer = software_signer(pki)
     data = tmp_path / "data.txt"
     data.write_bytes(b"order matters\n")
@@ -223,11 +227,19 @@ def test_signed_attributes_not_in_der_order(pki: TestPKI, tmp_path: Path) -> Non
     assert old_contents in raw
     raw = raw.replace(old_contents, new_contents)
     info = cms.ContentInfo.load(raw)["content"]["signer_infos"][0]
-    value = signer._key.sign(signed_attrs_der(info), padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr, call-arg, arg-type]
+    encoding = signed_attrs_der(info, as_stored=signed_order == "stored")
+    value = signer._key.sign(encoding, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr, call-arg, arg-type]
     raw = raw.replace(bytes(info["signature"].native), value)
     signed.write_bytes(raw)
     report = verify(signed, trust=trust_of(pki), revocation=OFF)
-    assert report.signatures[0].indication is Indication.TOTAL_PASSED, report.to_dict()
+    (signature,) = report.signatures
+    if signed_order == "der":
+        assert signature.indication is Indication.TOTAL_PASSED, report.to_dict()
+        assert "the signed attributes are not stored in DER order" in signature.warnings
+    else:
+        assert signature.indication is Indication.TOTAL_FAILED, report.to_dict()
+        assert signature.sub_indication is SubIndication.SIG_CRYPTO_FAILURE
+        assert any("not their DER encoding" in reason for reason in signature.reasons)
 
 
 def test_plain_ecdsa(ec_pki: TestPKI, tmp_path: Path) -> None:

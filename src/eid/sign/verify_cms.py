@@ -1,8 +1,8 @@
 """One CMS signer info checked the CAdES way: digest, signature, signing certificate, timestamps.
 
-The signature is verified over the signed attributes exactly as they are encoded in the
-file (their ``[0] IMPLICIT`` content re-tagged as a SET), never over a re-encoding: some
-real signatures are not in DER order. Signature timestamps (RFC 3161 tokens, themselves
+The signature is verified over the DER encoding of the signed attributes, as RFC 5652 and
+EU DSS have it: the attributes as encoded in the file, in DER order under a SET tag (a
+signature over another order fails, and says so). Signature timestamps (RFC 3161 tokens, themselves
 CMS) are checked the same way, their imprint against the signature value, and their TSA
 certificate through `eid.pki`. Every problem lands in the `SignatureReport`; nothing raises.
 """
@@ -66,14 +66,16 @@ def _length(size: int) -> bytes:
     return bytes([0x80 | len(body)]) + body
 
 
-def signed_attrs_der(signer: cms.SignerInfo, *, der_order: bool = False) -> bytes:
-    """The signed attributes as signed: their encoded content from the file under a SET tag.
+def signed_attrs_der(signer: cms.SignerInfo, *, as_stored: bool = False) -> bytes:
+    """The signed attributes as RFC 5652 (5.4) signs them: under a SET tag, in DER order.
 
-    RFC 5652 signs the DER encoding, whose SET OF is sorted; some signers sign the order
-    they store instead. ``der_order`` gives the stored attributes sorted as DER sorts them.
+    DER sorts a SET OF by the encodings of its elements; some signers sign the order they
+    store instead, which EU DSS (and so `eid`) refuses. ``as_stored`` gives the attributes
+    in the order of the file, to say so in a report.
     """
-    raw = bytes(signer["signed_attrs"].contents)
-    if der_order:
+    if as_stored:
+        raw = bytes(signer["signed_attrs"].contents)
+    else:
         raw = b"".join(sorted(attribute.dump() for attribute in signer["signed_attrs"]))
     return b"\x31" + _length(len(raw)) + raw
 
@@ -203,20 +205,22 @@ def _crypto(
         )
     else:
         report.confirm(Check.CONTENT_DIGEST)
-    stored = signed_attrs_der(signer)
-    ordered = signed_attrs_der(signer, der_order=True)
-    try:
-        good = any(
-            verify_signature_value(
-                certificate.asn1.public_key,
-                signer["signature_algorithm"],
-                bytes(signer["signature"].native),
-                encoding,
-                digest_algorithm=digest,
-                legacy_digests=legacy,
-            )
-            for encoding in dict.fromkeys((stored, ordered))
+    der = signed_attrs_der(signer)
+    stored = signed_attrs_der(signer, as_stored=True)
+
+    def signs(encoding: bytes) -> bool:
+        return verify_signature_value(
+            certificate.asn1.public_key,
+            signer["signature_algorithm"],
+            bytes(signer["signature"].native),
+            encoding,
+            digest_algorithm=digest,
+            legacy_digests=legacy,
         )
+
+    try:
+        good = signs(der)
+        over_stored_order = not good and stored != der and signs(stored)
     except MalformedInput as error:
         report.fail(
             Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, error.message
@@ -224,8 +228,15 @@ def _crypto(
         return certificate
     if good:
         report.confirm(Check.SIGNATURE_VALUE)
-        if stored != ordered:
+        if stored != der:
             report.warnings.append("the signed attributes are not stored in DER order")
+    elif over_stored_order:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.SIG_CRYPTO_FAILURE,
+            "the signature covers the signed attributes in the order stored, not their DER"
+            " encoding that RFC 5652 signs",
+        )
     else:
         report.fail(
             Indication.TOTAL_FAILED,
