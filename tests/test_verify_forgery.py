@@ -135,7 +135,7 @@ def test_trust_anchor_with_an_unknown_key_algorithm(tmp_path: Path) -> None:
     path = _write(tmp_path / "leaf.p7m", signed_data("data", CONTENT, [leaf], signer))
     # The trust store refuses such an anchor when it is built, naming it, so no verification
     # ever reaches path building with it (where it used to raise UnboundLocalError and pass).
-    with pytest.raises(MalformedInput, match="Odd Root.*public key cannot be used"):
+    with pytest.raises(MalformedInput, match=r"Odd Root.*public key cannot be used"):
         TrustStore([anchor.dump(force=True)])
     report = verify(path, trust=TrustStore([]), revocation=OFF)
     assert not report.passed, report.to_dict()
