@@ -7,8 +7,6 @@ what it was given, the revocation data of every certificate on the path.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.general import extract_certificate_info
@@ -28,10 +26,7 @@ from eid.errors import (
 from eid.pki import TrustStore
 from eid.sign.live_context import Clock, LiveValidationContext
 
-__all__ = ["ANSWER_TOLERANCE", "certificate_error", "embed_validation_data", "fetching_context"]
-
-ANSWER_TOLERANCE = dt.timedelta(minutes=10)
-"""How much later than the validation context's time an OCSP answer or CRL may be made."""
+__all__ = ["certificate_error", "embed_validation_data", "fetching_context"]
 
 
 def certificate_error(error: Exception) -> CertificateInvalid:
@@ -108,9 +103,9 @@ def fetching_context(trust: TrustStore, *, clock: Clock | None = None) -> Valida
     """A live context for B-LT and up: trusts ``trust``, fetches OCSP and CRLs, reads ``clock``.
 
     Revocation data is required (``hard-fail``): a signature is made long-term
-    only with the answers that prove its certificates were good. The context's time is
-    fixed when it is made, and signing (a PIN, a card, a TSA) comes later: answers made
-    up to `ANSWER_TOLERANCE` after it are accepted, not refused as "too recent".
+    only with the answers that prove its certificates were good. The context reads the clock
+    at every check (signing, with its PIN, card and TSA, comes between its making and the
+    fetches), allowing responders' clocks `eid.sign.live_context.CLOCK_SKEW` ahead.
     """
     return LiveValidationContext(
         clock=clock,
@@ -120,5 +115,4 @@ def fetching_context(trust: TrustStore, *, clock: Clock | None = None) -> Valida
         revocation_mode="hard-fail",
         # Blocking HTTP: no aiohttp session left for someone to close.
         fetcher_backend=RequestsFetcherBackend(),
-        time_tolerance=ANSWER_TOLERANCE,
     )
