@@ -37,6 +37,7 @@ from .persons import auth_result_of
 from .problems import OAuthError
 from .service import Service, address_of, service_of
 from .sessions import Session
+from .steps import silent_obstacle
 
 __all__ = ["JWT_BEARER", "finish", "hashed_key", "routes", "s256"]
 
@@ -203,16 +204,7 @@ async def authorize(request: Request) -> Response:
 async def _silent(request: Request, service: Service, client: Client, flow: Flow) -> Response:
     """``prompt=none``: answer at once from the session, or with the reason it cannot."""
     session = await service.sessions.load(request)
-    person = session.person
-    error = None
-    if person is None:
-        error = ("login_required", "no one is logged in")
-    elif flow.min_level and LEVELS.index(person["level"]) < LEVELS.index(flow.min_level):
-        error = ("login_required", "the session's level of assurance is too low")
-    elif flow.mandates and service.mandates(person):
-        error = ("interaction_required", "the person must choose whom they act for")
-    elif client.id not in session.portals:
-        error = ("consent_required", "the person has not agreed to share data with this portal")
+    error = silent_obstacle(service, session, flow)
     if error is not None:
         await service.flows.finish(flow)
         redirect_uri = str(flow.params["redirect_uri"])
