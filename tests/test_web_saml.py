@@ -26,7 +26,7 @@ from saml2.saml import AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
 from saml2.sigver import SignatureError
 
-from eid.errors import AssertionReplayed
+from eid.errors import AssertionReplayed, MalformedInput
 from eid.pki.services import TestServices
 from eid.sso.replay import MemoryReplayStore
 from eid.sso.saml_import import import_saml_response
@@ -324,3 +324,26 @@ def test_unknown_sp_bad_acs_and_stale_requests(setup: Setup) -> None:
         assert "location" not in answer.headers
     with browser(setup.base) as person:
         assert person.get("/saml/sso?" + _signed_query(setup, xml)).status_code == 303
+
+
+def test_metadata_publishes_slo_and_whether_requests_must_be_signed(
+    setup: Setup, virtual_card: VirtualCard, tmp_path: Path
+) -> None:
+    slo = setup.sp.metadata.single_logout_service(setup.base, BINDING_HTTP_REDIRECT, "idpsso")
+    assert [s["location"] for s in slo] == [f"{setup.base}/saml/slo"]
+    assert b'WantAuthnRequestsSigned="false"' in setup.metadata
+    port = new_port()
+    portals = [{"id": SP, "kind": "saml", "name": "Tax", "acs_urls": [ACS]}]
+    tables = {"saml": {"want_authn_requests_signed": True}}
+    config = web_config(virtual_card, port, tmp_path, portals=portals, tables=tables)
+    _, url = request_url(setup)
+    query = {k: v for k, v in _query(url).items() if k not in ("Signature", "SigAlg")}
+    with serving(create_app(config), port) as base, browser(base) as person:
+        metadata = person.get("/saml/metadata").content
+        unsigned = person.get("/saml/sso?" + urlencode(query))
+    assert b'WantAuthnRequestsSigned="true"' in metadata
+    idp_from_metadata(metadata)  # still signed and readable
+    assert unsigned.status_code == 403
+    assert "assertion_signature_missing" in unsigned.text
+    with pytest.raises(MalformedInput):
+        web_config(virtual_card, port, tmp_path, tables={"saml": {"want_authn_requests_signed": 1}})

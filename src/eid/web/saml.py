@@ -44,6 +44,7 @@ from eid.sso.saml import (
     STATUS_SUCCESS,
     parse_instant,
 )
+from eid.sso.saml_metadata import idp_metadata
 from eid.xmlsig import sign_enveloped
 
 from .clients import Client
@@ -95,12 +96,22 @@ def _sso_url(service: Service) -> str:
 
 
 async def metadata(request: Request) -> Response:
-    """The provider's signed IdP metadata."""
+    """The provider's signed IdP metadata, with its SSO and SLO endpoints."""
     service = service_of(request)
-    return Response(
-        service.provider.saml_metadata(sso_url=_sso_url(service)),
-        media_type="application/samlmetadata+xml",
+    provider = service.provider
+    xml = idp_metadata(
+        provider.issuer,
+        provider.keys,
+        sso_url=_sso_url(service),
+        slo_url=f"{service.config.base_url}/saml/slo",
+        want_requests_signed=service.config.saml_requests_signed,
+        now=provider.clock(),
     )
+    return Response(xml, media_type="application/samlmetadata+xml")
+
+
+def _signature_required(service: Service, client: Client) -> bool:
+    return client.sign_requests or service.config.saml_requests_signed
 
 
 async def _saml_client(service: Service, root: etree._Element) -> Client:
@@ -167,7 +178,7 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
     if root.tag != _P + "AuthnRequest" or root.get("Version") != "2.0":
         raise InvalidRequest("not a SAML 2.0 AuthnRequest")
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificate, required=client.sign_requests)
+    verify_request(received, client.sp_certificate, required=_signature_required(service, client))
     request_id = _checked_id(root)
     _check_time(root)
     destination = root.get("Destination")
@@ -339,7 +350,7 @@ async def slo(request: Request) -> Response:
         )
     root = received.root
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificate, required=client.sign_requests)
+    verify_request(received, client.sp_certificate, required=_signature_required(service, client))
     if has_response:
         if root.tag != _P + "LogoutResponse" or not received.relay_state:
             raise InvalidRequest("not a LogoutResponse of a logout in progress")
