@@ -59,7 +59,7 @@ def test_mandates_and_an_audit_log_without_secrets(
     provider: tuple[str, io.StringIO, dict[str, str]], virtual_card: VirtualCard
 ) -> None:
     base, audit, builds = provider
-    client = OAuth2Client(builds["client_id"], builds["client_secret"], scope="openid",
+    client = OAuth2Client(builds["client_id"], builds["client_secret"], scope="openid profile mandates",
                           redirect_uri=f"{OIDC}/callback", code_challenge_method="S256")  # fmt: skip
     verifier = secrets.token_urlsafe(48)
     url, _ = client.create_authorization_url(f"{base}/authorize", code_verifier=verifier)

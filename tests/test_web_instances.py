@@ -46,7 +46,7 @@ def test_a_flow_started_on_one_instance_finishes_on_the_other(
     instances: tuple[str, str],
 ) -> None:
     a, b = instances
-    client = OAuth2Client("portal", SECRET, scope="openid", redirect_uri=PORTAL,
+    client = OAuth2Client("portal", SECRET, scope="openid profile", redirect_uri=PORTAL,
                           code_challenge_method="S256")  # fmt: skip
     verifier = secrets.token_urlsafe(48)
     url, state = client.create_authorization_url(f"{a}/authorize", code_verifier=verifier)

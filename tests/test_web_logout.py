@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from collections.abc import Iterator
@@ -20,7 +21,15 @@ from eid.pki.services import TestServices
 from eid.tokens.virtual import VirtualCard
 from eid.web import create_app
 
-from .web_support import browser, follow_to_portal, new_port, serving, web_config
+from .web_support import (
+    Browser,
+    browser,
+    csrf_of,
+    follow_to_portal,
+    new_port,
+    serving,
+    web_config,
+)
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
@@ -125,6 +134,60 @@ def test_registration_then_login_and_logout_everywhere(
     assert notice["sid"] == id_token.claims["sid"]
     assert "http://schemas.openid.net/event/backchannel-logout" in notice["events"]
     assert "nonce" not in notice
+
+
+def _logged_in_client(provider: str, person: Browser, name: str) -> tuple[str, str]:
+    """Register an OIDC client and log ``person`` in at it; its id and the ID token."""
+    registered = register(
+        provider, client_name=name, redirect_uris=["http://127.0.0.1:9/cb"],
+        post_logout_redirect_uris=["http://127.0.0.1:9/bye"],
+    ).json()  # fmt: skip
+    client = OAuth2Client(
+        registered["client_id"], registered["client_secret"], scope="openid",
+        redirect_uri="http://127.0.0.1:9/cb", code_challenge_method="S256",
+    )  # fmt: skip
+    verifier = secrets.token_urlsafe(48)
+    url, _ = client.create_authorization_url(f"{provider}/authorize", code_verifier=verifier)
+    answer = follow_to_portal(person, url)
+    token = client.fetch_token(
+        f"{provider}/token",
+        authorization_response=answer.headers["location"],
+        code_verifier=verifier,
+    )
+    return str(registered["client_id"]), str(token["id_token"])
+
+
+def test_logout_without_a_valid_hint_is_confirmed(provider: str) -> None:
+    with browser(provider) as person:
+        client_id, id_token = _logged_in_client(provider, person, "First portal")
+        other_id, _ = _logged_in_client(provider, person, "Second portal")
+        asked_for = {"client_id": client_id, "state": "s",
+                     "post_logout_redirect_uri": "http://127.0.0.1:9/bye"}  # fmt: skip
+        tampered = id_token[:-4] + ("AAAA" if not id_token.endswith("AAAA") else "BBBB")
+        for params in (asked_for, {**asked_for, "id_token_hint": tampered}):
+            page = person.get("/logout/oidc", params=params)
+            assert page.status_code == 200
+            assert 'action="/logout/oidc"' in page.text
+            assert "First portal asks to log you out" in page.text
+        forged = person.post("/logout/oidc", data={**asked_for, "confirm": "yes"})
+        assert forged.status_code == 403
+        by_get = person.get("/logout/oidc", params={**asked_for, "confirm": "yes",
+                                                    "csrf": csrf_of(page.text)})  # fmt: skip
+        assert by_get.status_code == 200  # asked again: only the form's POST confirms
+        mixed = person.get(
+            "/logout/oidc", params={"id_token_hint": id_token, "client_id": other_id}
+        )
+        assert mixed.status_code == 400
+        assert "Alice" in person.get("/").text  # still logged in
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
+        assert fields == {**asked_for, "confirm": "yes", "csrf": csrf_of(page.text)}
+        out = person.post("/logout/oidc", data=fields)
+        assert out.status_code == 303
+        assert out.headers["location"] == "http://127.0.0.1:9/bye?state=s"
+        assert "You are not logged in" in person.get("/").text
+        # Nothing left to end: no question, straight back.
+        again = person.get("/logout/oidc", params=asked_for)
+        assert again.headers["location"] == "http://127.0.0.1:9/bye?state=s"
 
 
 def test_registration_refuses_bad_metadata(provider: str) -> None:

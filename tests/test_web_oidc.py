@@ -19,7 +19,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 from authlib.jose import JsonWebKey, JsonWebToken
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, KeySet
 
 from eid.pki.services import TestServices
 from eid.sso import VerificationKeys, import_id_token
@@ -28,7 +28,16 @@ from eid.web import create_app
 from eid.web.audit import AuditLog
 from eid.web.service import build_service
 
-from .web_support import Browser, browser, follow_to_portal, new_port, serving, web_config
+from .web_support import (
+    Browser,
+    browser,
+    csrf_of,
+    flow_of,
+    follow_to_portal,
+    new_port,
+    serving,
+    web_config,
+)
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
@@ -80,6 +89,15 @@ def provider(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Provider]:
             "jwks": CLIENT_JWKS,
         },
         {
+            "id": "wide-portal",
+            "kind": "oidc",
+            "name": "Wide portal",
+            "redirect_uris": [PORTAL],
+            "attributes": ["given_name", "family_name", "national_number"],
+            "national_number": True,
+            "client_secret": SECRET,
+        },
+        {
             "id": "strict-portal",
             "kind": "oidc",
             "redirect_uris": [PORTAL],
@@ -119,6 +137,58 @@ def code_flow(provider: Provider, client: OAuth2Client, browser_client: Browser,
     answer = follow_to_portal(browser_client, url)
     assert answer.status_code == 303, answer.text
     return answer.headers["location"], verifier, nonce, state, metadata
+
+
+def _released(provider: Provider, scope: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The consent page, ID token claims and userinfo of a wide-portal login asking ``scope``."""
+    client = OAuth2Client(
+        "wide-portal", SECRET, scope=scope, redirect_uri=PORTAL, code_challenge_method="S256"
+    )
+    metadata = provider.metadata()
+    verifier = secrets.token_urlsafe(48)
+    url, _ = client.create_authorization_url(
+        metadata["authorization_endpoint"], code_verifier=verifier
+    )
+    with provider.browser() as person:
+        flow = flow_of(person.get(url).headers["location"])
+        login = person.get(f"/login?flow={flow}")
+        page = person.post(
+            "/login/virtual", data={"csrf": csrf_of(login.text), "pin": "1234", "flow": flow}
+        )
+        consent = person.get(page.headers["location"])
+        answer = follow_to_portal(person, page.headers["location"])
+    token = client.fetch_token(
+        metadata["token_endpoint"],
+        authorization_response=answer.headers["location"],
+        code_verifier=verifier,
+    )
+    claims = jwt.decode(token["id_token"], KeySet.import_key_set(
+        httpx.get(metadata["jwks_uri"]).json())).claims  # fmt: skip
+    userinfo = httpx.get(
+        metadata["userinfo_endpoint"],
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    ).json()
+    return consent.text, claims, userinfo
+
+
+def test_scope_narrows_the_released_claims(provider: Provider) -> None:
+    scopes = provider.metadata()["scopes_supported"]
+    assert {"openid", "profile", "email", "address", "national_number"} <= set(scopes)
+    assert "mandates" not in scopes  # no mandate source is configured
+    expected = {
+        "openid": set(),
+        "openid email": set(),
+        "openid profile": {"given_name", "family_name"},
+        "openid national_number unknown": {"national_number"},
+    }
+    labels = {"given_name": "Given names", "family_name": "Surname",
+              "national_number": "National register number"}  # fmt: skip
+    for scope, claims_expected in expected.items():
+        consent, claims, userinfo = _released(provider, scope)
+        for name, label in labels.items():
+            assert (label in consent) == (name in claims_expected), (scope, name)
+            assert (name in claims) == (name in claims_expected), (scope, name)
+            assert (name in userinfo) == (name in claims_expected), (scope, name)
 
 
 def test_authlib_discovery_code_pkce_and_id_token(provider: Provider) -> None:

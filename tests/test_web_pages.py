@@ -81,6 +81,11 @@ def test_login_error_home_and_logout_pages(driver: webdriver.Chrome, provider: s
     click_and_wait(driver, "form[action='/login/virtual'] button", "You are logged in as Alice")
     check_page(driver, "home page")
 
+    driver.get(f"{provider}/logout/oidc")  # a logout link without an id_token_hint
+    assert "Do you want to log out" in driver.page_source
+    check_page(driver, "logout confirmation page")
+    click_and_wait(driver, "form[action='/logout/oidc'] a", "You are logged in as Alice")
+
     click_and_wait(driver, "form[action='/logout'] button", "You are logged out")
     check_page(driver, "logged-out page")
     driver.get(f"{provider}/")

@@ -11,10 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eid.errors import EidError
+from eid.sso.attributes import ATTRIBUTES
 from eid.web.config import config_from_mapping
 from eid.web.i18n import LANGUAGES, negotiate
 from eid.web.pages import local_path
 from eid.web.saml_bindings import decode_post, decode_redirect
+from eid.web.scopes import SCOPES, scoped_attributes
 
 text = st.text(max_size=200)
 
@@ -71,3 +73,15 @@ toml_values = st.recursive(
 def test_configuration_fails_only_with_eid_errors(data: dict[str, object]) -> None:
     with contextlib.suppress(EidError, OSError):
         config_from_mapping(data, base=Path("/nonexistent"))
+
+
+@given(
+    st.lists(st.one_of(st.sampled_from(sorted(SCOPES)), st.text(max_size=20))),
+    st.sets(st.sampled_from(sorted(ATTRIBUTES))),
+)
+def test_scopes_never_release_beyond_the_registration(
+    scope: list[str], registered: set[str]
+) -> None:
+    released = set(scoped_attributes(scope, registered))
+    assert released <= registered
+    assert released == registered & set().union(*(SCOPES[s] for s in scope if s in SCOPES))

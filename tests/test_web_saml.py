@@ -15,10 +15,18 @@ import httpx
 import pytest
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
+from saml2.response import (
+    StatusError,
+    StatusInvalidNameidPolicy,
+    StatusNoAuthnContext,
+    StatusNoPassive,
+    StatusRequestDenied,
+)
 from saml2.saml import AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
+from saml2.sigver import SignatureError
 
-from eid.errors import AssertionReplayed
+from eid.errors import AssertionReplayed, MalformedInput
 from eid.pki.services import TestServices
 from eid.sso.replay import MemoryReplayStore
 from eid.sso.saml_import import import_saml_response
@@ -27,12 +35,22 @@ from eid.tokens.virtual import VirtualCard
 from eid.web import create_app
 
 from .pysaml2_sp import key_pair, pysaml2_sp
-from .web_support import Browser, browser, follow_to_portal, new_port, serving, web_config
+from .web_support import (
+    Browser,
+    browser,
+    csrf_of,
+    flow_of,
+    follow_to_portal,
+    new_port,
+    serving,
+    web_config,
+)
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
 SP = "https://tax.example/sp"
 ACS = "http://127.0.0.1:9/acs"
+HIGH = "http://eidas.europa.eu/LoA/high"
 
 
 @dataclass
@@ -167,16 +185,85 @@ def test_unsigned_tampered_and_replayed_requests(setup: Setup) -> None:
     assert missing.status_code == 400
 
 
-def test_requested_authn_context_is_honoured(setup: Setup) -> None:
-    context = RequestedAuthnContext(
-        authn_context_class_ref=[AuthnContextClassRef(text="http://eidas.europa.eu/LoA/high")],
-        comparison="minimum",
+def _status_of(setup: Setup, request_id: str, page: httpx.Response) -> type[Exception]:
+    """The pysaml2 status error the SP raises for the provider's posted answer (checked signed)."""
+    fields = posted(page)
+    assert fields["RelayState"] == "back-to-page-7"
+    xml = base64.b64decode(fields["SAMLResponse"])
+    assert b"<ds:SignatureValue>" in xml
+    assert b"status:Responder" in xml
+    tampered = base64.b64encode(xml.replace(b"<samlp:StatusMessage>", b"<samlp:StatusMessage>x"))
+    with pytest.raises(SignatureError):
+        setup.sp.parse_authn_request_response(
+            tampered.decode(), BINDING_HTTP_POST, outstanding={request_id: "/"}
+        )
+    with pytest.raises(StatusError) as raised:
+        setup.sp.parse_authn_request_response(
+            fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "/"}
+        )
+    return type(raised.value)
+
+
+def _context(uri: str, comparison: str = "minimum") -> RequestedAuthnContext:
+    return RequestedAuthnContext(
+        authn_context_class_ref=[AuthnContextClassRef(text=uri)], comparison=comparison
     )
-    _, url = request_url(setup, requested_authn_context=context)
+
+
+def test_requested_authn_context_is_honoured(setup: Setup) -> None:
+    request_id, url = request_url(
+        setup, requested_authn_context=_context("http://eidas.europa.eu/LoA/high")
+    )
     with browser(setup.base) as person:
         answer = follow_to_portal(person, url)
-    assert answer.status_code == 403
-    assert "assurance_level_too_low" in answer.text
+    assert _status_of(setup, request_id, answer) is StatusNoAuthnContext
+
+
+def test_unknown_authn_context_and_name_id_format_are_answered_to_the_sp(setup: Setup) -> None:
+    unknown_level, url = request_url(setup, requested_authn_context=_context("urn:x:gold"))
+    nothing_better, better = request_url(
+        setup, requested_authn_context=_context("http://eidas.europa.eu/LoA/high", "better")
+    )
+    email, email_url = request_url(
+        setup, nameid_format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+    )
+    with browser(setup.base) as person:
+        assert _status_of(setup, unknown_level, person.get(url)) is StatusNoAuthnContext
+        assert _status_of(setup, nothing_better, person.get(better)) is StatusNoAuthnContext
+        assert _status_of(setup, email, person.get(email_url)) is StatusInvalidNameidPolicy
+
+
+def test_is_passive(setup: Setup) -> None:
+    with browser(setup.base) as person:
+        no_session, url = request_url(setup, is_passive="true")
+        assert _status_of(setup, no_session, person.get(url)) is StatusNoPassive
+        posted(follow_to_portal(person, request_url(setup)[1]))
+        too_high, high_url = request_url(
+            setup, is_passive="true", requested_authn_context=_context(HIGH)
+        )
+        assert _status_of(setup, too_high, person.get(high_url)) is StatusNoPassive
+        request_id, silent = request_url(setup, is_passive="true")
+        fields = posted(person.get(silent))
+    answer = setup.sp.parse_authn_request_response(
+        fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "/"}
+    )
+    assert answer.in_response_to == request_id
+
+
+def test_refused_consent_is_request_denied(setup: Setup) -> None:
+    request_id, url = request_url(setup)
+    with browser(setup.base) as person:
+        flow = flow_of(person.get(url).headers["location"])
+        login = person.get(f"/login?flow={flow}")
+        page = person.post(
+            "/login/virtual", data={"csrf": csrf_of(login.text), "pin": "1234", "flow": flow}
+        )
+        consent = person.get(page.headers["location"])
+        assert 'action="/consent"' in consent.text
+        refused = person.post(
+            "/consent", data={"csrf": csrf_of(consent.text), "flow": flow, "decision": "no"}
+        )
+    assert _status_of(setup, request_id, refused) is StatusRequestDenied
 
 
 def test_sp_initiated_single_logout(setup: Setup) -> None:
@@ -237,3 +324,26 @@ def test_unknown_sp_bad_acs_and_stale_requests(setup: Setup) -> None:
         assert "location" not in answer.headers
     with browser(setup.base) as person:
         assert person.get("/saml/sso?" + _signed_query(setup, xml)).status_code == 303
+
+
+def test_metadata_publishes_slo_and_whether_requests_must_be_signed(
+    setup: Setup, virtual_card: VirtualCard, tmp_path: Path
+) -> None:
+    slo = setup.sp.metadata.single_logout_service(setup.base, BINDING_HTTP_REDIRECT, "idpsso")
+    assert [s["location"] for s in slo] == [f"{setup.base}/saml/slo"]
+    assert b'WantAuthnRequestsSigned="false"' in setup.metadata
+    port = new_port()
+    portals = [{"id": SP, "kind": "saml", "name": "Tax", "acs_urls": [ACS]}]
+    tables = {"saml": {"want_authn_requests_signed": True}}
+    config = web_config(virtual_card, port, tmp_path, portals=portals, tables=tables)
+    _, url = request_url(setup)
+    query = {k: v for k, v in _query(url).items() if k not in ("Signature", "SigAlg")}
+    with serving(create_app(config), port) as base, browser(base) as person:
+        metadata = person.get("/saml/metadata").content
+        unsigned = person.get("/saml/sso?" + urlencode(query))
+    assert b'WantAuthnRequestsSigned="true"' in metadata
+    idp_from_metadata(metadata)  # still signed and readable
+    assert unsigned.status_code == 403
+    assert "assertion_signature_missing" in unsigned.text
+    with pytest.raises(MalformedInput):
+        web_config(virtual_card, port, tmp_path, tables={"saml": {"want_authn_requests_signed": 1}})

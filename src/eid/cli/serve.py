@@ -1,16 +1,14 @@
 """`eid serve`: run the identity provider (``--dev``: on the virtual eID, with a generated config).
 
-``--with-examples`` (development only) also runs the example portals of ``examples/`` in
-the source tree: an OIDC "My Enterprise" and a SAML "Tax-on-web", registered at the provider.
+``--with-examples`` (development only) also runs the example portals the package ships
+(`eid.examples`): an OIDC "My Enterprise" and a SAML "Tax-on-web", registered at the provider.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from contextlib import ExitStack
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import click
@@ -21,18 +19,6 @@ from eid.errors import UsageError
 from eid.web import create_app, load_config
 
 __all__ = ["serve"]
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-
-
-def _example(name: str) -> ModuleType:
-    path = EXAMPLES / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"eid_examples.{name}", path)
-    if spec is None or spec.loader is None or not path.exists():
-        raise UsageError(f"--with-examples needs the source tree's examples/ folder ({path})")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _development(host: str, port: int, with_examples: bool, stack: ExitStack) -> list[Any]:
@@ -60,11 +46,13 @@ def _development(host: str, port: int, with_examples: bool, stack: ExitStack) ->
     config = write_toml(data, folder / "config.toml")
     apps: list[Any] = [("provider", create_app(config), port)]
     if with_examples:
-        oidc_portal = _example("my_enterprise").create_portal(
+        from eid.examples import my_enterprise, tax_on_web
+
+        oidc_portal = my_enterprise.create_portal(
             provider=provider, base_url=oidc_url,
             client_id=builds["client_id"], client_secret=builds["client_secret"],
         )  # fmt: skip
-        saml_portal = _example("tax_on_web").create_portal(
+        saml_portal = tax_on_web.create_portal(
             provider=provider, base_url=saml_url, entity_id=builds["entity_id"]
         )
         apps += [("oidc-portal", oidc_portal, port + 1), ("saml-portal", saml_portal, port + 2)]

@@ -3,7 +3,8 @@
 `idp_metadata` publishes an ``EntityDescriptor`` with an ``IDPSSODescriptor``: a signing
 ``KeyDescriptor`` for every published key with a certificate (active, next and passive, so
 portals learn a key before it signs), an optional encryption ``KeyDescriptor``, the single
-sign-on endpoints and the NameID formats; it is signed with the active key.
+logout endpoints when there are any, the NameID formats and the single sign-on endpoints,
+and whether AuthnRequests must be signed; it is signed with the active key.
 `portal_from_sp_metadata` registers a SAML portal from its ``SPSSODescriptor``;
 `idp_from_metadata` gives a portal the `SamlIdentityProvider` of an IdP's metadata.
 """
@@ -59,10 +60,13 @@ def idp_metadata(
     now: dt.datetime,
     valid_for: dt.timedelta = dt.timedelta(days=7),
     encryption_certificate: x509.Certificate | None = None,
+    slo_url: str | None = None,
+    want_requests_signed: bool = False,
 ) -> bytes:
     """The identity provider's metadata, signed with ``keys.active`` (XML bytes).
 
-    ``sso_url`` receives AuthnRequests by the POST and Redirect bindings.
+    ``sso_url`` receives AuthnRequests, and ``slo_url`` (when given) logout messages, by the
+    Redirect and POST bindings; ``want_requests_signed`` says every AuthnRequest must be signed.
     """
     root = etree.Element(
         _MD + "EntityDescriptor",
@@ -72,7 +76,7 @@ def idp_metadata(
     descriptor = etree.SubElement(
         root,
         _MD + "IDPSSODescriptor",
-        WantAuthnRequestsSigned="false",
+        WantAuthnRequestsSigned="true" if want_requests_signed else "false",
         protocolSupportEnumeration=_PROTOCOL,
     )
     for key in keys:
@@ -80,6 +84,11 @@ def idp_metadata(
             _key_descriptor(descriptor, "signing", key.certificate)
     if encryption_certificate is not None:
         _key_descriptor(descriptor, "encryption", encryption_certificate)
+    if slo_url is not None:
+        for binding in (REDIRECT_BINDING, POST_BINDING):
+            etree.SubElement(
+                descriptor, _MD + "SingleLogoutService", Binding=binding, Location=slo_url
+            )
     for name_format in NAMEID_FORMATS.values():
         etree.SubElement(descriptor, _MD + "NameIDFormat").text = name_format
     for binding in (POST_BINDING, REDIRECT_BINDING):

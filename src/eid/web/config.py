@@ -31,6 +31,9 @@ next = "next-key.pem"                  # optional: published before it signs (ro
 registration_token = "..."             # initial access token for RFC 7591 registration
 mandates = "mandates.toml"             # optional: who may act for which enterprise
 
+[saml]
+want_authn_requests_signed = false     # true: every SP must sign (and metadata says so)
+
 [development]                          # only honoured with enabled = true
 enabled = false
 virtual_card = "/path/to/virtual-card"
@@ -118,6 +121,7 @@ class WebConfig:
     keys: KeyConfig = field(default_factory=KeyConfig)
     registration_token: str | None = None
     mandates: Path | None = None
+    saml_requests_signed: bool = False
     portals: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
@@ -219,6 +223,12 @@ def config_from_mapping(data: dict[str, Any], *, base: Path) -> WebConfig:
     development = _table(data, "development")
     keys = _table(data, "keys")
     oidc = _table(data, "oidc")
+    saml = _table(data, "saml")
+    signed = saml.get("want_authn_requests_signed", False)
+    if not isinstance(signed, bool):
+        raise MalformedInput(
+            "want_authn_requests_signed must be true or false", field="want_authn_requests_signed"
+        )
     portals = data.get("portals", [])
     if not isinstance(portals, list) or not all(isinstance(p, dict) for p in portals):
         raise MalformedInput("portals must be an array of tables", field="portals")
@@ -261,6 +271,7 @@ def config_from_mapping(data: dict[str, Any], *, base: Path) -> WebConfig:
             ),
             registration_token=oidc.get("registration_token"),
             mandates=_path(oidc.get("mandates"), base),
+            saml_requests_signed=signed,
             portals=tuple(portals),
         )
     except KeyError as error:

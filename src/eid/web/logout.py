@@ -1,5 +1,10 @@
 """Logout: RP-initiated (OIDC ``end_session_endpoint``) and back-channel notices to the portals.
 
+An RP-initiated logout proceeds at once only with a valid ``id_token_hint`` (from the
+``client_id`` given, if any); otherwise, since anyone can link to the endpoint, the person
+confirms on a CSRF-protected page first. ``post_logout_redirect_uri`` is used only when it
+is exactly one the client registered.
+
 Ending a session tells every OIDC portal it was used at and that registered a
 ``backchannel_logout_uri``: a signed logout token (``sid`` of the session) is posted
 to it from the server, so the browser need not visit each portal.
@@ -24,6 +29,7 @@ from eid.sso.oidc import sign_jwt
 
 from .clients import Client
 from .csrf import check_csrf
+from .pages import render
 from .saml_messages import logout_chain
 from .service import Service, address_of, service_of
 from .sessions import Session
@@ -131,20 +137,22 @@ async def _hinted_client(service: Service, hint: str) -> Client:
 
 
 async def end_session_endpoint(request: Request) -> Response:
-    """RP-initiated logout: end the session, then go back to a registered address (or a page)."""
+    """RP-initiated logout: end the session (at once with a valid hint, else once confirmed)."""
     service = service_of(request)
     params: dict[str, str] = dict(request.query_params)
     if request.method == "POST":
         params = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    client = None
+    hinted = None
     hint = params.get("id_token_hint")
     if hint:
         try:
-            client = await _hinted_client(service, hint)
+            hinted = await _hinted_client(service, hint)
         except EidError:
-            client = None
-    if client is None and params.get("client_id"):
-        client = await service.clients.get(params["client_id"])
+            hinted = None
+    named = params.get("client_id")
+    if hinted is not None and named and named != hinted.id:
+        raise RedirectUriMismatch("the id_token_hint was issued to another client")
+    client = hinted or (await service.clients.get(named) if named else None)
     target = params.get("post_logout_redirect_uri")
     if target and (client is None or target not in client.post_logout_redirect_uris):
         raise RedirectUriMismatch("this address is not registered for going back after logout")
@@ -153,6 +161,22 @@ async def end_session_endpoint(request: Request) -> Response:
         state = params.get("state")
         query = (("&" if "?" in target else "?") + urlencode({"state": state})) if state else ""
         final = target + query
+    session = await service.sessions.load(request)
+    if hinted is None and session.person is not None:
+        if request.method != "POST" or params.get("confirm") != "yes":
+            return render(
+                request,
+                "logout_confirm.html",
+                title="logout_confirm_title",
+                session=session,
+                portal_name=client.name if client else None,
+                fields=[
+                    (name, params[name])
+                    for name in ("client_id", "post_logout_redirect_uri", "state")
+                    if params.get(name)
+                ],
+            )
+        check_csrf(session, params)
     response = RedirectResponse(final, status_code=303)
     ended = await end_session(request, service, response)
     if ended is not None:

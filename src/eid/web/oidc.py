@@ -16,6 +16,8 @@ import hashlib
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
@@ -35,8 +37,10 @@ from .i18n import LANGUAGES, negotiate
 from .pages import LANGUAGE_COOKIE
 from .persons import auth_result_of
 from .problems import OAuthError
+from .scopes import MANDATE_SCOPE, scoped_attributes, supported_scopes
 from .service import Service, address_of, service_of
 from .sessions import Session
+from .steps import silent_obstacle
 
 __all__ = ["JWT_BEARER", "finish", "hashed_key", "routes", "s256"]
 
@@ -86,7 +90,8 @@ async def discovery(request: Request) -> Response:
             "registration_endpoint": f"{base}/register",
             "grant_types_supported": ["authorization_code"],
             "response_modes_supported": ["query"],
-            "prompt_values_supported": ["none", "login"],
+            "prompt_values_supported": ["none", "login", "consent"],
+            "scopes_supported": supported_scopes(service.provider.mandates is not None),
             "ui_locales_supported": list(LANGUAGES),
             "backchannel_logout_supported": True,
             "backchannel_logout_session_supported": True,
@@ -128,10 +133,11 @@ class _Refusal(Exception):
         self.description = description
 
 
-def _check_request(params: Mapping[str, str]) -> tuple[set[str], str | None]:
+def _check_request(params: Mapping[str, str]) -> tuple[set[str], list[str]]:
     if params.get("response_type") != "code":
         raise _Refusal("unsupported_response_type", "only response_type=code is supported")
-    if "openid" not in (params.get("scope") or "").split():
+    scope = (params.get("scope") or "").split()
+    if "openid" not in scope:
         raise _Refusal("invalid_scope", "the scope must contain openid")
     for name in ("request", "request_uri"):
         if name in params:
@@ -143,7 +149,7 @@ def _check_request(params: Mapping[str, str]) -> tuple[set[str], str | None]:
     prompt = set((params.get("prompt") or "").split())
     if prompt - {"none", "login", "consent"} or ("none" in prompt and len(prompt) > 1):
         raise _Refusal("invalid_request", "prompt must be none, or login and/or consent")
-    return prompt, params.get("nonce")
+    return prompt, scope
 
 
 async def authorize(request: Request) -> Response:
@@ -158,7 +164,7 @@ async def authorize(request: Request) -> Response:
     redirect_uri = client.portal.check_endpoint(params.get("redirect_uri") or "")
     state = params.get("state")
     try:
-        prompt, nonce = _check_request(params)
+        prompt, scope = _check_request(params)
         minimum = _requested_level(params.get("acr_values"), client.portal.minimum_level)
     except _Refusal as refusal:
         return _refuse(service, redirect_uri, state, refusal.error, refusal.description, client)
@@ -175,15 +181,15 @@ async def authorize(request: Request) -> Response:
             "params": {
                 "redirect_uri": redirect_uri,
                 "state": state,
-                "nonce": nonce,
+                "nonce": params.get("nonce"),
                 "code_challenge": params["code_challenge"],
                 "language": language,
             },
             "min_level": minimum,
             "login_after": dt.datetime.now(dt.UTC).timestamp() if "login" in prompt else None,
             "ask_consent": "consent" in prompt,
-            "attributes": sorted(client.portal.attributes),
-            "mandates": client.portal.may_receive_mandates,
+            "attributes": scoped_attributes(scope, client.portal.attributes),
+            "mandates": client.portal.may_receive_mandates and MANDATE_SCOPE in scope,
             "consented": False,
         }
     )
@@ -203,16 +209,7 @@ async def authorize(request: Request) -> Response:
 async def _silent(request: Request, service: Service, client: Client, flow: Flow) -> Response:
     """``prompt=none``: answer at once from the session, or with the reason it cannot."""
     session = await service.sessions.load(request)
-    person = session.person
-    error = None
-    if person is None:
-        error = ("login_required", "no one is logged in")
-    elif flow.min_level and LEVELS.index(person["level"]) < LEVELS.index(flow.min_level):
-        error = ("login_required", "the session's level of assurance is too low")
-    elif flow.mandates and service.mandates(person):
-        error = ("interaction_required", "the person must choose whom they act for")
-    elif client.id not in session.portals:
-        error = ("consent_required", "the person has not agreed to share data with this portal")
+    error = silent_obstacle(service, session, flow)
     if error is not None:
         await service.flows.finish(flow)
         redirect_uri = str(flow.params["redirect_uri"])
@@ -268,6 +265,7 @@ async def finish(
             "language": params.get("language"),
             "person": session.person,
             "acting_for": flow.enterprise,
+            "attributes": flow.attributes,
             "sid": session.sid,
         },
         CODE_TTL,
@@ -414,6 +412,13 @@ async def _issue(
         acting_for=record.get("acting_for"),
         language=record.get("language"),
         session_index=record["sid"],
+    )
+    granted = set(record["attributes"])
+    statement = replace(
+        statement,
+        attributes=MappingProxyType(
+            {k: v for k, v in statement.attributes.items() if k in granted}
+        ),
     )
     access_token = secrets.token_urlsafe(32)
     id_token = service.provider.id_token(

@@ -2,9 +2,13 @@
 
 An AuthnRequest is accepted only from a registered service provider, with a signature
 when its registration asks for one, for one of its registered ACS URLs, once (its ID
-is remembered), and with a ``RequestedAuthnContext`` the login can meet. The answer is
-`eid.sso`'s signed Response, posted to the ACS URL by a form (sent by a script, or by
-its button without JavaScript).
+is remembered). The answer is `eid.sso`'s signed Response, posted to the ACS URL by a
+form (sent by a script, or by its button without JavaScript). A request valid that far
+that the provider cannot satisfy gets a signed Response with a ``Responder`` status:
+``NoAuthnContext`` (a ``RequestedAuthnContext`` naming no known level, or a login below
+it), ``InvalidNameIDPolicy`` (a NameID format the portal cannot get), ``NoPassive``
+(``IsPassive`` when a page would be needed) or ``RequestDenied`` (the person refused);
+anything less valid gets an error page only.
 
 Single logout runs front-channel: the session ends, then the browser visits each SAML
 portal that registered a ``slo_url`` with a signed LogoutRequest; each answers at
@@ -17,7 +21,8 @@ import base64
 import datetime as dt
 import hashlib
 import re
-import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from lxml import etree
 from starlette.concurrency import run_in_threadpool
@@ -25,18 +30,22 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from eid.errors import PortalUnknown
+from eid.errors import AssuranceLevelTooLow, PortalUnknown
 from eid.sso import Level
+from eid.sso.algorithms import ALGORITHMS
 from eid.sso.levels import LEVELS, level_from_uri
 from eid.sso.saml import (
+    NAMEID_FORMATS,
     NAMEID_TRANSIENT,
+    NAMEID_UNSPECIFIED,
     POST_BINDING,
     SAML_NS,
     SAMLP_NS,
     STATUS_SUCCESS,
     parse_instant,
-    saml_instant,
 )
+from eid.sso.saml_metadata import idp_metadata
+from eid.xmlsig import sign_enveloped
 
 from .clients import Client
 from .flows import Flow
@@ -48,6 +57,7 @@ from .saml_bindings import ReceivedRequest, decode_post, decode_redirect, verify
 from .saml_messages import logout_chain, message, next_stop, signed_redirect
 from .service import Service, address_of, service_of
 from .sessions import Session
+from .steps import silent_obstacle
 
 __all__ = ["finish", "routes"]
 
@@ -57,6 +67,28 @@ _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,255}")
 _SKEW = dt.timedelta(minutes=5)
 _REQUEST_MEMORY = 15 * 60
 _STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
+_STATUS_OF = {
+    "access_denied": "RequestDenied",
+    AssuranceLevelTooLow.code: "NoAuthnContext",
+    "no_authn_context": "NoAuthnContext",
+    "invalid_name_id_policy": "InvalidNameIDPolicy",
+    "no_passive": "NoPassive",
+}
+"""The second-level SAML status code of each reason a flow ends without a login."""
+_EXPLANATIONS = {
+    "access_denied": "the person did not agree to share their data",
+    AssuranceLevelTooLow.code: "the login did not reach the requested level of assurance",
+    "no_passive": "the person must interact with the identity provider to log in",
+}
+
+
+class _Unmet(Exception):
+    """A valid request the provider cannot satisfy: answered to the portal, not on a page."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def _sso_url(service: Service) -> str:
@@ -64,12 +96,22 @@ def _sso_url(service: Service) -> str:
 
 
 async def metadata(request: Request) -> Response:
-    """The provider's signed IdP metadata."""
+    """The provider's signed IdP metadata, with its SSO and SLO endpoints."""
     service = service_of(request)
-    return Response(
-        service.provider.saml_metadata(sso_url=_sso_url(service)),
-        media_type="application/samlmetadata+xml",
+    provider = service.provider
+    xml = idp_metadata(
+        provider.issuer,
+        provider.keys,
+        sso_url=_sso_url(service),
+        slo_url=f"{service.config.base_url}/saml/slo",
+        want_requests_signed=service.config.saml_requests_signed,
+        now=provider.clock(),
     )
+    return Response(xml, media_type="application/samlmetadata+xml")
+
+
+def _signature_required(service: Service, client: Client) -> bool:
+    return client.sign_requests or service.config.saml_requests_signed
 
 
 async def _saml_client(service: Service, root: etree._Element) -> Client:
@@ -105,18 +147,29 @@ def _requested_level(root: etree._Element, service: Service) -> Level | None:
         if (level := level_from_uri((ref.text or "").strip(), names)) is not None
     ]
     if not levels:
-        raise InvalidRequest("RequestedAuthnContext names no level this provider knows")
+        raise _Unmet("no_authn_context", "RequestedAuthnContext names no level this provider knows")
     lowest = min(levels, key=LEVELS.index)
     comparison = context.get("Comparison", "exact")
     if comparison in ("exact", "minimum"):
         return lowest
     if comparison == "better":
         if lowest == LEVELS[-1]:
-            raise InvalidRequest("no level is better than the highest")
+            raise _Unmet("no_authn_context", "no level is better than the highest")
         return LEVELS[LEVELS.index(lowest) + 1]
     if comparison == "maximum":
         return None
-    raise InvalidRequest(f"unknown Comparison {comparison!r}")
+    raise _Unmet("no_authn_context", f"unknown Comparison {comparison!r}")
+
+
+def _transient(root: etree._Element, client: Client) -> bool:
+    """Whether the NameIDPolicy asks for a transient NameID; `_Unmet` for a format not offered."""
+    policy = root.find(_P + "NameIDPolicy")
+    wanted = policy.get("Format") if policy is not None else None
+    if wanted in (None, NAMEID_UNSPECIFIED, NAMEID_FORMATS[client.portal.subject_kind]):
+        return False
+    if wanted == NAMEID_TRANSIENT:
+        return True
+    raise _Unmet("invalid_name_id_policy", "this portal cannot receive that NameID format")
 
 
 async def _authn_request(request: Request, received: ReceivedRequest) -> Response:
@@ -125,7 +178,7 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
     if root.tag != _P + "AuthnRequest" or root.get("Version") != "2.0":
         raise InvalidRequest("not a SAML 2.0 AuthnRequest")
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificate, required=client.sign_requests)
+    verify_request(received, client.sp_certificate, required=_signature_required(service, client))
     request_id = _checked_id(root)
     _check_time(root)
     destination = root.get("Destination")
@@ -136,27 +189,31 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
         raise InvalidRequest("responses are sent by the HTTP-POST binding only")
     acs = root.get("AssertionConsumerServiceURL") or client.portal.default_endpoint or ""
     client.portal.check_endpoint(acs)
-    requested = _requested_level(root, service)
+    remembered = hashlib.sha256(f"{client.id}\x00{request_id}".encode()).hexdigest()
+    if not await service.store.add("authnrequest:" + remembered, {}, _REQUEST_MEMORY):
+        raise RequestReplayed("this AuthnRequest was already received")
+    params: dict[str, Any] = {
+        "acs": acs,
+        "request_id": request_id,
+        "relay_state": received.relay_state,
+    }
+    try:
+        requested = _requested_level(root, service)
+        params["transient"] = _transient(root, client)
+    except _Unmet as unmet:
+        service.audit.record("failure", outcome="failure", portal=client.id, error=unmet.code)
+        return _post_status(request, service, client, params, unmet.code, unmet.message)
     minimum = client.portal.minimum_level
     if requested is not None and (
         minimum is None or LEVELS.index(requested) > LEVELS.index(minimum)
     ):
         minimum = requested
-    remembered = hashlib.sha256(f"{client.id}\x00{request_id}".encode()).hexdigest()
-    if not await service.store.add("authnrequest:" + remembered, {}, _REQUEST_MEMORY):
-        raise RequestReplayed("this AuthnRequest was already received")
-    policy = root.find(_P + "NameIDPolicy")
     flow = await service.flows.start(
         {
             "protocol": "saml",
             "portal": client.id,
             "portal_name": client.name,
-            "params": {
-                "acs": acs,
-                "request_id": request_id,
-                "relay_state": received.relay_state,
-                "transient": policy is not None and policy.get("Format") == NAMEID_TRANSIENT,
-            },
+            "params": params,
             "min_level": minimum,
             "login_after": dt.datetime.now(dt.UTC).timestamp()
             if root.get("ForceAuthn") in ("true", "1")
@@ -166,6 +223,11 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
         }
     )
     request.state.flow_id = flow.id
+    if root.get("IsPassive") in ("true", "1"):
+        session = await service.sessions.load(request)
+        if flow.login_after is not None or silent_obstacle(service, session, flow) is not None:
+            return await finish(request, service, session, flow, "no_passive")
+        return await finish(request, service, session, flow, None)
     return RedirectResponse(f"/continue?flow={flow.id}", status_code=303)
 
 
@@ -196,23 +258,35 @@ def _post_page(
     )
 
 
-def _status_response(service: Service, flow: Flow, status: str) -> bytes:
-    root = etree.Element(
-        _P + "Response",
-        {
-            "ID": "_" + secrets.token_hex(20),
-            "Version": "2.0",
-            "IssueInstant": saml_instant(dt.datetime.now(dt.UTC)),
-            "Destination": str(flow.params["acs"]),
-            "InResponseTo": str(flow.params["request_id"]),
-        },
-        nsmap={"samlp": SAMLP_NS, "saml": SAML_NS},
+def _post_status(
+    request: Request,
+    service: Service,
+    client: Client,
+    params: Mapping[str, Any],
+    reason: str,
+    explanation: str,
+) -> Response:
+    """Post the portal a signed Response whose ``Responder`` status says why (``reason``)."""
+    acs = str(params["acs"])
+    root = message(service, "Response", acs, InResponseTo=str(params["request_id"]))
+    status = etree.SubElement(root, _P + "Status")
+    outer = etree.SubElement(status, _P + "StatusCode", Value=_STATUS + "Responder")
+    etree.SubElement(
+        outer, _P + "StatusCode", Value=_STATUS + _STATUS_OF.get(reason, "AuthnFailed")
     )
-    etree.SubElement(root, _A + "Issuer").text = service.config.issuer
-    outer = etree.SubElement(etree.SubElement(root, _P + "Status"), _P + "StatusCode")
-    outer.set("Value", _STATUS + "Responder")
-    etree.SubElement(outer, _P + "StatusCode", Value=_STATUS + status)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    etree.SubElement(status, _P + "StatusMessage").text = explanation
+    key = service.provider.keys.active
+    algorithm = ALGORITHMS[key.choose_algorithm(client.portal.algorithms)]
+    sign_enveloped(
+        root,
+        signer=lambda data: key.sign(data, algorithm.name),
+        method=algorithm.xmldsig_uri,
+        certificates=[key.certificate] if key.certificate is not None else [],
+        index=1,
+    )
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    relay = params.get("relay_state")
+    return _post_page(request, acs, "SAMLResponse", xml, relay, client.name)
 
 
 async def finish(
@@ -224,9 +298,9 @@ async def finish(
     client = await service.clients.get(flow.portal)
     if error is not None or session.person is None:
         service.audit.record("failure", outcome="failure", portal=client.id, error=error)
-        xml = _status_response(service, flow, "RequestDenied")
-        return _post_page(
-            request, str(params["acs"]), "SAMLResponse", xml, params.get("relay_state"), client.name
+        reason = error or "access_denied"
+        return _post_status(
+            request, service, client, params, reason, _EXPLANATIONS.get(reason, reason)
         )
     person = session.person
     auth = await run_in_threadpool(auth_result_of, person, service.trust)
@@ -276,7 +350,7 @@ async def slo(request: Request) -> Response:
         )
     root = received.root
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificate, required=client.sign_requests)
+    verify_request(received, client.sp_certificate, required=_signature_required(service, client))
     if has_response:
         if root.tag != _P + "LogoutResponse" or not received.relay_state:
             raise InvalidRequest("not a LogoutResponse of a logout in progress")

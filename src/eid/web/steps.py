@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from eid.errors import MandateNotHeld
+from eid.errors import AssuranceLevelTooLow, MandateNotHeld
 from eid.sso import require_level
+from eid.sso.levels import LEVELS
 
 from .csrf import check_csrf
 from .flows import Flow
@@ -22,7 +23,7 @@ from .pages import language_of, render
 from .service import Service, service_of
 from .sessions import Session
 
-__all__ = ["advance", "routes"]
+__all__ = ["advance", "routes", "silent_obstacle"]
 
 
 def _shown_values(service: Service, person: dict[str, Any], flow: Flow) -> dict[str, str | None]:
@@ -41,6 +42,20 @@ def _shown_values(service: Service, person: dict[str, Any], flow: Flow) -> dict[
     }
 
 
+def silent_obstacle(service: Service, session: Session, flow: Flow) -> tuple[str, str] | None:
+    """Why ``flow`` cannot be answered without showing a page (OIDC error, reason), or None."""
+    person = session.person
+    if person is None:
+        return "login_required", "no one is logged in"
+    if flow.min_level and LEVELS.index(person["level"]) < LEVELS.index(flow.min_level):
+        return "login_required", "the session's level of assurance is too low"
+    if flow.mandates and service.mandates(person):
+        return "interaction_required", "the person must choose whom they act for"
+    if flow.portal not in session.portals:
+        return "consent_required", "the person has not agreed to share data with this portal"
+    return None
+
+
 async def advance(request: Request, service: Service, session: Session, flow: Flow) -> Response:
     """The next step of ``flow`` for this session."""
     person = session.person
@@ -48,7 +63,13 @@ async def advance(request: Request, service: Service, session: Session, flow: Fl
         flow.login_after is not None and float(person["auth_time"]) < flow.login_after
     ):
         return RedirectResponse(f"/login?flow={flow.id}", status_code=303)
-    require_level(person["level"], flow.min_level)
+    try:
+        require_level(person["level"], flow.min_level)
+    except AssuranceLevelTooLow as too_low:
+        if flow.protocol != "saml":
+            raise
+        # A SAML portal hears it as a NoAuthnContext status rather than the person an error page.
+        return await service.finishers[flow.protocol](request, service, session, flow, too_low.code)
     if flow.mandates and not flow.enterprise_chosen:
         mandates = service.mandates(person)
         if mandates:

@@ -89,7 +89,7 @@ def create_portal(*, provider: str, base_url: str, client_id: str, client_secret
             "client_id": client_id,
             "redirect_uri": f"{base_url}/callback",
             "response_type": "code",
-            "scope": "openid profile",
+            "scope": "openid profile mandates",
             "state": state,
             "nonce": nonce,
             "code_challenge": challenge.rstrip(b"=").decode(),
