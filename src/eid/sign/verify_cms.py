@@ -132,6 +132,10 @@ def _check_ess(signer: cms.SignerInfo, certificate: LoadedCertificate) -> str | 
     return "no signing-certificate attribute (not an AdES signature)"
 
 
+_SIGNER_VERSIONS = {"issuer_and_serial_number": "v1", "subject_key_identifier": "v3"}
+"""RFC 5652 5.3: the SignerInfo version that goes with each kind of signer identifier."""
+
+
 def _crypto(
     report: SignatureReport,
     signed_data: cms.SignedData,
@@ -140,6 +144,14 @@ def _crypto(
     pool: Sequence[LoadedCertificate],
 ) -> LoadedCertificate | None:
     """Digest, signature value and ESS checks of one signer info; the signer's certificate."""
+    version = signer["version"].native
+    if version != _SIGNER_VERSIONS.get(signer["sid"].name):
+        # Unsigned, but a second encoding of the same signature must not verify as well.
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            f"signer info version {version} does not fit its {signer['sid'].name} (RFC 5652 5.3)",
+        )
     digest = str(signer["digest_algorithm"]["algorithm"].native)
     report.digest_algorithm = digest
     report.signature_algorithm = str(signer["signature_algorithm"]["algorithm"].native)
