@@ -152,6 +152,12 @@ def _crypto(
             SubIndication.FORMAT_FAILURE,
             f"signer info version {version} does not fit its {signer['sid'].name} (RFC 5652 5.3)",
         )
+    if signer["digest_algorithm"]["parameters"].dump() not in (b"", b"\x05\x00"):
+        report.fail(  # RFC 5754 2: absent or NULL; anything else is a second encoding
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "the digest algorithm has parameters (it takes none, or NULL)",
+        )
     digest = str(signer["digest_algorithm"]["algorithm"].native)
     report.digest_algorithm = digest
     report.signature_algorithm = str(signer["signature_algorithm"]["algorithm"].native)

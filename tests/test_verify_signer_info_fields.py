@@ -1,8 +1,9 @@
-"""A SignerInfo whose version does not fit its signer identifier fails (RFC 5652 5.3).
+"""Unsigned SignerInfo fields must be what RFC 5652 and RFC 5754 allow, or the signature fails.
 
-Found by fuzzing: the version is outside the signed attributes, so setting it to 0, or
-giving it another ASN.1 type, left a CMS, PAdES-less CAdES or ASiC signature TOTAL_PASSED:
-two encodings of one signature, both valid.
+Found by fuzzing: the version (RFC 5652 5.3) and the digest algorithm's parameters (RFC
+5754 2: absent or NULL) lie outside the signed attributes, so version 0, a version of another
+ASN.1 type, or an empty OCTET STRING as parameters left CAdES and ASiC signatures
+TOTAL_PASSED: a second encoding of one signature that verified as well.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ CASES = {case.name: index for index, case in enumerate(signed_cases())}
 
 @pytest.mark.parametrize("case", ["cades-detached", "cades-enveloping", "asice", "asics"])
 @pytest.mark.parametrize(
-    ("position", "change"), [(6, 0x01), (4, 0x01)], ids=["version-0", "version-not-integer"]
+    ("position", "change"),
+    [(6, 0x01), (4, 0x01), (121, 0x01)],
+    ids=["version-0", "version-not-integer", "digest-parameters-octet-string"],
 )
 def test_a_changed_signer_info_version_fails(
     case: str, position: int, change: int, tmp_path
