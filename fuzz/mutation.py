@@ -129,18 +129,22 @@ class SignedCase:
 
 
 def _cms_regions(part: str, data: bytes) -> list[Region]:
-    """The encapsulated content (its type and bytes) and each SignerInfo of a CMS file.
+    """The encapsulated content (its type and bytes) and each SignerInfo but its identifier.
 
     SignedData's version, digestAlgorithms and certificates are not signed (the signer's
-    certificate is, through the signing-certificate attribute, and is found in the store).
+    certificate is, through the signing-certificate attribute); neither is a SignerInfo's
+    identifier, which only finds the certificate and is compared as RFC 5280 compares names.
     """
     signed = cms.ContentInfo.load(data)["content"]
     regions = []
-    for part_value in (signed["encap_content_info"], *signed["signer_infos"]):
-        raw = part_value.dump()
+    encap = signed["encap_content_info"].dump()
+    start = data.find(encap)
+    regions.append(Region(part, start, start + len(encap)))
+    for signer in signed["signer_infos"]:
+        raw, sid = signer.dump(), signer["sid"].dump()
         start = data.find(raw)
-        assert start >= 0
-        regions.append(Region(part, start, start + len(raw)))
+        sid_at = start + raw.find(sid)
+        regions += [Region(part, start, sid_at), Region(part, sid_at + len(sid), start + len(raw))]
     return regions
 
 

@@ -261,8 +261,11 @@ def _load_der(data: bytes, source: str | None, allow_padding: bool) -> LoadedCer
         crypto = None
         problems.append(f"not DER, cryptography refused it ({error})")
     try:
-        # Parse every field now (the cache keeps the result), not in the middle of validation.
+        # Parse every field now (the cache keeps the result), not in the middle of validation;
+        # names too as path building compares them (RFC 5280 7.1 string preparation).
         parsed.native  # noqa: B018
+        parsed.subject.hashable  # noqa: B018
+        parsed.issuer.hashable  # noqa: B018
         # RSA and ECDSA signature values fill whole octets. Unused bits would make a second
         # encoding of the same signed certificate, with another fingerprint (which defeats
         # lists and caches keyed by fingerprint).

@@ -136,6 +136,10 @@ def _check_ess(signer: cms.SignerInfo, certificate: LoadedCertificate) -> str | 
     return "no signing-certificate attribute (not an AdES signature)"
 
 
+_SIGNER_VERSIONS = {"issuer_and_serial_number": "v1", "subject_key_identifier": "v3"}
+"""RFC 5652 5.3: the SignerInfo version that goes with each kind of signer identifier."""
+
+
 def _crypto(
     report: SignatureReport,
     signed_data: cms.SignedData,
@@ -149,6 +153,20 @@ def _crypto(
     A digest the crypto policy judges by date (SHA-1) is verified here and judged at the
     proven time afterwards (`eid.sign.verify_algorithms`).
     """
+    version = signer["version"].native
+    if version != _SIGNER_VERSIONS.get(signer["sid"].name):
+        # Unsigned, but a second encoding of the same signature must not verify as well.
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            f"signer info version {version} does not fit its {signer['sid'].name} (RFC 5652 5.3)",
+        )
+    if signer["digest_algorithm"]["parameters"].dump() not in (b"", b"\x05\x00"):
+        report.fail(  # RFC 5754 2: absent or NULL; anything else is a second encoding
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "the digest algorithm has parameters (it takes none, or NULL)",
+        )
     digest = str(signer["digest_algorithm"]["algorithm"].native)
     report.digest_algorithm = digest
     report.signature_algorithm = str(signer["signature_algorithm"]["algorithm"].native)
