@@ -129,9 +129,9 @@ def test_trust_anchor_with_an_unknown_key_algorithm() -> None:
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     anchor = asn1_x509.Certificate.load(certificate(ca_key, "Odd Root", ca=True))
     anchor["tbs_certificate"]["subject_public_key_info"]["algorithm"] = {"algorithm": "1.2.3.4.5"}
-    # The trust store refuses such an anchor where it enters (eid.pki.check_public_key), so
-    # no verification ever runs with it.
-    with pytest.raises(MalformedInput, match="public key cannot be used"):
+    # The trust store refuses such an anchor where it enters (eid.pki.check_public_key), naming
+    # it, so no verification ever reaches path building with it (where it used to pass).
+    with pytest.raises(MalformedInput, match=r"Odd Root.*public key cannot be used"):
         TrustStore([anchor.dump(force=True)])
 
 
@@ -196,3 +196,10 @@ def test_pss_parameters_never_escape_as_other_errors(
     except MalformedInput:
         return
     assert result is False or (salt == 32 and trailer == 1)
+
+
+def test_an_unknown_algorithm_is_quoted_briefly() -> None:
+    huge = "1.2." + ".".join(["123456789"] * 5000)
+    with pytest.raises(MalformedInput, match="is not accepted") as raised:
+        verify_signature_value(_SPKI, huge, b"", _DATA)
+    assert len(raised.value.message) < 200
