@@ -18,7 +18,7 @@ from asn1crypto import algos, keys
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
 from eid.errors import MalformedInput
 from eid.hashing import HASHES
@@ -153,6 +153,7 @@ def verify_signature_value(
     *,
     digest_algorithm: algos.DigestAlgorithm | str | None = None,
     legacy_digests: frozenset[str] = frozenset(),
+    prehashed: bool = False,
 ) -> bool:
     """Whether ``signature`` is a valid signature over ``data`` by the key, with ``algorithm``.
 
@@ -163,11 +164,30 @@ def verify_signature_value(
     verify; raises `MalformedInput` for a key or an algorithm that cannot be used (unknown,
     unsupported, SHA-1, parameters that make no sense, key type not matching).
     ``legacy_digests`` (such as ``{"sha1"}``) are verified too, for a caller that judges
-    them by the date the signature is proven to have existed.
+    them by the date the signature is proven to have existed. ``prehashed``: ``data`` is
+    already the ``digest_algorithm`` digest of the signed data (a CMS signer info without
+    signed attributes signs its content directly); the algorithm's digest must be that one.
     """
     key = _public_key(public_key_info)
     oid, parameters = _algorithm_oid(algorithm)
     fallback = _digest_name(digest_algorithm)
+
+    def over(digest: hashes.HashAlgorithm) -> hashes.HashAlgorithm | Prehashed:
+        if not prehashed:
+            return digest
+        if (
+            fallback is None
+            or fallback not in HASHES
+            or not isinstance(digest, type(HASHES[fallback]()))
+        ):
+            raise MalformedInput(
+                f"the signature algorithm's digest is not the signer's {fallback!r}",
+                field="signatureAlgorithm",
+            )
+        if len(data) != digest.digest_size:
+            raise InvalidSignature
+        return Prehashed(digest)
+
     try:
         if oid in _RSA_PKCS1 or oid in (_RSA_ENCRYPTION, _PSS):
             if not isinstance(key, rsa.RSAPublicKey):
@@ -176,10 +196,10 @@ def verify_signature_value(
                 )
             if oid == _PSS:
                 digest, pss = _pss(parameters, key)
-                key.verify(signature, data, pss, digest)
+                key.verify(signature, data, pss, over(digest))
             else:
                 digest = _hash(_RSA_PKCS1.get(oid, fallback), "signatureAlgorithm", legacy_digests)
-                key.verify(signature, data, padding.PKCS1v15(), digest)
+                key.verify(signature, data, padding.PKCS1v15(), over(digest))
             return True
         if oid in _ECDSA_DER or oid == _EC_PUBLIC_KEY or oid in PLAIN_ECDSA_OIDS:
             if not isinstance(key, ec.EllipticCurvePublicKey):
@@ -193,7 +213,7 @@ def verify_signature_value(
                 digest = _hash(PLAIN_ECDSA_OIDS[oid], "signatureAlgorithm")
             else:
                 digest = _hash(_ECDSA_DER.get(oid, fallback), "signatureAlgorithm", legacy_digests)
-            key.verify(signature, data, ec.ECDSA(digest))
+            key.verify(signature, data, ec.ECDSA(over(digest)))
             return True
     except InvalidSignature:
         return False
