@@ -21,6 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eid.errors import MalformedInput
 from eid.hashing import hash_bytes
@@ -194,3 +196,28 @@ def test_signature_value_primitive(kind: str) -> None:
     other = {"ed25519": "1.3.101.113", "ed448": "1.3.101.112"}[kind]
     with pytest.raises(MalformedInput, match="another key"):
         verify_signature_value(spki, other, value, b"data")
+
+
+_ED25519 = ed25519.Ed25519PrivateKey.generate()
+_ED25519_SPKI = _ED25519.public_key().public_bytes(
+    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.binary(max_size=130),
+    data=st.binary(max_size=64),
+    digest=st.sampled_from([None, "sha512", "sha256", "shake256"]),
+)
+def test_arbitrary_eddsa_values_never_verify_or_escape(
+    value: bytes, data: bytes, digest: str | None
+) -> None:
+    try:
+        ok = verify_signature_value(
+            _ED25519_SPKI, "1.3.101.112", value, data, digest_algorithm=digest
+        )
+    except MalformedInput:
+        assert digest not in (None, "sha512")
+        return
+    assert ok is (value == _ED25519.sign(data))
