@@ -5,15 +5,16 @@ One table for the whole package; each caller says which names it accepts.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from functools import partial
 
 from cryptography.hazmat.primitives import hashes
 
 from eid.errors import UsageError
 
-__all__ = ["HASHES", "SIGNING_DIGESTS", "hash_algorithm"]
+__all__ = ["HASHES", "SIGNING_DIGESTS", "hash_algorithm", "hash_bytes", "hasher"]
 
-HASHES: Mapping[str, type[hashes.HashAlgorithm]] = {
+HASHES: Mapping[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
     "sha256": hashes.SHA256,
@@ -23,8 +24,9 @@ HASHES: Mapping[str, type[hashes.HashAlgorithm]] = {
     "sha3_256": hashes.SHA3_256,
     "sha3_384": hashes.SHA3_384,
     "sha3_512": hashes.SHA3_512,
+    "shake256": partial(hashes.SHAKE256, 64),
 }
-"""Every hash `eid` knows, by its asn1crypto/pyHanko name."""
+"""Every hash `eid` knows, by its asn1crypto/pyHanko name (SHAKE256: 512-bit output, RFC 8419)."""
 
 SIGNING_DIGESTS = ("sha256", "sha384", "sha512")
 """The digests `eid` signs documents with."""
@@ -36,3 +38,15 @@ def hash_algorithm(name: str, allowed: Collection[str] = HASHES) -> hashes.HashA
         choices = ", ".join(n for n in HASHES if n in allowed)
         raise UsageError(f"unsupported hash {name!r}; use one of {choices}")
     return HASHES[name]()
+
+
+def hasher(name: str) -> hashes.Hash:
+    """A fresh incremental hash for ``name`` (a key of `HASHES`; KeyError for another)."""
+    return hashes.Hash(HASHES[name]())
+
+
+def hash_bytes(name: str, data: bytes) -> bytes:
+    """The ``name`` digest of ``data`` (a key of `HASHES`; KeyError for another)."""
+    context = hasher(name)
+    context.update(data)
+    return context.finalize()

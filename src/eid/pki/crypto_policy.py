@@ -15,7 +15,8 @@ digest / key               until
 md5                        2005-08-01
 sha1                       2009-08-01
 sha224, sha256, sha384,    --
-sha512, sha3-256/384/512
+sha512, sha3-256/384/512,
+shake256 (512 bits)
 rsa < 1024 bits            never
 rsa >= 1024 bits           2009-08-01
 rsa >= 1536 bits           2016-08-01
@@ -42,6 +43,8 @@ from pyhanko_certvalidator.policy_decl import AlgorithmUsageConstraint, Algorith
 from eid.errors import AlgorithmNotAccepted
 
 __all__ = ["DEFAULT_RULES", "AlgorithmRule", "CryptoPolicy", "PathAlgorithms"]
+
+_EDDSA = ("ed25519", "ed448")  # one size per curve: the rule needs no key size
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,16 @@ DEFAULT_RULES: tuple[AlgorithmRule, ...] = (
     AlgorithmRule("sha1", until=dt.date(2009, 8, 1)),
     *(
         AlgorithmRule(name)
-        for name in ("sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
+        for name in (
+            "sha224",
+            "sha256",
+            "sha384",
+            "sha512",
+            "sha3_256",
+            "sha3_384",
+            "sha3_512",
+            "shake256",
+        )
     ),
     AlgorithmRule("rsa", 1024, dt.date(2009, 8, 1)),
     AlgorithmRule("rsa", 1536, dt.date(2016, 8, 1)),
@@ -145,7 +157,7 @@ class PathAlgorithms(AlgorithmUsagePolicy):
         except ValueError:
             return AlgorithmUsageConstraint(False, failure_reason="unknown signature algorithm")
         kind = {"rsassa_pkcs1v15": "rsa", "rsassa_pss": "rsa"}.get(kind, kind)
-        bits = int(public_key.bit_size) if public_key is not None else 0
+        bits = int(public_key.bit_size) if public_key is not None and kind not in _EDDSA else 0
         return self._judge([(digest, 0), (kind, bits)], moment)
 
     def _judge(self, uses: list[tuple[str, int]], moment: dt.datetime | None) -> Any:

@@ -7,11 +7,11 @@ These need no PDF parser, so they also serve a document whose object structure i
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from typing import BinaryIO
 
+from eid.hashing import hasher
 from eid.sign.report import Covers, Indication, SignatureReport, SubIndication
 
 __all__ = ["byte_range_digester", "check_byte_range", "find_byte_ranges", "read_hole"]
@@ -99,16 +99,16 @@ def byte_range_digester(stream: BinaryIO, values: list[int]) -> Callable[[str], 
 
     def digest_of(name: str) -> bytes:
         if name not in cache:
-            hasher = hashlib.new(name)
+            context = hasher(name)
             for position, length in ((0, first), (start, second)):
                 stream.seek(position)
                 while length > 0:
                     chunk = stream.read(min(length, _CHUNK))
                     if not chunk:
                         break
-                    hasher.update(chunk)
+                    context.update(chunk)
                     length -= len(chunk)
-            cache[name] = hasher.digest()
+            cache[name] = context.finalize()
         return cache[name]
 
     return digest_of

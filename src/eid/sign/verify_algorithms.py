@@ -23,6 +23,7 @@ from eid.sign.report import Check, Indication, SignatureReport, SubIndication
 __all__ = ["judge_algorithms", "legacy_digests"]
 
 _KEY_KINDS = {"rsa": "rsa", "rsassa_pss": "rsa", "ec": "ecdsa", "dsa": "dsa"}
+_EDDSA = ("ed25519", "ed448")  # asn1crypto has no bit size for these keys; one size each
 
 
 def legacy_digests(policy: CryptoPolicy) -> frozenset[str]:
@@ -34,9 +35,10 @@ def _uses(signer: cms.SignerInfo, certificate: LoadedCertificate) -> list[tuple[
     """(what, algorithm, key bits) for the digest and the key of a signer info."""
     key = certificate.asn1.public_key
     kind = str(key.algorithm)
+    bits = 0 if kind in _EDDSA else int(key.bit_size)
     return [
         ("the signature's digest", str(signer["digest_algorithm"]["algorithm"].native), 0),
-        ("the signer's key", _KEY_KINDS.get(kind, kind), int(key.bit_size)),
+        ("the signer's key", _KEY_KINDS.get(kind, kind), bits),
     ]
 
 

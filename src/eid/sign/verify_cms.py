@@ -17,6 +17,7 @@ from typing import Any
 from asn1crypto import cms, tsp
 
 from eid.errors import CertificateInvalid, MalformedInput
+from eid.hashing import hash_bytes
 from eid.pki import CryptoPolicy, LoadedCertificate, load_certificate
 from eid.sign.report import (
     BASIC_CHECKS,
@@ -46,7 +47,7 @@ __all__ = [
     "weigh_timestamps",
 ]
 
-DIGESTS = ("sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
+DIGESTS = ("sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "shake256")
 """Digest algorithms accepted for signed content."""
 
 DigestOf = Callable[[str], bytes] | None
@@ -140,6 +141,71 @@ _SIGNER_VERSIONS = {"issuer_and_serial_number": "v1", "subject_key_identifier": 
 """RFC 5652 5.3: the SignerInfo version that goes with each kind of signer identifier."""
 
 
+def _check_without_attributes(
+    report: SignatureReport,
+    signed_data: cms.SignedData,
+    signer: cms.SignerInfo,
+    certificate: LoadedCertificate,
+    digest_of: DigestOf,
+    legacy: frozenset[str],
+) -> None:
+    """A signer info without signed attributes: its value signs the content digest itself.
+
+    RFC 5652 5.4 allows it for ``id-data`` content only. The content digest is then checked
+    through the signature value. Nothing signed identifies the signer's certificate or the
+    signing time, so, as the EU DSS default policy does in signature acceptance validation
+    (EN 319 102-1 5.2.8), the signature is INDETERMINATE / SIG_CONSTRAINTS_FAILURE, intact.
+    """
+    digest = str(signer["digest_algorithm"]["algorithm"].native)
+    if signed_data["encap_content_info"]["content_type"].native != "data":
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "without signed attributes the content type must be id-data (RFC 5652 5.3)",
+        )
+        return
+    actual = digest_of(digest) if digest_of is not None else None
+    if actual is None:
+        report.fail(
+            Indication.INDETERMINATE,
+            SubIndication.SIGNED_DATA_NOT_FOUND,
+            "the signed content is not available (give the detached data)",
+        )
+        return
+    try:
+        good = verify_signature_value(
+            certificate.asn1.public_key,
+            signer["signature_algorithm"],
+            bytes(signer["signature"].native),
+            actual,
+            digest_algorithm=digest,
+            legacy_digests=legacy,
+            prehashed=True,
+        )
+    except MalformedInput as error:
+        report.fail(
+            Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, error.message
+        )
+        return
+    if not good:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.SIG_CRYPTO_FAILURE,
+            "the signature value does not verify over the content's digest "
+            "(no signed attributes): the content or the signature changed",
+        )
+        return
+    report.confirm(Check.CONTENT_DIGEST)
+    report.confirm(Check.SIGNATURE_VALUE)
+    report.warnings.append("no signing-certificate attribute (not an AdES signature)")
+    report.fail(
+        Indication.INDETERMINATE,
+        SubIndication.SIG_CONSTRAINTS_FAILURE,
+        "the signature has no signed attributes: no signed reference identifies the "
+        "signer's certificate, and no signing time or content type is signed",
+    )
+
+
 def _crypto(
     report: SignatureReport,
     signed_data: cms.SignedData,
@@ -187,11 +253,7 @@ def _crypto(
         )
         return None
     if not signer["signed_attrs"]:
-        report.fail(
-            Indication.TOTAL_FAILED,
-            SubIndication.FORMAT_FAILURE,
-            "the signature has no signed attributes (CAdES requires them)",
-        )
+        _check_without_attributes(report, signed_data, signer, certificate, digest_of, legacy)
         return certificate
     digests = _attribute(signer["signed_attrs"], "message_digest")
     types = _attribute(signer["signed_attrs"], "content_type")
@@ -324,7 +386,7 @@ def check_timestamp_token(
         scratch,
         signed_data,
         signer,
-        lambda name: hashlib.new(name, raw).digest(),
+        lambda name: hash_bytes(name, raw),
         pool,
         context.crypto,
     )
@@ -421,9 +483,7 @@ def check_signed_data(
     value = bytes(signer["signature"].native)
     for token in _attribute(signer["unsigned_attrs"], _SIG_TS):
         try:
-            stamp = check_timestamp_token(
-                token, lambda name: hashlib.new(name, value).digest(), context
-            )
+            stamp = check_timestamp_token(token, lambda name: hash_bytes(name, value), context)
         except Exception as error:  # an unreadable token: no proof of time, and no pass
             reason = f"cannot be read ({type(error).__name__}: {brief(error)})"
             stamp = TimestampReport("signature", None, None, Indication.TOTAL_FAILED, (reason,))

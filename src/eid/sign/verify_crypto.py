@@ -3,7 +3,9 @@
 `verify_signature_value` is what `eid.sign.verify` uses for every CMS signer info (and
 every timestamp token): RSASSA-PKCS1-v1_5, RSASSA-PSS (parameters from the algorithm
 identifier), ECDSA with a DER ``Ecdsa-Sig-Value`` and plain ECDSA (BSI TR-03111
-``ecdsa-plain-*``, ``0.4.0.127.0.7.1.1.4.1.x``: r || s, each as long as the curve order).
+``ecdsa-plain-*``, ``0.4.0.127.0.7.1.1.4.1.x``: r || s, each as long as the curve order),
+and EdDSA (RFC 8419: Ed25519 with SHA-512, Ed448 with SHAKE256 of 512 bits as the CMS
+digest; the signature is over the data itself, never over a digest).
 Verification is strict: a DER signature must be DER (no BER, no padding), a plain one
 exactly 2 x the order's length, a PKCS#1 DigestInfo exactly the DER one (with its NULL
 parameters); SHA-1 and MD5 are not accepted for signatures, unless the caller names them
@@ -17,8 +19,8 @@ from typing import Any
 from asn1crypto import algos, keys
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
 from eid.errors import MalformedInput
 from eid.hashing import HASHES
@@ -65,8 +67,15 @@ _RSA_ENCRYPTION = (
 )
 _EC_PUBLIC_KEY = "1.2.840.10045.2.1"  # as a CMS signature algorithm: ECDSA with the digest
 _PSS = "1.2.840.113549.1.1.10"
+_EDDSA: dict[str, tuple[type[ed25519.Ed25519PublicKey | ed448.Ed448PublicKey], str]] = {
+    "1.3.101.112": (ed25519.Ed25519PublicKey, "sha512"),
+    "1.3.101.113": (ed448.Ed448PublicKey, "shake256"),
+}
+"""Ed25519 and Ed448 (RFC 8410) with the CMS digest RFC 8419 3.1 requires of each."""
 
-PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+PublicKey = (
+    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+)
 
 
 def _hash(
@@ -93,7 +102,7 @@ def _public_key(public_key_info: Any) -> PublicKey:
         raise MalformedInput(
             f"unusable public key ({error})", field="subjectPublicKeyInfo"
         ) from error
-    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+    if not isinstance(key, PublicKey):
         raise MalformedInput(
             f"{type(key).__name__} keys are not accepted", field="subjectPublicKeyInfo"
         )
@@ -153,6 +162,7 @@ def verify_signature_value(
     *,
     digest_algorithm: algos.DigestAlgorithm | str | None = None,
     legacy_digests: frozenset[str] = frozenset(),
+    prehashed: bool = False,
 ) -> bool:
     """Whether ``signature`` is a valid signature over ``data`` by the key, with ``algorithm``.
 
@@ -163,11 +173,30 @@ def verify_signature_value(
     verify; raises `MalformedInput` for a key or an algorithm that cannot be used (unknown,
     unsupported, SHA-1, parameters that make no sense, key type not matching).
     ``legacy_digests`` (such as ``{"sha1"}``) are verified too, for a caller that judges
-    them by the date the signature is proven to have existed.
+    them by the date the signature is proven to have existed. ``prehashed``: ``data`` is
+    already the ``digest_algorithm`` digest of the signed data (a CMS signer info without
+    signed attributes signs its content directly); the algorithm's digest must be that one.
     """
     key = _public_key(public_key_info)
     oid, parameters = _algorithm_oid(algorithm)
     fallback = _digest_name(digest_algorithm)
+
+    def over(digest: hashes.HashAlgorithm) -> hashes.HashAlgorithm | Prehashed:
+        if not prehashed:
+            return digest
+        if (
+            fallback is None
+            or fallback not in HASHES
+            or not isinstance(digest, type(HASHES[fallback]()))
+        ):
+            raise MalformedInput(
+                f"the signature algorithm's digest is not the signer's {fallback!r}",
+                field="signatureAlgorithm",
+            )
+        if len(data) != digest.digest_size:
+            raise InvalidSignature
+        return Prehashed(digest)
+
     try:
         if oid in _RSA_PKCS1 or oid in (_RSA_ENCRYPTION, _PSS):
             if not isinstance(key, rsa.RSAPublicKey):
@@ -176,10 +205,10 @@ def verify_signature_value(
                 )
             if oid == _PSS:
                 digest, pss = _pss(parameters, key)
-                key.verify(signature, data, pss, digest)
+                key.verify(signature, data, pss, over(digest))
             else:
                 digest = _hash(_RSA_PKCS1.get(oid, fallback), "signatureAlgorithm", legacy_digests)
-                key.verify(signature, data, padding.PKCS1v15(), digest)
+                key.verify(signature, data, padding.PKCS1v15(), over(digest))
             return True
         if oid in _ECDSA_DER or oid == _EC_PUBLIC_KEY or oid in PLAIN_ECDSA_OIDS:
             if not isinstance(key, ec.EllipticCurvePublicKey):
@@ -193,13 +222,39 @@ def verify_signature_value(
                 digest = _hash(PLAIN_ECDSA_OIDS[oid], "signatureAlgorithm")
             else:
                 digest = _hash(_ECDSA_DER.get(oid, fallback), "signatureAlgorithm", legacy_digests)
-            key.verify(signature, data, ec.ECDSA(digest))
+            key.verify(signature, data, ec.ECDSA(over(digest)))
+            return True
+        if oid in _EDDSA:
+            _eddsa_key(oid, key, fallback, prehashed).verify(signature, data)
             return True
     except InvalidSignature:
         return False
     raise MalformedInput(
         f"signature algorithm {brief(oid, 80)} is not accepted", field="signatureAlgorithm"
     )
+
+
+def _eddsa_key(
+    oid: str, key: PublicKey, digest: str | None, prehashed: bool
+) -> ed25519.Ed25519PublicKey | ed448.Ed448PublicKey:
+    """``key``, if EdDSA ``oid`` fits it, the CMS digest and the data; else `MalformedInput`."""
+    kind, required = _EDDSA[oid]
+    if not isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey) or not isinstance(
+        key, kind
+    ):
+        raise MalformedInput("an EdDSA algorithm with another key", field="signatureAlgorithm")
+    if digest is not None and digest != required:
+        raise MalformedInput(
+            f"{brief(oid, 80)} requires the digest {required} (RFC 8419), not {digest!r}",
+            field="digestAlgorithm",
+        )
+    if prehashed:
+        raise MalformedInput(
+            "EdDSA signs the content itself: a signature without signed attributes "
+            "cannot be checked from the content's digest",
+            field="signatureAlgorithm",
+        )
+    return key
 
 
 def _plain_to_der(signature: bytes, key: ec.EllipticCurvePublicKey) -> bytes:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 from asn1crypto import cms, parser
 
 from eid.errors import MalformedInput, UsageError
+from eid.hashing import hash_bytes, hasher
 from eid.pki import CryptoPolicy, RevocationSettings, TrustStore, ValidationCache
 from eid.sign.atomic import check_distinct, open_input
 from eid.sign.extract import ContentWriter, bytes_writer, extract_content
@@ -146,11 +146,11 @@ def _file_digester(path: Path) -> Callable[[str], bytes]:
 
     def digest_of(name: str) -> bytes:
         if name not in cache:
-            hasher = hashlib.new(name)
+            context = hasher(name)
             with path.open("rb") as handle:
                 while chunk := handle.read(1 << 20):
-                    hasher.update(chunk)
-            cache[name] = hasher.digest()
+                    context.update(chunk)
+            cache[name] = context.finalize()
         return cache[name]
 
     return digest_of
@@ -192,7 +192,7 @@ def _verify_cms(
     covers: Covers
     if embedded is not None:
         covers = Covers("content", whole_file=True, size=len(embedded))
-        digest_of = lambda name: hashlib.new(name, embedded).digest()  # noqa: E731
+        digest_of = lambda name: hash_bytes(name, embedded)  # noqa: E731
         if detached is not None:
             report.warnings.append(
                 "the signature holds its content; the detached data was not used"
