@@ -132,7 +132,7 @@ def main() -> None:
         verifier = secrets.token_urlsafe(48)
         record = {"client_id": "bench", "redirect_uri": REDIRECT, "code_challenge": s256(verifier),
                   "nonce": "n", "language": "en", "person": person, "acting_for": None,
-                  "sid": "bench-session"}  # fmt: skip
+                  "sid": "bench-session", "attributes": portal["attributes"]}  # fmt: skip
 
         def issue() -> None:
             auth = auth_result_of(person, service.trust)
