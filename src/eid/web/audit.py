@@ -15,7 +15,10 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+if TYPE_CHECKING:
+    from eid.sso import Statement
 
 __all__ = ["AuditLog", "Event"]
 
@@ -36,6 +39,31 @@ class AuditLog:
         if not national_number:
             return None
         return hmac.new(self._key, national_number.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issued(
+        self,
+        event: Literal["token", "assertion"],
+        statement: Statement,
+        person: dict[str, Any],
+        *,
+        address: str | None,
+    ) -> None:
+        """Record a token or assertion issued from ``statement`` about the logged-in ``person``.
+
+        The portal's pairwise subject is the pseudonym when it has one; otherwise (the national
+        number or a transient name went to the portal) the audit log's own pseudonym.
+        """
+        subject = statement.subject
+        self.record(
+            event,
+            pseudonym=subject.value
+            if subject.kind == "pairwise"
+            else self.pseudonym(person.get("national_number")),
+            portal=statement.audience,
+            level=statement.level,
+            method=person.get("method"),
+            address=address,
+        )
 
     def record(
         self,

@@ -429,16 +429,7 @@ async def _issue(
         {"claims": {"sub": statement.subject.value, **statement.rendered_attributes()}},
         ACCESS_TOKEN_TTL,
     )
-    service.audit.record(
-        "token",
-        pseudonym=statement.subject.value
-        if statement.subject.kind == "pairwise"
-        else service.audit.pseudonym(person.get("national_number")),
-        portal=client.id,
-        level=statement.level,
-        method=person.get("method"),
-        address=address_of(request),
-    )
+    service.audit.issued("token", statement, person, address=address_of(request))
     return JSONResponse(
         {
             "access_token": access_token,

@@ -319,16 +319,7 @@ async def finish(
     )
     session.use_portal(client.id)
     session.names[client.id] = [statement.subject.value, statement.subject.kind]
-    service.audit.record(
-        "assertion",
-        pseudonym=statement.subject.value
-        if statement.subject.kind == "pairwise"
-        else service.audit.pseudonym(person.get("national_number")),
-        portal=client.id,
-        level=statement.level,
-        method=person.get("method"),
-        address=address_of(request),
-    )
+    service.audit.issued("assertion", statement, person, address=address_of(request))
     response = _post_page(
         request, str(params["acs"]), "SAMLResponse", xml, params.get("relay_state"), client.name
     )
