@@ -22,16 +22,21 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-from eid.pki import RevocationPolicy, RevocationSettings, ValidationCache
+from eid.pki import RevocationPolicy, RevocationSettings, TrustStore, ValidationCache
 from eid.pki.services import TestServices
 from eid.pki.testpki import TestPKI
 from eid.sign import Indication, Level, TokenSigner, verify
+from eid.sign.archive import ARCHIVE_TIME_STAMP_V3 as ATS_V3
 from eid.sign.archive import add_archive_timestamp
 from eid.sign.report import SignatureReport
+from eid.sign.verify_chain import VerifyContext
+from eid.sign.verify_cms import check_archive_timestamps
 from eid.tokens.virtual import VirtualCard
 from tests import verify_support as support
 from tests.verify_support import options, sign_as, trust_of
@@ -226,3 +231,41 @@ def test_tsa_revoked_before_the_renewal_is_not_proven(
     stamps = {t.kind: t for t in signature.timestamps}
     assert not stamps["signature"].valid
     assert "revoked" in " ".join(stamps["signature"].reasons)
+
+
+_CORPUS_LTA = Path(__file__).parent.parent / "fixtures/interop/cades/counterSignedLTA.p7s"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_damaged_archive_timestamp_is_a_finding(data: st.DataObject) -> None:
+    """Any bytes of an archive token (and its index) changed: reported, never raised."""
+    der = _CORPUS_LTA.read_bytes()
+    signed_data = cms.ContentInfo.load(der)["content"]
+    (attribute,) = [
+        a for a in signed_data["signer_infos"][0]["unsigned_attrs"] if a["type"].dotted == ATS_V3
+    ]
+    token = attribute["values"][0].dump()
+    start = der.index(token)
+    offset = data.draw(st.integers(0, len(token) - 1))
+    patch = data.draw(st.binary(min_size=1, max_size=min(16, len(token) - offset)))
+    damaged = der[: start + offset] + patch + der[start + offset + len(patch) :]
+    assume(damaged != der)
+    try:  # the damage may break the signature around the token: not this test's matter
+        signed_data = cms.ContentInfo.load(damaged)["content"]
+        signer = signed_data["signer_infos"][0]
+        for attribute in signer["unsigned_attrs"]:
+            [value.dump() for value in attribute["values"]]
+    except ValueError:
+        assume(False)
+    context = VerifyContext(
+        TrustStore([], []), dt.datetime.now(dt.UTC), RevocationSettings(RevocationPolicy.OFF)
+    )
+    stamps = check_archive_timestamps(
+        signed_data,
+        signer,
+        lambda name: hashlib.new(name, b"").digest(),
+        context,
+    )
+    assert stamps
+    assert all(s.kind == "archive" and not s.valid for s in stamps)
