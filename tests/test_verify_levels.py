@@ -29,7 +29,7 @@ def _untrusted_tsa(services: TestServices) -> TrustStore:
     [
         ("cades-enveloping", Level.B_B, "B-B", "B-B"),
         ("cades-enveloping", Level.B_T, "B-T", "B-T"),
-        ("cades-enveloping", Level.B_LTA, "B-LTA", "B-LT"),  # CMS archive timestamps: unchecked
+        ("cades-enveloping", Level.B_LTA, "B-LTA", "B-LTA"),
         ("pdf", Level.B_T, "B-T", "B-T"),
         ("pdf", Level.B_LT, "B-LT", "B-LT"),
         ("pdf", Level.B_LTA, "B-LTA", "B-LTA"),

@@ -23,6 +23,7 @@ from asn1crypto import algos, cms, core
 from cryptography.hazmat.primitives import hashes
 from pyhanko.sign.timestamps import TimeStamper
 
+from eid.errors import MalformedInput
 from eid.hashing import SIGNING_DIGESTS, hash_algorithm
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "add_archive_timestamp",
     "archive_imprint_input",
     "ats_hash_index_v3",
+    "index_gaps",
+    "stored_hash_index",
 ]
 
 ARCHIVE_TIME_STAMP_V3 = "0.4.0.1733.2.4"
@@ -42,7 +45,8 @@ ATS_HASH_INDEX_V3 = "0.4.0.19122.1.5"
 
 class _HashIndex(core.Sequence):  # type: ignore[misc]
     _fields = [  # noqa: RUF012 - asn1crypto's declaration style
-        ("hash_ind_algorithm", algos.DigestAlgorithm),
+        # DEFAULT sha256 (EN 319 122-1); read as optional, so that it is written when given.
+        ("hash_ind_algorithm", algos.DigestAlgorithm, {"optional": True}),
         ("certificates_hash_index", core.SequenceOf, {"spec": core.OctetString}),
         ("crls_hash_index", core.SequenceOf, {"spec": core.OctetString}),
         ("unsigned_attr_values_hash_index", core.SequenceOf, {"spec": core.OctetString}),
@@ -56,17 +60,19 @@ def _hash(digest: str, *parts: bytes) -> bytes:
     return hasher.finalize()
 
 
+def _members(value: core.Asn1Value) -> list[core.Asn1Value]:
+    """The members of an optional SET OF, without parsing them (absent: none)."""
+    return [] if isinstance(value, core.Void) else list(value)
+
+
 def _unsigned(signer_info: cms.SignerInfo) -> list[cms.CMSAttribute]:
-    attributes = signer_info["unsigned_attrs"]
-    return list(attributes) if attributes.native is not None else []
+    return _members(signer_info["unsigned_attrs"])
 
 
 def ats_hash_index_v3(
     signed_data: cms.SignedData, signer_info: cms.SignerInfo, digest: str
 ) -> bytes:
     """The DER ``ATSHashIndexV3`` of ``signer_info`` in ``signed_data`` as it stands now."""
-    certificates = signed_data["certificates"]
-    crls = signed_data["crls"]
     attribute_hashes = []
     for attribute in _unsigned(signer_info):
         kind = attribute["type"].dump()
@@ -77,13 +83,56 @@ def ats_hash_index_v3(
             # The algorithm is written even when it is the default (SHA-256), as DSS does.
             "hash_ind_algorithm": algos.DigestAlgorithm({"algorithm": digest}),
             "certificates_hash_index": [
-                _hash(digest, c.dump()) for c in (certificates if certificates.native else [])
+                _hash(digest, c.dump()) for c in _members(signed_data["certificates"])
             ],
-            "crls_hash_index": [_hash(digest, c.dump()) for c in (crls if crls.native else [])],
+            "crls_hash_index": [_hash(digest, c.dump()) for c in _members(signed_data["crls"])],
             "unsigned_attr_values_hash_index": attribute_hashes,
         }
     )
     return bytes(index.dump())
+
+
+def stored_hash_index(token: cms.ContentInfo) -> bytes:
+    """The DER ``ATSHashIndexV3`` an archive timestamp token carries (`MalformedInput` if none)."""
+    (token_signer,) = token["content"]["signer_infos"]
+    values = [
+        value
+        for attribute in _unsigned(token_signer)
+        if attribute["type"].dotted == ATS_HASH_INDEX_V3
+        for value in attribute["values"]
+    ]
+    if len(values) != 1:
+        raise MalformedInput("the archive timestamp needs exactly one ats-hash-index-v3")
+    raw = bytes(values[0].dump())
+    _HashIndex.load(raw).native  # noqa: B018 - parsed now: a broken index is unreadable
+    return raw
+
+
+def index_gaps(signed_data: cms.SignedData, signer_info: cms.SignerInfo, index: bytes) -> list[str]:
+    """What the hash ``index`` lists that ``signer_info`` in ``signed_data`` no longer holds.
+
+    An archive timestamp protects the certificates, revocation data and unsigned
+    attributes its index names; each of them must still be there to be used.
+    """
+    parsed = _HashIndex.load(index)
+    algorithm = parsed["hash_ind_algorithm"]
+    digest = "sha256" if isinstance(algorithm, core.Void) else str(algorithm["algorithm"].native)
+    present = {
+        "certificates_hash_index": {
+            _hash(digest, c.dump()) for c in _members(signed_data["certificates"])
+        },
+        "crls_hash_index": {_hash(digest, c.dump()) for c in _members(signed_data["crls"])},
+        "unsigned_attr_values_hash_index": {
+            _hash(digest, attribute["type"].dump(), value.dump())
+            for attribute in _unsigned(signer_info)
+            for value in attribute["values"]
+        },
+    }
+    return [
+        f"{name.removesuffix('_hash_index').replace('_', ' ')} listed by the archive index are missing"
+        for name, found in present.items()
+        if not set(parsed[name].native) <= found
+    ]
 
 
 def archive_imprint_input(

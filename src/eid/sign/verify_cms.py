@@ -4,7 +4,10 @@ The signature is verified over the DER encoding of the signed attributes, as RFC
 EU DSS have it: the attributes as encoded in the file, in DER order under a SET tag (a
 signature over another order fails, and says so). Signature timestamps (RFC 3161 tokens, themselves
 CMS) are checked the same way, their imprint against the signature value, and their TSA
-certificate through `eid.pki`. Every problem lands in the `SignatureReport`; nothing raises.
+certificate through `eid.pki`. Archive-time-stamp-v3 tokens are checked too (imprint per
+EN 319 122-1 through `eid.sign.archive`), and serve as the later proof of existence that past
+signature validation (EN 319 102-1) judges the earlier timestamps' TSA certificates at.
+Every problem lands in the `SignatureReport`; nothing raises.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any
 
 from asn1crypto import cms, tsp
 
-from eid.errors import CertificateInvalid, MalformedInput
+from eid.errors import CertificateExpired, CertificateInvalid, CertificateRevoked, MalformedInput
 from eid.hashing import hash_bytes
 from eid.pki import CryptoPolicy, LoadedCertificate, load_certificate
+from eid.sign.archive import archive_imprint_input, index_gaps, stored_hash_index
 from eid.sign.report import (
     BASIC_CHECKS,
     Check,
@@ -37,6 +41,7 @@ from eid.sign.verify_ltv import cms_evidence, with_evidence
 __all__ = [
     "DIGESTS",
     "DigestOf",
+    "check_archive_timestamps",
     "check_signed_data",
     "check_timestamp_token",
     "claimed_time",
@@ -350,6 +355,7 @@ def check_timestamp_token(
     imprint_of: Callable[[str], bytes],
     context: VerifyContext,
     kind: str = "signature",
+    poe: dt.datetime | None = None,
 ) -> TimestampReport:
     """Check an RFC 3161 token: its CMS, its imprint (``imprint_of(digest)``), its TSA certificate.
 
@@ -357,6 +363,9 @@ def check_timestamp_token(
     or a PDF's /ByteRange for a document timestamp). The token is valid only when every
     check passed. A token that cannot be read raises (ValueError and the like from
     asn1crypto, `MalformedInput`): the caller decides what an unreadable token means.
+    ``poe``: the time of a later valid archive or document timestamp that covers this one
+    (EN 319 102-1 past signature validation): a TSA certificate expired or revoked by the
+    validation time is judged again at that time.
     """
     scratch = SignatureReport(id="timestamp", required=_TIMESTAMP_CHECKS)
     signed_data = token["content"]
@@ -409,13 +418,44 @@ def check_timestamp_token(
         tsa = certificate.subject
         # Nothing later proves when the token existed: its algorithms count as of now.
         judge_algorithms(scratch, signer, certificate, context.crypto, context.moment)
-        try:
-            check_certificate(certificate, pool, context, context.moment, None, time)
-        except (CertificateInvalid, MalformedInput) as error:
-            scratch.fail(Indication.INDETERMINATE, None, f"timestamp authority: {error.message}")
-        else:
-            scratch.confirm(Check.SIGNER_CERTIFICATE)
+        _check_tsa(scratch, certificate, pool, context, time, poe)
     return TimestampReport(kind, time, tsa, scratch.indication, tuple(scratch.explained()))
+
+
+def _check_tsa(
+    scratch: SignatureReport,
+    certificate: LoadedCertificate,
+    pool: Sequence[LoadedCertificate],
+    context: VerifyContext,
+    time: dt.datetime | None,
+    poe: dt.datetime | None,
+) -> None:
+    """The TSA certificate now, or (expired or revoked now) at the later proof ``poe``."""
+    try:
+        check_certificate(certificate, pool, context, context.moment, None, time)
+    except (CertificateExpired, CertificateRevoked) as error:
+        if poe is None or time is None or poe < time:
+            scratch.fail(Indication.INDETERMINATE, None, f"timestamp authority: {error.message}")
+            return
+        try:
+            check_certificate(certificate, pool, context, poe, None, time)
+        except (CertificateInvalid, MalformedInput) as late:
+            scratch.fail(
+                Indication.INDETERMINATE,
+                None,
+                f"timestamp authority: {late.message} (at {poe.isoformat()}, "
+                "the time a later timestamp proves)",
+            )
+            return
+        scratch.warnings.append(
+            f"timestamp authority: {error.message} (valid at {poe.isoformat()}, "
+            "the time a later timestamp proves)"
+        )
+        scratch.confirm(Check.SIGNER_CERTIFICATE)
+    except (CertificateInvalid, MalformedInput) as error:
+        scratch.fail(Indication.INDETERMINATE, None, f"timestamp authority: {error.message}")
+    else:
+        scratch.confirm(Check.SIGNER_CERTIFICATE)
 
 
 def level_of_cms(signed_data: cms.SignedData, signer: cms.SignerInfo) -> str:
@@ -437,8 +477,7 @@ def proven_level(report: SignatureReport, archived: bool = False) -> str:
 
     B-T needs a valid timestamp over the signature (its proven signing time); B-LT, that
     and the validation data the structure holds; B-LTA, that and a valid archive
-    timestamp (``archived``: PDF document timestamps; CMS archive timestamps are not
-    checked, so a CMS proves at most B-LT).
+    timestamp (``archived``: a PDF document timestamp or a CMS archive-time-stamp-v3).
     """
     found = _LEVELS.index(report.level or "B-B")
     proven = 0 if report.proven_signing_time is None else min(found, 2)
@@ -475,21 +514,34 @@ def check_signed_data(
     digest_of: DigestOf,
     context: VerifyContext,
     extra_certificates: Sequence[LoadedCertificate] = (),
+    later: dt.datetime | None = None,
 ) -> None:
-    """Check one signer info of ``signed_data`` completely, filling ``report``."""
+    """Check one signer info of ``signed_data`` completely, filling ``report``.
+
+    ``later``: a valid later proof of existence over the signature (a PDF document
+    timestamp), for its timestamps' past validation.
+    """
     context = with_evidence(context, cms_evidence(signed_data))
     pool = [*embedded_certificates(signed_data), *extra_certificates]
     certificate = _crypto(report, signed_data, signer, digest_of, pool, context.crypto)
+    archives = check_archive_timestamps(signed_data, signer, digest_of, context, later)
+    poe = _earliest_valid(archives) or later
     value = bytes(signer["signature"].native)
     for token in _attribute(signer["unsigned_attrs"], _SIG_TS):
         try:
-            stamp = check_timestamp_token(token, lambda name: hash_bytes(name, value), context)
+            stamp = check_timestamp_token(
+                token, lambda name: hash_bytes(name, value), context, poe=poe
+            )
         except Exception as error:  # an unreadable token: no proof of time, and no pass
-            reason = f"cannot be read ({type(error).__name__}: {brief(error)})"
-            stamp = TimestampReport("signature", None, None, Indication.TOTAL_FAILED, (reason,))
+            stamp = _unreadable("signature", error)
         report.timestamps.append(stamp)
+    report.timestamps.extend(archives)
     weigh_timestamps(report)
-    proven = [t.time for t in report.timestamps if t.valid and t.time is not None]
+    proven = [
+        t.time
+        for t in report.timestamps
+        if t.kind == "signature" and t.valid and t.time is not None
+    ]
     if proven:
         report.proven_signing_time = min(proven)
     if certificate is not None:
@@ -497,4 +549,81 @@ def check_signed_data(
         judge_algorithms(report, signer, certificate, context.crypto, moment)
         check_signer(report, certificate, pool, context)
     report.level = level_of_cms(signed_data, signer)
-    report.proven_level = proven_level(report)
+    report.proven_level = proven_level(report, archived=_earliest_valid(archives) is not None)
+
+
+def _unreadable(kind: str, error: Exception) -> TimestampReport:
+    reason = f"cannot be read ({type(error).__name__}: {brief(error)})"
+    return TimestampReport(kind, None, None, Indication.TOTAL_FAILED, (reason,))
+
+
+def _earliest_valid(stamps: Sequence[TimestampReport]) -> dt.datetime | None:
+    times = [t.time for t in stamps if t.valid and t.time is not None]
+    return min(times) if times else None
+
+
+def _gen_time(token: cms.ContentInfo) -> dt.datetime:
+    info = tsp.TSTInfo.load(bytes(token["content"]["encap_content_info"]["content"].contents))
+    return as_utc(info["gen_time"].native) or dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def check_archive_timestamps(
+    signed_data: cms.SignedData,
+    signer: cms.SignerInfo,
+    digest_of: DigestOf,
+    context: VerifyContext,
+    later: dt.datetime | None = None,
+) -> list[TimestampReport]:
+    """The signer info's archive-time-stamp-v3 tokens (EN 319 122-1 5.5.3), latest first.
+
+    Each imprint is recomputed (`eid.sign.archive`) with the index the token carries, and
+    everything that index lists must still be in the signature. The latest token is judged
+    at the validation time (or at ``later``, a later proof such as a PDF document
+    timestamp); each earlier one at the time of the next valid later one.
+    """
+    tokens = []
+    for value in _attribute(signer["unsigned_attrs"], _ARCHIVE_TS_V3):
+        try:
+            token = cms.ContentInfo.load(value.dump())
+            tokens.append((_gen_time(token), token))
+        except Exception as error:  # an unreadable token proves nothing, and fails the level
+            tokens.append((dt.datetime.min.replace(tzinfo=dt.UTC), error))
+    stamps: list[TimestampReport] = []
+    poe = later
+    for _, token in sorted(tokens, key=lambda pair: pair[0], reverse=True):
+        if isinstance(token, Exception):
+            stamps.append(_unreadable("archive", token))
+            continue
+        try:
+            stamp = _check_archive(signed_data, signer, token, digest_of, context, poe)
+        except Exception as error:
+            stamp = _unreadable("archive", error)
+        stamps.append(stamp)
+        if stamp.valid and stamp.time is not None:
+            poe = stamp.time
+    return stamps
+
+
+def _check_archive(
+    signed_data: cms.SignedData,
+    signer: cms.SignerInfo,
+    token: cms.ContentInfo,
+    digest_of: DigestOf,
+    context: VerifyContext,
+    poe: dt.datetime | None,
+) -> TimestampReport:
+    index = stored_hash_index(token)
+
+    def imprint_of(name: str) -> bytes:
+        content = digest_of(name) if digest_of is not None else None
+        if content is None:
+            raise MalformedInput("the signed content is not available for the archive timestamp")
+        return hash_bytes(name, archive_imprint_input(signed_data, signer, content, index))
+
+    stamp = check_timestamp_token(token, imprint_of, context, kind="archive", poe=poe)
+    gaps = index_gaps(signed_data, signer, index)
+    if not gaps:
+        return stamp
+    return TimestampReport(
+        stamp.kind, stamp.time, stamp.tsa, Indication.TOTAL_FAILED, (*stamp.reasons, *gaps)
+    )

@@ -29,6 +29,7 @@ revision is a proof of existence for the signatures before it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import BinaryIO
 
 from asn1crypto import cms
@@ -175,7 +176,14 @@ def _signature(
             "the signature encapsulates content of its own (eContent): a PDF signature must be "
             "detached, over the document's /ByteRange, so it may not be over this document",
         )
-    check_signed_data(report, signed_data, embedded.signer_info, embedded.compute_digest, context)
+    check_signed_data(
+        report,
+        signed_data,
+        embedded.signer_info,
+        embedded.compute_digest,
+        context,
+        later=min(proven) if proven else None,
+    )
     # Structure: B-T, a signature timestamp or a document timestamp after the signature;
     # B-LT, then validation data (a DSS) added after it; B-LTA, then a document timestamp
     # over that. A DSS updated once more afterwards (for the timestamp) changes neither.
@@ -189,13 +197,18 @@ def _signature(
 
 
 def _document_timestamp(
-    embedded: EmbeddedPdfSignature, stream: BinaryIO, size: int, context: VerifyContext
+    embedded: EmbeddedPdfSignature,
+    stream: BinaryIO,
+    size: int,
+    context: VerifyContext,
+    poe: dt.datetime | None = None,
 ) -> TimestampReport:
+    """One document timestamp; ``poe``: the time a later valid one proves (past validation)."""
     scratch = SignatureReport(id=embedded.fq_name, required=_PDF_ONLY_CHECKS)
     _check_byte_range(embedded, stream, size, scratch)
     _check_changes(embedded, scratch)
     token = cms.ContentInfo({"content_type": "signed_data", "content": embedded.signed_data})
-    stamp = check_timestamp_token(token, embedded.compute_digest, context, kind="document")
+    stamp = check_timestamp_token(token, embedded.compute_digest, context, kind="document", poe=poe)
     if scratch.passed:
         return stamp
     failed = Indication.TOTAL_FAILED in (scratch.indication, stamp.indication)
@@ -248,6 +261,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
     context = with_evidence(context, pdf_evidence(reader))
     signatures: list[tuple[EmbeddedPdfSignature, SignatureReport]] = []
     stamps: list[tuple[int, TimestampReport]] = []
+    documents: list[tuple[EmbeddedPdfSignature, str]] = []
     for name, value, field_ref in fields:
         report = SignatureReport(id=str(name), required=BASIC_CHECKS | _PDF_ONLY_CHECKS)
         try:
@@ -265,14 +279,20 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
             result.signatures.append(report)
             continue
         if kind == "/DocTimeStamp":
-            try:
-                stamps.append(
-                    (embedded.signed_revision, _document_timestamp(embedded, stream, size, context))
-                )
-            except Exception as error:
-                result.problems.append(f"document timestamp {name} is unreadable ({error})")
+            documents.append((embedded, str(name)))
         else:
             signatures.append((embedded, report))
+    # Latest first: each document timestamp is judged at the time of the next valid one.
+    poe: dt.datetime | None = None
+    for embedded, name in sorted(documents, key=lambda pair: -pair[0].signed_revision):
+        try:
+            stamp = _document_timestamp(embedded, stream, size, context, poe)
+        except Exception as error:
+            result.problems.append(f"document timestamp {name} is unreadable ({error})")
+            continue
+        stamps.insert(0, (embedded.signed_revision, stamp))
+        if stamp.valid and stamp.time is not None:
+            poe = stamp.time
     dss = _dss_revisions(reader)
     for embedded, report in sorted(signatures, key=lambda pair: pair[0].signed_revision):
         try:
