@@ -501,10 +501,10 @@ def weigh_timestamps(
             report.fail(
                 Indication.INDETERMINATE,
                 SubIndication.FORMAT_FAILURE,
-                f"a {stamp.kind} timestamp failed: {reasons}",
+                f"the {stamp.kind} timestamp failed: {reasons}",
             )
         elif not stamp.valid:
-            report.warnings.append(f"a {stamp.kind} timestamp is not valid: {reasons}")
+            report.warnings.append(f"the {stamp.kind} timestamp is not valid: {reasons}")
 
 
 def check_signed_data(
