@@ -175,30 +175,37 @@ def _streams(value: Any) -> Iterable[bytes]:
             yield stream
 
 
+def _resolved(value: Any) -> Any:
+    """``value`` with its reference followed; None when it cannot be."""
+    try:
+        return value.get_object() if value is not None else None
+    except Exception:  # a broken reference only leaves its data out
+        return None
+
+
+def _dss_dictionaries(reader: PdfFileReader) -> list[generic.DictionaryObject]:
+    """The DSS and its VRI entries; a damaged part leaves only itself out."""
+    try:
+        dss = _resolved(reader.root.get("/DSS"))
+    except Exception:  # a damaged catalogue gives no DSS
+        return []
+    if not isinstance(dss, generic.DictionaryObject):
+        return []
+    found = [dss]
+    vri = _resolved(dss.get("/VRI"))
+    if isinstance(vri, generic.DictionaryObject):
+        entries = (_resolved(value) for value in vri.values())
+        found += [entry for entry in entries if isinstance(entry, generic.DictionaryObject)]
+    return found
+
+
 def pdf_evidence(reader: PdfFileReader) -> ValidationEvidence:
     """Everything the PDF's document security store (and its VRI entries) holds."""
     found = _Found()
-    try:
-        dss = reader.root.get("/DSS")
-        dss = dss.get_object() if dss is not None else None
-        if not isinstance(dss, generic.DictionaryObject):
-            return found.evidence()
-        dictionaries = [dss]
-        vri = dss.get("/VRI")
-        vri = vri.get_object() if vri is not None else None
-        if isinstance(vri, generic.DictionaryObject):
-            dictionaries += [
-                entry
-                for entry in (value.get_object() for value in vri.values())
-                if isinstance(entry, generic.DictionaryObject)
-            ]
-        for dictionary in dictionaries:
-            for key, kind in _DSS_ARRAYS.items():
-                value = dictionary.get(key)
-                blobs = list(_streams(value.get_object() if value is not None else None))
-                {"cert": found.certificates, "ocsp": found.ocsp, "crl": found.crls}[kind] += blobs
-    except Exception:  # a damaged DSS gives no data, never a crash
-        return found.evidence()
+    for dictionary in _dss_dictionaries(reader):
+        for key, kind in _DSS_ARRAYS.items():
+            blobs = list(_streams(_resolved(dictionary.get(key))))
+            {"cert": found.certificates, "ocsp": found.ocsp, "crl": found.crls}[kind] += blobs
     return found.evidence()
 
 
