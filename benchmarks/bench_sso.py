@@ -7,6 +7,8 @@ signs the same signing input with `cryptography`. Import is `import_id_token` wi
 check (form, header, kid, signature, iss, aud/azp, time, nonce, at_hash) and the memory
 replay store; the raw contender verifies the signature only; PyJWT's `jwt.decode` and
 joserfc's `jwt.decode` + claims registry check signature, iss, aud and time.
+The floor contenders do only what any JWS issuer or reader must: JSON, base64url and the
+signature (``r || s`` for ECDSA); how far they stay below raw shows what is reachable at all.
 Rates are of this process's CPU time (best of interleaved rounds), so other work on the
 machine does not skew the ratios. Targets: issuance >= 0.9x raw signing (RS256, ES256);
 import >= 0.5x raw RS256 verify and >= 0.8x raw ES256 verify.
@@ -19,6 +21,7 @@ import itertools
 import time
 
 import jwt
+import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from joserfc import jwt as jose_jwt
@@ -38,7 +41,7 @@ from eid.sso import (
     VerificationKeys,
 )
 from eid.sso.id_token import import_id_token
-from eid.sso.jws import parse_compact
+from eid.sso.jws import b64url_decode, b64url_encode, parse_compact
 from eid.sso.provider import IdentityProvider
 
 ISSUER = "https://idp.example.test"
@@ -129,9 +132,22 @@ def run(alg: str, count: int) -> None:
         registry_of_claims.validate(decoded.claims)
         return decoded
 
+    header = token.split(".", 1)[0]
+    check = keys.select(key.kid, alg)
+
+    def floor_issue() -> str:
+        signing_input = f"{header}.{b64url_encode(orjson.dumps(claims))}".encode()
+        return b64url_encode(key.sign(signing_input, alg))
+
+    def floor_import() -> object:
+        head, payload, signature = token.split(".")
+        ok = check(b64url_decode(signature, "s"), token[: len(head) + len(payload) + 1].encode())
+        return ok and orjson.loads(b64url_decode(payload, "p"))
+
     issue = compare(
         {
             "raw": raw_sign,
+            "floor": floor_issue,
             "eid": lambda: idp.issue_id_token(auth, "portal-a", nonce="n", access_token="at"),
             "eid(statement made)": lambda: idp.id_token(statement, nonce="n", access_token="at"),
             "pyjwt": lambda: jwt.encode(claims, private, algorithm=alg, headers={"kid": key.kid}),
@@ -142,7 +158,13 @@ def run(alg: str, count: int) -> None:
         clock=time.process_time,
     )
     verify = compare(
-        {"raw": raw_verify, "eid": eid_import, "pyjwt": pyjwt_import, "joserfc": joserfc_import},
+        {
+            "raw": raw_verify,
+            "floor": floor_import,
+            "eid": eid_import,
+            "pyjwt": pyjwt_import,
+            "joserfc": joserfc_import,
+        },
         count=count,
         rounds=ROUNDS,
         clock=time.process_time,
