@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.cli_support import as_json, eid
+from tests.redis_server import free_port
 
 ISSUER = "https://eid.localhost"
 
@@ -23,7 +29,9 @@ def _issue(home: Path, *args: str, audience: str = "portal-x") -> str:
     return str(as_json(result)["token"])
 
 
-def _verify(home: Path, token_file: Path, jwks: Path, *args: str) -> tuple[int, dict[str, object]]:
+def _verify(
+    home: Path, token_file: Path, jwks: Path | str, *args: str
+) -> tuple[int, dict[str, object]]:
     result = eid(
         "sso", "verify", str(token_file), "--format", "oidc", "--issuer", ISSUER, "--jwks", str(jwks),
         "--json", *args, home=home,
@@ -182,3 +190,35 @@ def test_acting_for_an_enterprise(home: Path, tmp_path: Path) -> None:
     )
     assert refused.returncode == 1
     assert as_json(refused)["error"]["code"] == "mandate_not_held"
+
+
+def test_verify_with_the_jwks_fetched_from_a_url(home: Path, tmp_path: Path) -> None:
+    token_file = tmp_path / "id_token.jwt"
+    token_file.write_text(_issue(home))
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "jwks.json").write_text(eid("sso", "jwks", home=home).stdout)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(served)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while server.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/jwks.json"
+        code, imported = _verify(home, token_file, url, "--audience", "portal-x")
+        assert code == 0, imported
+        code, refused = _verify(home, token_file, url + ".missing", "--audience", "portal-x")
+        assert (code, refused["error"]["code"]) == (1, "provider_keys_unavailable")  # type: ignore[index]
+    finally:
+        server.terminate()
+        server.wait(10)
+    code, refused = _verify(
+        home, token_file, "http://idp.example.test/jwks", "--audience", "portal-x"
+    )
+    assert (code, refused["error"]["code"]) == (2, "usage")  # type: ignore[index]

@@ -61,6 +61,7 @@ __all__ = [
     "PinIncorrect",
     "PinLocked",
     "PortalUnknown",
+    "ProviderKeysUnavailable",
     "RedirectUriMismatch",
     "RevocationUnknown",
     "Sha1Refused",
@@ -459,6 +460,12 @@ class AssertionKeyUnknown(AssertionInvalid):
     """The key the signature names (kid, certificate) is not one of the provider's keys."""
 
     code = "assertion_key_unknown"
+
+
+class ProviderKeysUnavailable(AssertionInvalid):
+    """The identity provider's keys (JWKS, discovery document) could not be fetched or read."""
+
+    code = "provider_keys_unavailable"
 
 
 class AssertionHeaderRefused(AssertionInvalid):

@@ -43,8 +43,9 @@ from eid.sso import (
     load_portals,
 )
 from eid.sso.attributes import BELGIAN, EIDAS, LEGAL_PERSON_ATTRIBUTES, OIDC
+from eid.sso.jwks import KeySource
 from eid.sso.keystore import KeyKind, KeyStore, default_sso_directory
-from eid.sso.portal import SamlIdentityProvider, idp_from_metadata, import_saml_response
+from eid.sso.portal import RemoteKeys, SamlIdentityProvider, idp_from_metadata, import_saml_response
 from eid.sso.portals import PortalKind
 from eid.sso.replay import MemoryReplayStore
 
@@ -90,7 +91,7 @@ class ImportRequest:
     source: str
     audience: str
     issuer: str | None = None
-    jwks: Path | None = None
+    jwks: str | None = None
     nonce: str | None = None
     access_token: str | None = None
     recipient: str | None = None
@@ -123,11 +124,18 @@ def _import_oidc(request: ImportRequest) -> Imported:
         request.text.strip(),
         issuer=request.issuer,
         audience=request.audience,
-        keys=VerificationKeys.from_file(request.jwks),
+        keys=_keys(request.jwks),
         nonce=request.nonce,
         access_token=request.access_token,
         at=request.at,
     )
+
+
+def _keys(jwks: str) -> KeySource:
+    """``--jwks``: a JWKS file, or the URL of the provider's JWKS (fetched)."""
+    if jwks.startswith(("https://", "http://")):
+        return RemoteKeys(jwks)
+    return VerificationKeys.from_file(Path(jwks))
 
 
 def _issue_saml(provider: IdentityProvider, auth: AuthResult, request: IssueRequest) -> str:
@@ -354,7 +362,9 @@ def _read(path: Path) -> str:
 @click.option("--audience", required=True, help="This portal's client ID or entity ID.")
 @click.option("--issuer", help="The provider's issuer URL (OIDC).")
 @click.option(
-    "--jwks", type=click.Path(dir_okay=False, path_type=Path), help="The provider's JWKS."
+    "--jwks",
+    metavar="FILE|URL",
+    help="The provider's JWKS: a file, or its https URL (fetched; http on loopback only).",
 )
 @click.option("--nonce", help="The nonce this portal sent (OIDC).")
 @click.option("--access-token", help="The access token that came with the ID token (OIDC).")
@@ -387,7 +397,7 @@ def verify_command(
     form: str,
     audience: str,
     issuer: str | None,
-    jwks: Path | None,
+    jwks: str | None,
     nonce: str | None,
     access_token: str | None,
     recipient: str | None,

@@ -1,12 +1,12 @@
 """A "My Enterprise"-style portal that delegates login to the eid provider by OpenID Connect.
 
 It uses only the portal side of `eid.sso`: it fetches the provider's discovery document
-and JWKS, sends the person to the authorization endpoint (code flow, PKCE S256, state,
-nonce), redeems the code with its client secret, and imports the ID token with
-`eid.sso.import_id_token` (every check on). It shows the person and the enterprise they
-act for; "Log out" ends the provider's session too (RP-initiated logout), and the
-provider's back-channel logout notice ends this portal's session when the person logs
-out elsewhere.
+and JWKS (`eid.sso.RemoteKeys`: cached, fetched again on key rollover), sends the person
+to the authorization endpoint (code flow, PKCE S256, state, nonce), redeems the code with
+its client secret, and imports the ID token with `eid.sso.import_id_token` (every check
+on). It shows the person and the enterprise they act for; "Log out" ends the provider's
+session too (RP-initiated logout), and the provider's back-channel logout notice ends this
+portal's session when the person logs out elsewhere.
 
 Handlers that call the provider run in threads (plain functions), so the provider can answer
 even when it runs in the same process. Run it with `eid serve --dev --with-examples`, or build it with `create_portal`.
@@ -29,7 +29,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from eid.errors import EidError
-from eid.sso import VerificationKeys, import_id_token
+from eid.sso import RemoteKeys, import_id_token
 from eid.sso.jws import parse_compact
 
 __all__ = ["create_portal"]
@@ -58,9 +58,7 @@ def create_portal(*, provider: str, base_url: str, client_id: str, client_secret
             cache["metadata"] = requests.get(
                 f"{provider}/.well-known/openid-configuration", timeout=10
             ).json()
-            cache["keys"] = VerificationKeys.from_jwks(
-                requests.get(cache["metadata"]["jwks_uri"], timeout=10).content
-            )
+            cache["keys"] = RemoteKeys(cache["metadata"]["jwks_uri"])
         return dict(cache["metadata"])
 
     def current(request: Request) -> dict[str, Any] | None:

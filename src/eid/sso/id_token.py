@@ -31,7 +31,7 @@ from eid.errors import (
 from eid.identity import EnterpriseNumber
 from eid.sso.attributes import OIDC, AttributeValue
 from eid.sso.imported import Imported
-from eid.sso.jwks import VerificationKeys
+from eid.sso.jwks import KeySource
 from eid.sso.jws import MAX_TOKEN_SIZE, parse_compact
 from eid.sso.levels import level_from_uri
 from eid.sso.mandates import Mandate
@@ -54,7 +54,7 @@ def import_id_token(
     *,
     issuer: str,
     audience: str,
-    keys: VerificationKeys,
+    keys: KeySource,
     nonce: str | None = None,
     at: dt.datetime | None = None,
     access_token: str | None = None,
@@ -65,7 +65,8 @@ def import_id_token(
 ) -> Imported:
     """Verify ``token`` as an ID token from ``issuer`` for ``audience`` and return what it says.
 
-    ``keys`` are the provider's (its JWKS, parsed once); ``nonce`` the value the portal sent
+    ``keys`` are the provider's (its JWKS parsed once, or `eid.sso.RemoteKeys` fetched and
+    cached); ``nonce`` the value the portal sent
     in its authentication request (required in the token when given); ``access_token`` the
     one that came with it (its ``at_hash`` is then required); ``replay`` a store that accepts
     each ``jti`` once (then required in the token). ``at`` defaults to now.

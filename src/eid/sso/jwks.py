@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.errors import JoseError
@@ -23,7 +23,15 @@ from eid.errors import AssertionAlgorithmRefused, AssertionKeyUnknown, Malformed
 from eid.sso.algorithms import ALGORITHMS, PublicKey, Verifier, algorithms_for, verifier
 from eid.sso.keys import KeySet as ProviderKeySet
 
-__all__ = ["VerificationKey", "VerificationKeys"]
+__all__ = ["KeySource", "VerificationKey", "VerificationKeys"]
+
+
+class KeySource(Protocol):
+    """Where an import finds the provider's key for a token: `VerificationKeys`, `RemoteKeys`."""
+
+    def select(self, kid: str | None, algorithm: str) -> Verifier:
+        """The check of ``algorithm`` with the key named ``kid``, or an `AssertionInvalid`."""
+        ...
 
 
 @dataclass(frozen=True)
