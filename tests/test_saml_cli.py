@@ -16,7 +16,7 @@ from eid.sso.saml import SAML_NS
 from eid.sso.saml_metadata import idp_from_metadata, idp_metadata
 from eid.sso.saml_response import saml_response
 from eid.xmlsig import DSIG_NS
-from tests.cli_support import as_json, eid
+from tests.cli_support import as_json, eid, served_files
 from tests.saml_support import IDP, NOW, idp_key, issue, issued_by_ca, statement
 from tests.xmlsig_support import certificate, pem, private_key, xmlsec1
 
@@ -175,3 +175,26 @@ def test_idp_pkix_when_asked(tmp_path: Path) -> None:
     assert (code, refused["error"]["code"]) == (1, "revocation_unknown")  # type: ignore[index]
     code, refused = verify("valid", "--trust", str(files["ca"]))
     assert (code, refused["error"]["code"]) == (2, "usage")  # type: ignore[index]
+
+
+def test_verify_with_the_metadata_fetched_from_a_url(home: Path, tmp_path: Path) -> None:
+    issued = eid(
+        "sso", "issue", "--format", "saml", "--audience", SP, "--recipient", ACS, "--json",
+        home=home,
+    )  # fmt: skip
+    assert issued.returncode == 0, issued.stdout + issued.stderr
+    response = tmp_path / "response.xml"
+    response.write_text(str(as_json(issued)["token"]))
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "idp.xml").write_text(eid("sso", "metadata", home=home).stdout)
+    with served_files(served) as base:
+        url = f"{base}/idp.xml"
+        code, imported = _verify(home, response, "--idp-metadata", url, "--recipient", ACS)
+        assert code == 0, imported
+        code, refused = _verify(
+            home, response, "--idp-metadata", url, "--recipient", ACS,
+            "--at", (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat(),
+        )  # fmt: skip
+        assert (code, refused["error"]["code"]) == (1, "provider_keys_unavailable")  # type: ignore[index]
+        assert "expired" in refused["error"]["message"]  # type: ignore[index]

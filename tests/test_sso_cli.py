@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli_support import as_json, eid
-from tests.redis_server import free_port
+from tests.cli_support import as_json, eid, served_files
 
 ISSUER = "https://eid.localhost"
 
@@ -198,26 +192,12 @@ def test_verify_with_the_jwks_fetched_from_a_url(home: Path, tmp_path: Path) -> 
     served = tmp_path / "served"
     served.mkdir()
     (served / "jwks.json").write_text(eid("sso", "jwks", home=home).stdout)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(served)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while server.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}/jwks.json"
+    with served_files(served) as base:
+        url = f"{base}/jwks.json"
         code, imported = _verify(home, token_file, url, "--audience", "portal-x")
         assert code == 0, imported
         code, refused = _verify(home, token_file, url + ".missing", "--audience", "portal-x")
         assert (code, refused["error"]["code"]) == (1, "provider_keys_unavailable")  # type: ignore[index]
-    finally:
-        server.terminate()
-        server.wait(10)
     code, refused = _verify(
         home, token_file, "http://idp.example.test/jwks", "--audience", "portal-x"
     )

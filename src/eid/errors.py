@@ -50,6 +50,7 @@ __all__ = [
     "MalformedInput",
     "MandateNotHeld",
     "MechanismUnsupported",
+    "MetadataExpired",
     "NoCard",
     "NoModule",
     "NoReader",
@@ -466,6 +467,12 @@ class ProviderKeysUnavailable(AssertionInvalid):
     """The identity provider's keys (JWKS, discovery document) could not be fetched or read."""
 
     code = "provider_keys_unavailable"
+
+
+class MetadataExpired(AssertionInvalid):
+    """The identity provider's SAML metadata is past its validUntil: fetch it again."""
+
+    code = "metadata_expired"
 
 
 class AssertionHeaderRefused(AssertionInvalid):

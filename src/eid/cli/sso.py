@@ -45,7 +45,13 @@ from eid.sso import (
 from eid.sso.attributes import BELGIAN, EIDAS, LEGAL_PERSON_ATTRIBUTES, OIDC
 from eid.sso.jwks import KeySource
 from eid.sso.keystore import KeyKind, KeyStore, default_sso_directory
-from eid.sso.portal import RemoteKeys, SamlIdentityProvider, idp_from_metadata, import_saml_response
+from eid.sso.portal import (
+    RemoteKeys,
+    RemoteMetadata,
+    SamlIdentityProvider,
+    idp_from_metadata,
+    import_saml_response,
+)
 from eid.sso.portals import PortalKind
 from eid.sso.replay import MemoryReplayStore
 
@@ -97,7 +103,7 @@ class ImportRequest:
     recipient: str | None = None
     in_response_to: str | None = None
     idp_cert: Path | None = None
-    idp_metadata: Path | None = None
+    idp_metadata: str | None = None
     allow_sha1: bool = False
     at: dt.datetime | None = None
     metadata_cert: Path | None = None
@@ -178,9 +184,7 @@ def _saml_idp(request: ImportRequest) -> SamlIdentityProvider:
             if len(signers) != 1:
                 raise UsageError("--metadata-cert must hold exactly one certificate")
             signer = signers[0]
-        provider = idp_from_metadata(
-            _read_bytes(request.idp_metadata), signer=signer, allow_sha1=request.allow_sha1
-        )
+        provider = _metadata_idp(request.idp_metadata, signer, request)
     else:
         if request.metadata_cert is not None:
             raise UsageError("--metadata-cert checks the signature of --idp-metadata")
@@ -191,6 +195,21 @@ def _saml_idp(request: ImportRequest) -> SamlIdentityProvider:
     if request.idp_trust is None:
         return provider
     return replace(provider, trust=request.idp_trust, revocation=request.idp_revocation)
+
+
+def _metadata_idp(
+    metadata: str, signer: x509.Certificate | None, request: ImportRequest
+) -> SamlIdentityProvider:
+    """``--idp-metadata``: a file, or the URL of the provider's metadata (fetched)."""
+    at = request.at or dt.datetime.now(dt.UTC)
+    if metadata.startswith(("https://", "http://")):
+        remote = RemoteMetadata(
+            metadata, signer=signer, allow_sha1=request.allow_sha1, clock=lambda: at
+        )
+        return remote.idp()
+    return idp_from_metadata(
+        _read_bytes(Path(metadata)), signer=signer, allow_sha1=request.allow_sha1, at=at
+    )
 
 
 def _import_saml(request: ImportRequest) -> Imported:
@@ -374,7 +393,9 @@ def _read(path: Path) -> str:
     "--idp-cert", type=click.Path(dir_okay=False, path_type=Path), help="IdP certificate (SAML)."
 )
 @click.option(
-    "--idp-metadata", type=click.Path(dir_okay=False, path_type=Path), help="IdP metadata (SAML)."
+    "--idp-metadata",
+    metavar="FILE|URL",
+    help="IdP metadata (SAML): a file, or its https URL (fetched; http on loopback only).",
 )
 @click.option(
     "--metadata-cert",
@@ -403,7 +424,7 @@ def verify_command(
     recipient: str | None,
     in_response_to: str | None,
     idp_cert: Path | None,
-    idp_metadata: Path | None,
+    idp_metadata: str | None,
     metadata_cert: Path | None,
     allow_sha1: bool,
     idp_pkix: bool,

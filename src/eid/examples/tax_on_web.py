@@ -1,7 +1,7 @@
 """A "Tax-on-web"-style portal that delegates login to the eid provider by SAML 2.0.
 
-It reads the provider's metadata (`eid.sso.saml_metadata.idp_from_metadata`: entity ID
-and signing keys), sends an AuthnRequest by the HTTP-Redirect binding, and imports the
+It reads the provider's metadata (`eid.sso.RemoteMetadata`: entity ID and signing keys,
+cached and fetched again when old), sends an AuthnRequest by the HTTP-Redirect binding, and imports the
 Response posted to its ACS URL with `eid.sso.saml_import.import_saml_response`
 (signature with the metadata's key only, audience, recipient, InResponseTo, time window,
 one-time use). Single logout both ways: "Log out" sends a LogoutRequest to the provider,
@@ -21,7 +21,6 @@ import zlib
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
-import requests
 from lxml import etree
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -30,12 +29,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from eid.errors import EidError
-from eid.sso import BELGIAN
+from eid.sso import BELGIAN, RemoteMetadata
 from eid.sso.algorithms import ALGORITHMS, verifier
 from eid.sso.replay import MemoryReplayStore
 from eid.sso.saml import SAML_NS, SAMLP_NS, saml_instant
 from eid.sso.saml_import import import_saml_response
-from eid.sso.saml_metadata import idp_from_metadata
 from eid.xmlsig import parse_xml
 
 __all__ = ["create_portal"]
@@ -89,15 +87,9 @@ def create_portal(*, provider: str, base_url: str, entity_id: str) -> Starlette:
     sessions: dict[str, dict[str, str]] = {}
     requested: set[str] = set()
     replay = MemoryReplayStore()
-    cache: dict[str, Any] = {}
     acs = f"{base_url}/acs"
 
-    def idp() -> Any:
-        if "idp" not in cache:
-            cache["idp"] = idp_from_metadata(
-                requests.get(f"{provider}/saml/metadata", timeout=10).content
-            )
-        return cache["idp"]
+    metadata = RemoteMetadata(f"{provider}/saml/metadata")
 
     def home(request: Request) -> Response:
         person = sessions.get(request.cookies.get(COOKIE, ""))
@@ -120,7 +112,7 @@ def create_portal(*, provider: str, base_url: str, entity_id: str) -> Starlette:
     async def consume(request: Request) -> Response:
         form = await request.form()
         message = str(form.get("SAMLResponse", ""))
-        provider_keys = await run_in_threadpool(idp)
+        provider_keys = await run_in_threadpool(metadata.idp)
         try:
             document = parse_xml(base64.b64decode(message), source="SAMLResponse")
             answered = document.get("InResponseTo") or ""
@@ -175,7 +167,7 @@ def create_portal(*, provider: str, base_url: str, entity_id: str) -> Starlette:
         signature = base64.b64decode(unquote_plus(parts["Signature"]))
         return any(
             (check := verifier(key, algorithm)) is not None and check(signature, signed.encode())
-            for key in idp().keys
+            for key in metadata.idp().keys
         )
 
     def single_logout(request: Request) -> Response:

@@ -6,8 +6,8 @@ release), `mandates` (acting for an enterprise), `portals` (the registry), `stat
 (what is said about one login to one portal), `algorithms` and `keys` (signers and the key
 set with rollover), `replay` (one-time use) and `imported` (what a portal holds after import).
 OpenID Connect: `provider` (`IdentityProvider`), `oidc` (claims, signing, discovery), `jws`
-(strict compact JWS), `jwks` (`VerificationKeys`), `remote` (`RemoteKeys`, fetched and
-cached) and `id_token` (`import_id_token`); the
+(strict compact JWS), `jwks` (`VerificationKeys`), `remote` (`RemoteKeys`, `RemoteMetadata`:
+fetched and cached) and `id_token` (`import_id_token`); the
 portal side is gathered in `eid.sso.portal`.
 """
 
@@ -21,7 +21,7 @@ from eid.sso.levels import LOA_URIS, AssuranceTable, Level, LoginKind, login_kin
 from eid.sso.mandates import FileMandateSource, Mandate, MandateSource, choose_mandate
 from eid.sso.portals import Portal, PortalRegistry, load_portals
 from eid.sso.provider import IdentityProvider
-from eid.sso.remote import RemoteKeys
+from eid.sso.remote import RemoteKeys, RemoteMetadata
 from eid.sso.replay import MemoryReplayStore, RedisReplayStore, ReplayStore
 from eid.sso.statement import Statement, make_statement
 from eid.sso.subjects import Subject, SubjectKind, SubjectMinter
@@ -51,6 +51,7 @@ __all__ = [
     "PublicKey",
     "RedisReplayStore",
     "RemoteKeys",
+    "RemoteMetadata",
     "ReplayStore",
     "RetiredKey",
     "SignatureAlgorithm",

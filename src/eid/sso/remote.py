@@ -1,5 +1,11 @@
 """The provider's keys fetched over HTTPS and cached, as a portal keeps them across key rollover.
 
+`RemoteMetadata` does the same for a SAML identity provider's metadata: fetched, checked
+(signed by a pinned certificate when one is given, not past its ``validUntil``), kept for
+its ``Cache-Control`` max-age but never past ``validUntil``, then fetched again. A provider
+publishes its next key in its metadata before it signs with it, so a portal that refreshes
+in time follows a rollover.
+
 `RemoteKeys` fetches the JWKS from the provider's ``jwks_uri`` (given, or found through
 OpenID Connect discovery with the issuer checked, as OpenID Connect Discovery 1.0 section
 4.3 asks), keeps it for as long as its ``Cache-Control: max-age`` says (within bounds), and
@@ -24,12 +30,27 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
+from cryptography import x509
 
-from eid.errors import AssertionKeyUnknown, MalformedInput, ProviderKeysUnavailable, UsageError
+from eid.errors import (
+    AssertionKeyUnknown,
+    EidError,
+    MalformedInput,
+    ProviderKeysUnavailable,
+    UsageError,
+)
 from eid.sso.algorithms import Verifier
 from eid.sso.jwks import VerificationKeys
+from eid.sso.saml_import import SamlIdentityProvider
+from eid.sso.saml_metadata import idp_from_metadata
 
-__all__ = ["MAX_DOCUMENT_SIZE", "RemoteKeys", "cache_lifetime", "discovered_jwks_uri"]
+__all__ = [
+    "MAX_DOCUMENT_SIZE",
+    "RemoteKeys",
+    "RemoteMetadata",
+    "cache_lifetime",
+    "discovered_jwks_uri",
+]
 
 MAX_DOCUMENT_SIZE = 1 << 20
 """The largest JWKS or discovery document fetched (bytes)."""
@@ -136,6 +157,59 @@ class RemoteKeys:
             cache_control, least=self._min_refresh, default=self._default_age, most=self._max_age
         )
         return keys
+
+
+class RemoteMetadata:
+    """A SAML identity provider from the metadata at ``url``, cached and fetched again when old.
+
+    Pass ``remote.idp()`` as ``idp`` to `eid.sso.import_saml_response`. ``signer`` pins the
+    certificate the metadata must be signed with (recommended whenever the metadata comes
+    over a network); ``allow_sha1`` as in `idp_from_metadata`. The metadata is kept for its
+    ``Cache-Control`` max-age between ``min_refresh`` and ``max_age`` (``default_age``
+    without one), never past its ``validUntil``; a failed fetch of old metadata fails (it is
+    not used stale).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        signer: x509.Certificate | None = None,
+        allow_sha1: bool = False,
+        min_refresh: dt.timedelta = dt.timedelta(seconds=60),
+        default_age: dt.timedelta = dt.timedelta(hours=1),
+        max_age: dt.timedelta = dt.timedelta(hours=24),
+        timeout: float = 10.0,
+        clock: Callable[[], dt.datetime] = _now,
+    ) -> None:
+        """Fetch lazily: the first `idp` fetches."""
+        self.url = _fetchable(url)
+        self._signer, self._allow_sha1 = signer, allow_sha1
+        self._min_refresh, self._default_age, self._max_age = min_refresh, default_age, max_age
+        self._timeout, self._clock = timeout, clock
+        self._lock = threading.Lock()
+        self._idp: SamlIdentityProvider | None = None
+        self._expires_at: dt.datetime | None = None
+
+    def idp(self) -> SamlIdentityProvider:
+        """The identity provider of the cached metadata, fetched first when it is too old."""
+        with self._lock:
+            if self._idp is None or self._expires_at is None or self._clock() >= self._expires_at:
+                self._idp = self._refresh()
+            return self._idp
+
+    def _refresh(self) -> SamlIdentityProvider:
+        body, cache_control = _get(self.url, self._timeout)
+        now = self._clock()
+        try:
+            idp = idp_from_metadata(body, signer=self._signer, allow_sha1=self._allow_sha1, at=now)
+        except EidError as error:
+            raise ProviderKeysUnavailable(f"{self.url}: {error.message}") from None
+        lifetime = cache_lifetime(
+            cache_control, least=self._min_refresh, default=self._default_age, most=self._max_age
+        )
+        self._expires_at = min(now + lifetime, idp.valid_until or now + lifetime)
+        return idp
 
 
 def discovered_jwks_uri(body: bytes, *, issuer: str, source: str) -> str:

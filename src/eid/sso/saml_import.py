@@ -47,6 +47,7 @@ from eid.errors import (
     DecryptionFailed,
     EidError,
     MalformedInput,
+    MetadataExpired,
     Sha1Refused,
     SignatureInvalid,
     SignatureMissing,
@@ -121,7 +122,8 @@ class SamlIdentityProvider:
     Shibboleth and SimpleSAMLphp) unless ``trust`` asks for PKIX validation of the one that
     verified (with ``revocation`` settings; `eid.pki.validate_certificate`); ``allow_sha1``
     accepts RSA-SHA1 and SHA-1 digests from this provider; ``methods`` is the signature
-    method allow-list.
+    method allow-list; ``valid_until`` the end of the metadata's validity (``validUntil``),
+    after which nothing verifies (`MetadataExpired`).
     """
 
     entity_id: str | None
@@ -130,6 +132,7 @@ class SamlIdentityProvider:
     methods: frozenset[str] = SAML_METHODS
     trust: TrustStore | None = None
     revocation: RevocationSettings | None = None
+    valid_until: dt.datetime | None = None
     keys: tuple[PublicKey, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -147,6 +150,10 @@ class SamlIdentityProvider:
         With ``trust``, the certificate whose key verified is validated (path, validity
         dates, revocation per ``revocation``) at ``now``.
         """
+        if self.valid_until is not None and now >= self.valid_until:
+            raise MetadataExpired(
+                f"the identity provider's metadata expired at {self.valid_until.isoformat()}"
+            )
         verified = verify_enveloped(
             element, keys=self.keys, allow_sha1=self.allow_sha1, methods=self.accepted_methods
         )

@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from eid.errors import MalformedInput
+from eid.errors import MalformedInput, MetadataExpired
 from eid.sso.algorithms import ALGORITHMS
 from eid.sso.attributes import PROFILES
 from eid.sso.keys import KeySet
@@ -31,6 +31,7 @@ from eid.sso.saml import (
     NAMEID_TRANSIENT,
     POST_BINDING,
     REDIRECT_BINDING,
+    parse_instant,
     saml_instant,
 )
 from eid.sso.saml_import import SamlIdentityProvider
@@ -131,16 +132,29 @@ def _entity(data: bytes, role: str) -> tuple[etree._Element, etree._Element]:
     return root, descriptors[0]
 
 
+def _valid_until(*elements: etree._Element) -> dt.datetime | None:
+    """The earliest ``validUntil`` of ``elements`` (SAML metadata 2.3.1), None without one."""
+    ends = [
+        parse_instant(element.get("validUntil"), "validUntil")
+        for element in elements
+        if element.get("validUntil") is not None
+    ]
+    return min(ends, default=None)
+
+
 def idp_from_metadata(
     data: bytes,
     *,
     signer: x509.Certificate | None = None,
     allow_sha1: bool = False,
+    at: dt.datetime | None = None,
 ) -> SamlIdentityProvider:
     """The identity provider described by metadata ``data``: its entity ID and signing keys.
 
     With ``signer``, the metadata must be signed by that certificate's key, and only the
-    signed content is read. Without it, the metadata is trusted as a local file.
+    signed content is read. Without it, the metadata is trusted as a local file. Metadata
+    past its ``validUntil`` at ``at`` (default now) is `MetadataExpired`, and the provider
+    returned stops verifying when it passes.
     """
     root, _ = _entity(data, "IDPSSODescriptor")
     if signer is not None:
@@ -150,10 +164,14 @@ def idp_from_metadata(
     certificates = _certificates(descriptor, ("signing", ""))
     if not certificates:
         raise MalformedInput("the identity provider publishes no signing key", source=_SOURCE)
+    valid_until = _valid_until(root, descriptor)
+    if valid_until is not None and (at or dt.datetime.now(dt.UTC)) >= valid_until:
+        raise MetadataExpired(f"the metadata expired at {valid_until.isoformat()}")
     return SamlIdentityProvider(
         entity_id=str(root.get("entityID")),
         certificates=tuple(certificates),
         allow_sha1=allow_sha1,
+        valid_until=valid_until,
     )
 
 

@@ -1,8 +1,9 @@
-"""`RemoteKeys`: the provider's JWKS fetched over HTTP on loopback, cached, refetched on rollover.
+"""`RemoteKeys` and `RemoteMetadata`: the provider's JWKS and SAML metadata fetched over HTTP
+on loopback, cached, fetched again on rollover or when old, never used past validUntil.
 
-A small HTTP server on 127.0.0.1 plays the provider: it serves the discovery document and
-the JWKS of an `IdentityProvider` whose keys rotate, counts every fetch, and can answer
-with another status, a redirect, a body too large or no JSON.
+A small HTTP server on 127.0.0.1 plays the provider: it serves the discovery document, the
+JWKS and the signed SAML metadata of an `IdentityProvider` whose keys rotate, counts every
+fetch, and can answer with another status, a redirect, a body too large or no JSON.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from lxml import etree
 
-from eid.errors import EidError, ProviderKeysUnavailable, UsageError
-from eid.sso import KeySet, PortalRegistry, RemoteKeys
+from eid.errors import EidError, MetadataExpired, ProviderKeysUnavailable, UsageError
+from eid.sso import KeySet, PortalRegistry, ProviderKey, RemoteKeys, RemoteMetadata
 from eid.sso.id_token import import_id_token
+from eid.sso.keystore import KeyKind, new_provider_key
 from eid.sso.provider import IdentityProvider
 from eid.sso.remote import MAX_DOCUMENT_SIZE
-from tests.sso_support import ec_key, login, minter, portal, rsa_key
+from eid.sso.saml_metadata import idp_from_metadata
+from tests.sso_support import ec_key, login, minter, portal
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 CLIENT = "portal-a"
@@ -51,9 +55,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps({"issuer": issuer, "jwks_uri": provider.issuer + "/jwks"}).encode()
         elif self.path == "/jwks":
             body = provider.body or json.dumps(provider.idp.jwks()).encode()
+        elif self.path == "/saml/metadata":
+            body = provider.body or provider.idp.saml_metadata()
         else:
             body = b""
-        self.send_response(provider.status if self.path == "/jwks" else 200)
+        self.send_response(200 if self.path.startswith("/.well-known") else provider.status)
         if provider.status in (301, 302):
             self.send_header("Location", provider.issuer + "/elsewhere")
         self.send_header("Content-Type", "application/json")
@@ -66,6 +72,11 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+def _certified(kind: KeyKind) -> ProviderKey:
+    """A provider key with a self-signed certificate (SAML metadata publishes certificates)."""
+    return ProviderKey.from_private_key(*new_provider_key(kind, NOW))
+
+
 @pytest.fixture
 def served() -> Iterator[Provider]:
     handler = type("Handler", (_Handler,), {})
@@ -73,7 +84,7 @@ def served() -> Iterator[Provider]:
     issuer = f"http://127.0.0.1:{server.server_address[1]}"
     idp = IdentityProvider(
         issuer,
-        KeySet(ec_key("old"), next=rsa_key("new")),
+        KeySet(_certified("ec"), next=_certified("rsa")),
         PortalRegistry([portal()]),
         subjects=minter(),
         clock=lambda: NOW,
@@ -216,3 +227,82 @@ def test_only_https_or_loopback_http_is_fetched(url: str) -> None:
 def test_https_and_loopback_urls_are_accepted() -> None:
     for url in ("https://idp.example.test/jwks", "http://[::1]:8080/jwks", "http://localhost/j"):
         assert RemoteKeys(url).jwks_uri == url
+
+
+# -- SAML metadata ---------------------------------------------------------------------------
+
+
+def test_metadata_is_fetched_checked_and_cached(served: Provider) -> None:
+    clock = Clock()
+    signer = served.idp.keys.active.certificate
+    remote = RemoteMetadata(served.issuer + "/saml/metadata", signer=signer, clock=clock)
+    idp = remote.idp()
+    assert idp.entity_id == served.issuer
+    assert len(idp.certificates) == 2  # the active key and the published next one
+    assert idp.valid_until == NOW + dt.timedelta(days=7)
+    clock.now += dt.timedelta(seconds=299)
+    assert remote.idp() is idp
+    clock.now += dt.timedelta(seconds=1)
+    assert remote.idp() is not idp
+    assert served.fetches == ["/saml/metadata", "/saml/metadata"]
+
+
+def test_metadata_is_not_kept_past_its_valid_until(served: Provider) -> None:
+    served.cache_control = "max-age=99999999"
+    clock = Clock()
+    remote = RemoteMetadata(
+        served.issuer + "/saml/metadata", clock=clock, max_age=dt.timedelta(days=30)
+    )
+    remote.idp()
+    clock.now = NOW + dt.timedelta(days=7) - dt.timedelta(seconds=1)
+    remote.idp()
+    assert len(served.fetches) == 1
+    clock.now += dt.timedelta(seconds=1)  # validUntil: fetched again, and what comes is expired
+    with pytest.raises(ProviderKeysUnavailable, match="expired"):
+        remote.idp()
+    assert len(served.fetches) == 2
+
+
+def test_metadata_signed_by_another_key_is_refused(served: Provider) -> None:
+    other = _certified("ec").certificate  # the same kind of key, another key
+    remote = RemoteMetadata(served.issuer + "/saml/metadata", signer=other, clock=Clock())
+    with pytest.raises(ProviderKeysUnavailable, match="signature") as caught:
+        remote.idp()
+    assert caught.value.exit_code == 1
+
+
+def test_metadata_errors_are_provider_keys_unavailable(served: Provider) -> None:
+    served.body = b"<not-metadata/>"
+    with pytest.raises(ProviderKeysUnavailable, match="EntityDescriptor"):
+        RemoteMetadata(served.issuer + "/saml/metadata", clock=Clock()).idp()
+    served.status, served.body = 404, None
+    with pytest.raises(ProviderKeysUnavailable, match="HTTP 404"):
+        RemoteMetadata(served.issuer + "/saml/metadata", clock=Clock()).idp()
+    with pytest.raises(UsageError, match="https only"):
+        RemoteMetadata("http://idp.example.test/saml/metadata")
+
+
+def test_expired_metadata_is_refused_and_an_idp_stops_verifying_at_valid_until(
+    served: Provider,
+) -> None:
+    metadata = served.idp.saml_metadata()
+    end = NOW + dt.timedelta(days=7)
+    idp = idp_from_metadata(metadata, at=end - dt.timedelta(seconds=1))
+    with pytest.raises(MetadataExpired) as caught:
+        idp_from_metadata(metadata, at=end)
+    assert caught.value.code == "metadata_expired"
+    with pytest.raises(MetadataExpired):
+        idp.verify(etree.Element("Assertion"), end)
+
+
+def test_the_earliest_valid_until_counts(served: Provider) -> None:
+    root = etree.fromstring(served.idp.saml_metadata())
+    descriptor = root.find("{urn:oasis:names:tc:SAML:2.0:metadata}IDPSSODescriptor")
+    assert descriptor is not None
+    descriptor.set("validUntil", "2026-06-02T12:00:00Z")
+    idp = idp_from_metadata(etree.tostring(root), at=NOW)  # unsigned use: read as a local file
+    assert idp.valid_until == NOW + dt.timedelta(days=1)
+    descriptor.set("validUntil", "tomorrow")
+    with pytest.raises(EidError) as caught:
+        idp_from_metadata(etree.tostring(root), at=NOW)
+    assert caught.value.code == "assertion_malformed"
