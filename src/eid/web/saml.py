@@ -44,7 +44,6 @@ from eid.sso.saml import (
     STATUS_SUCCESS,
     parse_instant,
 )
-from eid.sso.saml_metadata import idp_metadata
 from eid.xmlsig import sign_enveloped
 
 from .clients import Client
@@ -98,14 +97,10 @@ def _sso_url(service: Service) -> str:
 async def metadata(request: Request) -> Response:
     """The provider's signed IdP metadata, with its SSO and SLO endpoints."""
     service = service_of(request)
-    provider = service.provider
-    xml = idp_metadata(
-        provider.issuer,
-        provider.keys,
+    xml = service.provider.saml_metadata(
         sso_url=_sso_url(service),
         slo_url=f"{service.config.base_url}/saml/slo",
         want_requests_signed=service.config.saml_requests_signed,
-        now=provider.clock(),
     )
     return Response(xml, media_type="application/samlmetadata+xml")
 
