@@ -42,8 +42,9 @@ def test_issue_metadata_verify(home: Path, tmp_path: Path) -> None:
     assert issued.returncode == 0, issued.stdout + issued.stderr
     response = tmp_path / "response.xml"
     response.write_text(str(as_json(issued)["token"]))
-    metadata = eid("sso", "metadata", home=home)
+    metadata = eid("sso", "metadata", "--slo-url", "https://idp.example/slo", home=home)
     assert metadata.returncode == 0, metadata.stderr
+    assert metadata.stdout.count('Location="https://idp.example/slo"') == 2  # Redirect and POST
     metadata_file = tmp_path / "idp.xml"
     metadata_file.write_text(metadata.stdout)
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 
 from eid.errors import AssertionAlgorithmRefused, RedirectUriMismatch, UsageError
 from eid.sso import KeySet, MemoryReplayStore, PortalRegistry
 from eid.sso.portal import idp_from_metadata, import_saml_response
 from eid.sso.provider import IdentityProvider
+from eid.sso.saml import MD_NS
+from tests.pysaml2_sp import key_pair, pysaml2_sp
 from tests.saml_support import ACS, IDP, NOW, SP, idp_key, saml_portal
 from tests.sso_support import login, minter, portal
+from tests.xmlsig_support import xmlsec1
+
+ENTITY = f"{MD_NS}:EntityDescriptor"
 
 
 def provider(keys: KeySet, clock: list[dt.datetime]) -> IdentityProvider:
@@ -82,3 +89,20 @@ def test_key_rollover_end_to_end() -> None:
         import_saml_response(
             before, idp=only_new, audience=SP, recipient=ACS, at=NOW, replay=MemoryReplayStore()
         )
+
+
+def test_metadata_publishes_single_logout_for_a_third_party_sp(tmp_path: Path) -> None:
+    """The library's metadata names the SLO endpoint (both bindings); pysaml2 reads it back."""
+    idp = provider(KeySet(idp_key()), [dt.datetime.now(dt.UTC)])  # pysaml2 checks validUntil
+    slo = IDP + "/saml/slo"
+    metadata = idp.saml_metadata(slo_url=slo, want_requests_signed=True)
+    assert b'WantAuthnRequestsSigned="true"' in metadata
+    assert xmlsec1(tmp_path, metadata, idp_key().certificate, "--id-attr:ID", ENTITY) == 0
+    tampered = metadata.replace(b"/saml/slo", b"/evil/slo")
+    assert xmlsec1(tmp_path, tampered, idp_key().certificate, "--id-attr:ID", ENTITY) != 0
+    key, cert, _ = key_pair(tmp_path, "sp")
+    sp = pysaml2_sp(tmp_path, entity_id=SP, acs=ACS, idp_metadata=metadata, key=key, cert=cert)
+    for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
+        found = sp.metadata.single_logout_service(IDP, binding, "idpsso")
+        assert [s["location"] for s in found] == [slo]
+    assert b"SingleLogoutService" not in idp.saml_metadata()  # none unless given

@@ -1,6 +1,7 @@
 """End to end in headless Chromium: `eid serve --dev --with-examples` as a real process,
 log in at the OIDC example portal with the virtual eID in each language, single sign-on
-into the SAML example portal, log out of both; every page axe-clean."""
+into the SAML example portal, log out of both; cancel a failed login and return to the
+portal; every page axe-clean."""
 
 from __future__ import annotations
 
@@ -177,3 +178,23 @@ def test_login_sso_and_logout_in_each_language(
     driver.get(provider + "/")
     wait_for(driver, {"en": "You are not logged in", "nl": "U bent niet aangemeld",
                       "fr": "Vous n'êtes pas connecté", "de": "Sie sind nicht angemeldet"}[language])  # fmt: skip
+
+
+def test_cancel_after_a_failed_login_returns_to_the_portal(
+    driver: webdriver.Chrome, services: dict[str, str]
+) -> None:
+    oidc, provider = services["oidc-portal"], services["provider"]
+    driver.delete_all_cookies()
+    driver.get(oidc + "/")
+    click(driver, By.LINK_TEXT, "Log in")
+    wait_for(driver, "Virtual eID")
+    cancel = driver.find_element(By.CSS_SELECTOR, "form[action='/cancel'] button")
+    assert "Cancel and return to" in cancel.accessible_name
+    driver.find_element(By.NAME, "pin").send_keys("9999")
+    click(driver, By.CSS_SELECTOR, "form[action='/login/virtual'] button")
+    wait_for(driver, "The PIN is incorrect.")
+    assert driver.current_url.startswith(provider)
+    accessible(driver, "login error page within a portal's flow")
+    click(driver, By.CSS_SELECTOR, "form[action='/cancel'] button")
+    wait_for(driver, "Login failed: access_denied.")
+    assert driver.current_url.startswith(oidc + "/callback?")

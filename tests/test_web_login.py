@@ -20,7 +20,15 @@ from eid.web import create_app
 from eid.web.audit import AuditLog
 from eid.web.service import build_service
 
-from .web_support import Browser, browser, csrf_of, new_port, serving, web_config
+from .web_support import (
+    Browser,
+    browser,
+    client_certificate_header,
+    csrf_of,
+    new_port,
+    serving,
+    web_config,
+)
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
@@ -200,19 +208,8 @@ def test_web_eid_token_for_another_origin_is_refused(provider: Provider) -> None
     assert "signature_invalid" in posted.text
 
 
-def _auth_certificate_pem(card: VirtualCard) -> str:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    with card.open() as token:
-        return (
-            token.certificate(Role.AUTHENTICATION).certificate.public_bytes(Encoding.PEM).decode()
-        )
-
-
 def test_tls_client_certificate_from_a_trusted_proxy(provider: Provider) -> None:
-    from urllib.parse import quote
-
-    header = {"X-SSL-Client-Cert": quote(_auth_certificate_pem(provider.card))}
+    header = client_certificate_header(provider.card)
     with provider.client() as client:
         token = csrf_of(client.get("/login").text)
         answer = client.post("/login/tls", data={"csrf": token}, headers=header)
@@ -223,11 +220,9 @@ def test_tls_client_certificate_from_a_trusted_proxy(provider: Provider) -> None
 def test_tls_header_from_an_untrusted_peer_is_ignored(
     virtual_card: VirtualCard, services: TestServices, tmp_path: Path
 ) -> None:
-    from urllib.parse import quote
-
     port = new_port()
     config = web_config(virtual_card, port, tmp_path, trusted_proxies=["10.9.9.9"])
-    header = {"X-SSL-Client-Cert": quote(_auth_certificate_pem(virtual_card))}
+    header = client_certificate_header(virtual_card)
     with serving(create_app(config), port) as base, browser(base) as client:
         token = csrf_of(client.get("/login").text)
         answer = client.post("/login/tls", data={"csrf": token}, headers=header)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import zlib
@@ -13,10 +14,13 @@ from hypothesis import strategies as st
 from eid.errors import EidError
 from eid.sso.attributes import ATTRIBUTES
 from eid.web.config import config_from_mapping
+from eid.web.flows import LOGIN_FAILED, FlowStore, cancel_reason, explanation
 from eid.web.i18n import LANGUAGES, negotiate
 from eid.web.pages import local_path
+from eid.web.problems import FlowExpired
 from eid.web.saml_bindings import decode_post, decode_redirect
 from eid.web.scopes import SCOPES, scoped_attributes
+from eid.web.store import MemoryStore
 
 text = st.text(max_size=200)
 
@@ -85,3 +89,32 @@ def test_scopes_never_release_beyond_the_registration(
     released = set(scoped_attributes(scope, registered))
     assert released <= registered
     assert released == registered & set().union(*(SCOPES[s] for s in scope if s in SCOPES))
+
+
+STARTED = "<the id the flow was started under>"
+
+
+@given(st.one_of(st.none(), text, st.just(STARTED)), text)
+def test_a_posted_flow_id_finds_only_a_stored_flow(posted: str | None, code: str) -> None:
+    """A flow id from a form finds the flow started under it, or none: it never makes one."""
+
+    async def run(posted: str | None) -> None:
+        flows = FlowStore(MemoryStore())
+        started = await flows.start(
+            {"protocol": "saml", "portal": "p", "portal_name": "P", "params": {}}
+        )
+        posted = started.id if posted == STARTED else posted
+        await flows.note_failure(posted, code or "pin_incorrect")
+        if posted == started.id:
+            noted = await flows.load(posted)
+            assert cancel_reason(noted) == LOGIN_FAILED
+            assert explanation(noted, LOGIN_FAILED).endswith(f"(error code {noted.failed_login})")
+            return
+        assert cancel_reason(await flows.load(started.id)) != LOGIN_FAILED
+        try:
+            await flows.load(posted)
+        except FlowExpired:
+            return
+        raise AssertionError("a flow id no flow was started under found one")
+
+    asyncio.run(run(posted))

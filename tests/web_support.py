@@ -98,6 +98,19 @@ def web_config(
     return config_from_mapping(data, base=tmp)
 
 
+def client_certificate_header(card: VirtualCard) -> dict[str, str]:
+    """The header a TLS-terminating proxy sends with ``card``'s authentication certificate."""
+    from urllib.parse import quote
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from eid.tokens import Role
+
+    with card.open() as token:
+        pem = token.certificate(Role.AUTHENTICATION).certificate.public_bytes(Encoding.PEM)
+    return {"X-SSL-Client-Cert": quote(pem.decode())}
+
+
 def new_port() -> int:
     return free_port()
 

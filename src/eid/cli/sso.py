@@ -480,13 +480,14 @@ def jwks(store: Path | None) -> None:
 @sso.command()
 @click.option("--issuer", default=DEFAULT_ISSUER, show_default=True, help="The provider's URL.")
 @click.option("--sso-url", help="The SAML single sign-on endpoint (default: issuer + /saml/sso).")
+@click.option("--slo-url", help="The SAML single logout endpoint (default: none published).")
 @store_option
-def metadata(issuer: str, sso_url: str | None, store: Path | None) -> None:
+def metadata(issuer: str, sso_url: str | None, slo_url: str | None, store: Path | None) -> None:
     """Print the provider's signed SAML IdP metadata (every published key, NameID formats)."""
     out = Output(as_json=True)
     with out.errors_to_exit_codes():
         provider = provider_for(_store(store), issuer=issuer, portals=PortalRegistry())
-        click.echo(provider.saml_metadata(sso_url=sso_url).decode())
+        click.echo(provider.saml_metadata(sso_url=sso_url, slo_url=slo_url).decode())
 
 
 @sso.group()

@@ -221,11 +221,24 @@ class IdentityProvider:
             sign_response=sign_response,
         )
 
-    def saml_metadata(self, *, sso_url: str | None = None) -> bytes:
-        """The signed SAML IdP metadata (SSO endpoint: ``sso_url``, default issuer + /saml/sso)."""
+    def saml_metadata(
+        self,
+        *,
+        sso_url: str | None = None,
+        slo_url: str | None = None,
+        want_requests_signed: bool = False,
+    ) -> bytes:
+        """The signed SAML IdP metadata.
+
+        ``sso_url`` is the single sign-on endpoint (default: issuer + ``/saml/sso``);
+        ``slo_url``, when given, the single logout endpoint (HTTP-Redirect and HTTP-POST
+        bindings); ``want_requests_signed`` tells portals every AuthnRequest must be signed.
+        """
         return idp_metadata(
             self.issuer,
             self.keys,
             sso_url=sso_url or self.issuer.rstrip("/") + "/saml/sso",
+            slo_url=slo_url,
+            want_requests_signed=want_requests_signed,
             now=self.clock(),
         )

@@ -1,12 +1,15 @@
 """The login page and its methods: Web eID, TLS client certificate, and the virtual eID (development).
 
 Each method ends in `finish_login`: the person goes into a renewed session (new
-cookie, new CSRF token) and on to the portal's flow, or to the home page.
+cookie, new CSRF token) and on to the portal's flow, or to the home page. A failed
+attempt (after the CSRF check) is noted on the portal's flow, so that a later
+"cancel and return to the portal" tells the portal the login failed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from eid.auth import AuthResult, authenticate_client_certificate, certificate_from_header, respond
-from eid.errors import PinIncorrect
+from eid.errors import EidError, PinIncorrect
 
 from .csrf import check_csrf
 from .pages import render
@@ -99,42 +102,63 @@ async def webeid_challenge(request: Request) -> Response:
     return JSONResponse({"nonce": challenge.nonce})
 
 
-async def webeid_login(request: Request) -> Response:
-    """Validate the Web eID token the page posts for this session's challenge."""
+_Method = Callable[[Request, Service, Session, dict[str, str]], Awaitable[AuthResult]]
+"""A login method: checks what the form and request carry, returns the login or raises."""
+
+
+async def _attempt(request: Request, method: _Method) -> Response:
+    """One login attempt by ``method`` from a CSRF-checked form; a failure is noted on its flow."""
     service = service_of(request)
     session = await service.sessions.load(request)
     form = await _form(request)
     check_csrf(session, form)
+    flow = form.get("flow") or None
+    try:
+        result = await method(request, service, session, form)
+    except EidError as error:
+        await service.flows.note_failure(flow, error.code)
+        raise
+    return await finish_login(request, service, session, result, flow)
+
+
+async def _webeid(
+    request: Request, service: Service, session: Session, form: dict[str, str]
+) -> AuthResult:
     await service.login_limit.hit(session=session.key, address=address_of(request))
     issued = await service.store.take(_challenge_key(session))
     token = form.get("token", "")
     if issued is None or issued["nonce"] != form.get("challenge") or not token:
         raise InvalidRequest("no Web eID challenge is pending for this page; start again")
-    result = await run_in_threadpool(
+    return await run_in_threadpool(
         service.authenticator.verify, token, challenge=str(issued["nonce"])
     )
-    return await finish_login(request, service, session, result, form.get("flow") or None)
 
 
-async def tls_login(request: Request) -> Response:
-    """Log in with the client certificate a trusted TLS-terminating proxy hands over."""
-    service = service_of(request)
-    session = await service.sessions.load(request)
-    form = await _form(request)
-    check_csrf(session, form)
+async def webeid_login(request: Request) -> Response:
+    """Validate the Web eID token the page posts for this session's challenge."""
+    return await _attempt(request, _webeid)
+
+
+async def _tls(
+    request: Request, service: Service, session: Session, form: dict[str, str]
+) -> AuthResult:
     await service.login_limit.hit(session=session.key, address=address_of(request))
     peer = request.client.host if request.client else None
     header = request.headers.get(service.config.client_certificate_header)
     if not service.config.is_trusted_proxy(peer) or not header:
         raise NoClientCertificate("no client certificate came from a trusted proxy")
     certificate = certificate_from_header(header)
-    result = await run_in_threadpool(
+    return await run_in_threadpool(
         authenticate_client_certificate,
         certificate,
         trust=service.trust,
         revocation=service.revocation,
     )
-    return await finish_login(request, service, session, result, form.get("flow") or None)
+
+
+async def tls_login(request: Request) -> Response:
+    """Log in with the client certificate a trusted TLS-terminating proxy hands over."""
+    return await _attempt(request, _tls)
 
 
 def _virtual_login(service: Service, pin: str) -> AuthResult:
@@ -146,20 +170,21 @@ def _virtual_login(service: Service, pin: str) -> AuthResult:
     return service.authenticator.verify(answer, challenge=challenge.nonce)
 
 
-async def virtual_login(request: Request) -> Response:
-    """Development only: the server runs challenge–response on the virtual card with the typed PIN."""
-    service = service_of(request)
-    if service.virtual_card is None:
-        raise PageNotFound("the virtual eID is only offered in development mode")
-    session = await service.sessions.load(request)
-    form = await _form(request)
-    check_csrf(session, form)
+async def _virtual(
+    request: Request, service: Service, session: Session, form: dict[str, str]
+) -> AuthResult:
     await service.pin_limit.hit(session=session.key, address=address_of(request))
     pin = form.get("pin", "")
     if not _PIN.fullmatch(pin):
         raise PinIncorrect("a PIN has 4 to 12 digits")
-    result = await run_in_threadpool(_virtual_login, service, pin)
-    return await finish_login(request, service, session, result, form.get("flow") or None)
+    return await run_in_threadpool(_virtual_login, service, pin)
+
+
+async def virtual_login(request: Request) -> Response:
+    """Development only: the server runs challenge–response on the virtual card with the typed PIN."""
+    if service_of(request).virtual_card is None:
+        raise PageNotFound("the virtual eID is only offered in development mode")
+    return await _attempt(request, _virtual)
 
 
 routes = [

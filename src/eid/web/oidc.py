@@ -32,7 +32,7 @@ from eid.sso.jws import parse_compact
 from eid.sso.levels import LEVELS, level_from_uri
 
 from .clients import Client
-from .flows import Flow
+from .flows import CANCELLED, LOGIN_FAILED, Flow, explanation
 from .i18n import LANGUAGES, negotiate
 from .pages import LANGUAGE_COOKIE
 from .persons import auth_result_of
@@ -51,6 +51,8 @@ _CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 _ASSERTION_LEEWAY = 60
 _ASSERTION_MAX_LIFE = 600
+_OAUTH_ERRORS = {CANCELLED: "access_denied", LOGIN_FAILED: "access_denied"}
+"""The OAuth error of a flow's ending reason where the two differ (others are sent as they are)."""
 
 
 def s256(verifier: str) -> str:
@@ -224,8 +226,11 @@ def _refuse(
     error: str,
     description: str,
     client: Client,
+    *,
+    reason: str | None = None,
 ) -> Response:
-    service.audit.record("failure", outcome="failure", portal=client.id, error=error)
+    """Send ``error`` to the portal's redirect URI; the audit line says ``reason`` (default: it)."""
+    service.audit.record("failure", outcome="failure", portal=client.id, error=reason or error)
     target = _with_query(
         redirect_uri,
         {
@@ -246,13 +251,15 @@ async def finish(
     params = flow.params
     client = await service.clients.get(flow.portal)
     if error is not None or session.person is None:
+        reason = error or "login_required"
         return _refuse(
             service,
             str(params["redirect_uri"]),
             params.get("state"),
-            error or "login_required",
-            "the person did not agree to share their data",
+            _OAUTH_ERRORS.get(reason, reason),
+            explanation(flow, reason),
             client,
+            reason=reason,
         )
     code = secrets.token_urlsafe(32)
     await service.store.put(

@@ -7,7 +7,8 @@ form (sent by a script, or by its button without JavaScript). A request valid th
 that the provider cannot satisfy gets a signed Response with a ``Responder`` status:
 ``NoAuthnContext`` (a ``RequestedAuthnContext`` naming no known level, or a login below
 it), ``InvalidNameIDPolicy`` (a NameID format the portal cannot get), ``NoPassive``
-(``IsPassive`` when a page would be needed) or ``RequestDenied`` (the person refused);
+(``IsPassive`` when a page would be needed), ``RequestDenied`` (the person refused, or
+cancelled without trying) or ``AuthnFailed`` (the person cancelled after a failed login);
 anything less valid gets an error page only.
 
 Single logout runs front-channel: the session ends, then the browser visits each SAML
@@ -44,11 +45,10 @@ from eid.sso.saml import (
     STATUS_SUCCESS,
     parse_instant,
 )
-from eid.sso.saml_metadata import idp_metadata
 from eid.xmlsig import sign_enveloped
 
 from .clients import Client
-from .flows import Flow
+from .flows import CANCELLED, LOGIN_FAILED, Flow, explanation
 from .logout import end_session
 from .pages import render
 from .persons import auth_result_of
@@ -69,17 +69,20 @@ _REQUEST_MEMORY = 15 * 60
 _STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
 _STATUS_OF = {
     "access_denied": "RequestDenied",
+    CANCELLED: "RequestDenied",
+    LOGIN_FAILED: "AuthnFailed",
     AssuranceLevelTooLow.code: "NoAuthnContext",
     "no_authn_context": "NoAuthnContext",
     "invalid_name_id_policy": "InvalidNameIDPolicy",
     "no_passive": "NoPassive",
 }
-"""The second-level SAML status code of each reason a flow ends without a login."""
-_EXPLANATIONS = {
-    "access_denied": "the person did not agree to share their data",
-    AssuranceLevelTooLow.code: "the login did not reach the requested level of assurance",
-    "no_passive": "the person must interact with the identity provider to log in",
-}
+"""The second-level SAML status code of each reason a flow ends without a login.
+
+SAML core 3.2.2.2: ``AuthnFailed`` is "unable to successfully authenticate the principal",
+so it answers a cancel after a failed login attempt; ``RequestDenied`` is the responder
+"choosing not to respond", so it answers the person's own choice: refused consent, or a
+cancel without any failed attempt. Any other reason is ``AuthnFailed``.
+"""
 
 
 class _Unmet(Exception):
@@ -98,14 +101,10 @@ def _sso_url(service: Service) -> str:
 async def metadata(request: Request) -> Response:
     """The provider's signed IdP metadata, with its SSO and SLO endpoints."""
     service = service_of(request)
-    provider = service.provider
-    xml = idp_metadata(
-        provider.issuer,
-        provider.keys,
+    xml = service.provider.saml_metadata(
         sso_url=_sso_url(service),
         slo_url=f"{service.config.base_url}/saml/slo",
         want_requests_signed=service.config.saml_requests_signed,
-        now=provider.clock(),
     )
     return Response(xml, media_type="application/samlmetadata+xml")
 
@@ -297,11 +296,15 @@ async def finish(
     params = flow.params
     client = await service.clients.get(flow.portal)
     if error is not None or session.person is None:
-        service.audit.record("failure", outcome="failure", portal=client.id, error=error)
         reason = error or "access_denied"
-        return _post_status(
-            request, service, client, params, reason, _EXPLANATIONS.get(reason, reason)
+        service.audit.record(
+            "failure",
+            outcome="failure",
+            portal=client.id,
+            error=reason,
+            address=address_of(request),
         )
+        return _post_status(request, service, client, params, reason, explanation(flow, reason))
     person = session.person
     auth = await run_in_threadpool(auth_result_of, person, service.trust)
     statement = service.provider.statement(

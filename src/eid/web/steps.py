@@ -1,7 +1,8 @@
 """The steps between login and a portal's answer: level check, enterprise choice, consent.
 
 ``/continue?flow=ID`` decides what comes next; each step's form posts back here
-until the flow's protocol finisher (OIDC or SAML) answers the portal.
+until the flow's protocol finisher (OIDC or SAML) answers the portal. ``/cancel``
+ends a flow at the person's request (from the login page or a login error page).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from eid.sso import require_level
 from eid.sso.levels import LEVELS
 
 from .csrf import check_csrf
-from .flows import Flow
+from .flows import Flow, cancel_reason
 from .i18n import translator
 from .pages import language_of, render
 from .service import Service, service_of
@@ -67,6 +68,8 @@ async def advance(request: Request, service: Service, session: Session, flow: Fl
         require_level(person["level"], flow.min_level)
     except AssuranceLevelTooLow as too_low:
         if flow.protocol != "saml":
+            flow.failed_login = too_low.code
+            await service.flows.save(flow)
             raise
         # A SAML portal hears it as a NoAuthnContext status rather than the person an error page.
         return await service.finishers[flow.protocol](request, service, session, flow, too_low.code)
@@ -145,8 +148,22 @@ async def enterprise(request: Request) -> Response:
     return await advance(request, service, session, flow)
 
 
+async def cancel(request: Request) -> Response:
+    """Cancel and return to the portal: end the flow with a refusal the portal understands.
+
+    After a failed login attempt in the flow the portal hears that the login failed
+    (SAML ``AuthnFailed``), otherwise that the person declined (SAML ``RequestDenied``);
+    an OIDC client gets ``access_denied`` either way, with the reason in its description.
+    """
+    service, session, flow, _form = await _posted(request)
+    return await service.finishers[flow.protocol](
+        request, service, session, flow, cancel_reason(flow)
+    )
+
+
 routes = [
     Route("/continue", continue_flow, methods=["GET"]),
     Route("/consent", consent, methods=["POST"]),
     Route("/enterprise", enterprise, methods=["POST"]),
+    Route("/cancel", cancel, methods=["POST"]),
 ]
