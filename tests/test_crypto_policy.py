@@ -40,15 +40,15 @@ def at(year: int, month: int = 1, day: int = 1) -> dt.datetime:
 
 def test_sha1_is_accepted_until_its_date() -> None:
     policy = CryptoPolicy()
-    assert policy.check("sha1", at(2009, 8, 1), "test").until == dt.date(2009, 8, 1)
-    with pytest.raises(AlgorithmNotAccepted, match=r"sha1: not accepted after 2009-08-01"):
-        policy.check("sha1", at(2009, 8, 2), "test")
+    assert policy.check("sha1", at(2012, 8, 1), "test").until == dt.date(2012, 8, 1)
+    with pytest.raises(AlgorithmNotAccepted, match=r"sha1: not accepted after 2012-08-01"):
+        policy.check("sha1", at(2012, 8, 2), "test")
 
 
 @pytest.mark.parametrize(
     ("bits", "year", "accepted"),
-    [(768, 2000, False), (1024, 2009, True), (1024, 2010, False), (1536, 2016, True),
-     (1536, 2017, False), (2048, 2040, True)],
+    [(768, 2000, False), (800, 2010, True), (800, 2011, False), (1024, 2019, True),
+     (1024, 2020, False), (1536, 2019, True), (1536, 2020, False), (2048, 2040, True)],
 )  # fmt: skip
 def test_rsa_by_key_size(bits: int, year: int, accepted: bool) -> None:
     policy = CryptoPolicy()
@@ -138,19 +138,19 @@ def test_an_old_card_with_a_sha1_rrn_certificate(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     data = as_json(result)
     assert "Old Test Root" in data["rrn_certificate_trusted_by"]
-    assert "sha1: not accepted after 2009-08-01" in data["rrn_certificate_algorithm_rules"]
+    assert "sha1: not accepted after 2012-08-01" in data["rrn_certificate_algorithm_rules"]
     text = eid("identity", "--files", str(files), "--trust", root, home=tmp_path)
-    assert "as of the card's issuance: sha1: not accepted after 2009-08-01" in text.stdout
+    assert "as of the card's issuance: sha1: not accepted after 2012-08-01" in text.stdout
 
 
 def test_a_sha1_rrn_certificate_on_a_card_issued_after_the_cut_off(tmp_path: Path) -> None:
-    files = sha1_era_card(tmp_path / "2012", dt.date(2012, 3, 1))
+    files = sha1_era_card(tmp_path / "2013", dt.date(2013, 3, 1))
     root = str(tmp_path / "root.pem")
     result = eid("identity", "--files", str(files), "--trust", root, "--json", home=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     error = as_json(result)["error"]
     assert error["code"] == "algorithm_not_accepted"
-    assert "sha1: not accepted after 2009-08-01" in error["message"]
+    assert "sha1: not accepted after 2012-08-01" in error["message"]
 
 
 # -- signatures: a SHA-1 CAdES from the SHA-1 era ------------------------------------------------
@@ -210,16 +210,16 @@ def test_a_sha1_signature_timestamped_in_its_era_passes(
     sha1_era: TestServices, tmp_path: Path
 ) -> None:
     signed, data = _sha1_cades(sha1_era, tmp_path, timestamped=True)
-    report = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2012), revocation=OFF)
+    report = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2013), revocation=OFF)
     (signature,) = report.signatures
     assert signature.indication is Indication.TOTAL_PASSED, signature.to_dict()
     assert signature.digest_algorithm == "sha1"
-    assert "sha1: not accepted after 2009-08-01" in signature.algorithm_rules
+    assert "sha1: not accepted after 2012-08-01" in signature.algorithm_rules
     assert signature.to_dict()["algorithm_rules"][1] == "rsa >= 1900 bits: no end date"
     # The caller's policy decides: retire SHA-1 before the timestamp and it no longer holds.
     strict = CryptoPolicy().replacing(AlgorithmRule("sha1", until=dt.date(2005, 1, 1)))
     report = verify(
-        signed, detached=data, trust=_trust(sha1_era), at=at(2012), revocation=OFF, crypto=strict
+        signed, detached=data, trust=_trust(sha1_era), at=at(2013), revocation=OFF, crypto=strict
     )
     (signature,) = report.signatures
     assert signature.sub_indication is SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE
@@ -228,11 +228,11 @@ def test_a_sha1_signature_timestamped_in_its_era_passes(
 
 def test_a_sha1_signature_without_a_timestamp(sha1_era: TestServices, tmp_path: Path) -> None:
     signed, data = _sha1_cades(sha1_era, tmp_path, timestamped=False)
-    later = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2012), revocation=OFF)
+    later = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2013), revocation=OFF)
     (signature,) = later.signatures
     assert signature.indication is Indication.INDETERMINATE
     assert signature.sub_indication is SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE
-    assert "sha1: not accepted after 2009-08-01" in " ".join(signature.reasons)
+    assert "sha1: not accepted after 2012-08-01" in " ".join(signature.reasons)
     # Validated as of a time SHA-1 was still accepted, it passes.
     then = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2009), revocation=OFF)
     assert then.signatures[0].indication is Indication.TOTAL_PASSED, then.signatures[0].to_dict()
@@ -241,5 +241,5 @@ def test_a_sha1_signature_without_a_timestamp(sha1_era: TestServices, tmp_path: 
 def test_a_tampered_sha1_signature_still_fails(sha1_era: TestServices, tmp_path: Path) -> None:
     signed, data = _sha1_cades(sha1_era, tmp_path, timestamped=True)
     data.write_bytes(b"signed in 2009\n")
-    report = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2012), revocation=OFF)
+    report = verify(signed, detached=data, trust=_trust(sha1_era), at=at(2013), revocation=OFF)
     assert report.signatures[0].sub_indication is SubIndication.HASH_FAILURE

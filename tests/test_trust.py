@@ -303,7 +303,7 @@ def test_citizen_ca_201402_under_root_ca2() -> None:
         validate_certificate(ca, trust=store, at=at, revocation=OFF, cache=ValidationCache())
     # The date-based crypto policy names the rule: SHA-1 retired long before 2016.
     assert caught.value.code == "algorithm_not_accepted"
-    assert "sha1: not accepted after 2009-08-01" in caught.value.message
+    assert "sha1: not accepted after 2012-08-01" in caught.value.message
     result = validate_certificate(
         ca, trust=store, at=at, revocation=OFF, allow_sha1=True, cache=ValidationCache()
     )

@@ -7,24 +7,32 @@ key size) has a date after which it is no longer accepted; it is applied to the 
 the signature or certificate is proven to have existed (a timestamp, the validation
 time without one, or a card's issuance for its identity files).
 
-`DEFAULT_RULES` (dates are "no longer accepted after"; no date: none set yet):
+`DEFAULT_RULES` (dates are "no longer accepted after"; no date: none set yet) are those of
+the EU DSS default validation policy (``constraint.xml`` of DSS 6, from ETSI TS 119 312
+v1.5.1), so that both give one verdict on one document. DSS also lists dates after its
+policy's last update (2024-10-13: SHA-224, RSA and DSA below 3000 bits until 2029-01-01),
+which it only warns about once passed; they are not set here. Beyond DSS, which does not
+list them, Ed25519, Ed448 and SHAKE256 are accepted without a date.
 
 =========================  ===========
 digest / key               until
 =========================  ===========
-md5                        2005-08-01
-sha1                       2009-08-01
+md5                        2004-08-01
+sha1                       2012-08-01
 sha224, sha256, sha384,    --
 sha512, sha3-256/384/512,
 shake256 (512 bits)
-rsa < 1024 bits            never
-rsa >= 1024 bits           2009-08-01
-rsa >= 1536 bits           2016-08-01
+rsa < 786 bits             never
+rsa >= 786 bits            2010-08-01
+rsa >= 1024 bits           2019-10-01
 rsa >= 1900 bits           --
-dsa >= 1024 bits           2013-01-01
-dsa >= 2048 bits           --
+dsa < 1024 bits            never
+dsa >= 1024 bits           2015-12-01
+dsa >= 1900 bits           --
+ecdsa < 160 bits           never
 ecdsa >= 160 bits          2012-08-01
-ecdsa >= 224 bits          --
+ecdsa >= 224 bits          2021-10-01
+ecdsa >= 256 bits          --
 ed25519, ed448             --
 =========================  ===========
 
@@ -60,7 +68,7 @@ class AlgorithmRule:
     until: dt.date | None = None
 
     def __str__(self) -> str:
-        """``sha1: not accepted after 2009-08-01`` or ``rsa >= 1900 bits: no end date``."""
+        """``sha1: not accepted after 2012-08-01`` or ``rsa >= 1900 bits: no end date``."""
         size = f" >= {self.min_bits} bits" if self.min_bits else ""
         end = f"not accepted after {self.until.isoformat()}" if self.until else "no end date"
         return f"{self.algorithm}{size}: {end}"
@@ -71,8 +79,8 @@ class AlgorithmRule:
 
 
 DEFAULT_RULES: tuple[AlgorithmRule, ...] = (
-    AlgorithmRule("md5", until=dt.date(2005, 8, 1)),
-    AlgorithmRule("sha1", until=dt.date(2009, 8, 1)),
+    AlgorithmRule("md5", until=dt.date(2004, 8, 1)),
+    AlgorithmRule("sha1", until=dt.date(2012, 8, 1)),
     *(
         AlgorithmRule(name)
         for name in (
@@ -86,13 +94,14 @@ DEFAULT_RULES: tuple[AlgorithmRule, ...] = (
             "shake256",
         )
     ),
-    AlgorithmRule("rsa", 1024, dt.date(2009, 8, 1)),
-    AlgorithmRule("rsa", 1536, dt.date(2016, 8, 1)),
+    AlgorithmRule("rsa", 786, dt.date(2010, 8, 1)),
+    AlgorithmRule("rsa", 1024, dt.date(2019, 10, 1)),
     AlgorithmRule("rsa", 1900),
-    AlgorithmRule("dsa", 1024, dt.date(2013, 1, 1)),
-    AlgorithmRule("dsa", 2048),
+    AlgorithmRule("dsa", 1024, dt.date(2015, 12, 1)),
+    AlgorithmRule("dsa", 1900),
     AlgorithmRule("ecdsa", 160, dt.date(2012, 8, 1)),
-    AlgorithmRule("ecdsa", 224),
+    AlgorithmRule("ecdsa", 224, dt.date(2021, 10, 1)),
+    AlgorithmRule("ecdsa", 256),
     AlgorithmRule("ed25519"),
     AlgorithmRule("ed448"),
 )
