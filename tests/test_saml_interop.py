@@ -23,7 +23,12 @@ from eid.errors import AssertionSignatureInvalid, EidError, MalformedInput, Sign
 from eid.sso import EIDAS, KeySet, MemoryReplayStore
 from eid.sso.saml import SAML_NS
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
-from eid.sso.saml_metadata import idp_from_metadata, idp_metadata, portal_from_sp_metadata
+from eid.sso.saml_metadata import (
+    idp_from_metadata,
+    idp_metadata,
+    portal_from_sp_metadata,
+    sp_from_metadata,
+)
 from tests.saml_support import ACS, IDP, NOW, SP, do_import, idp_key, issue
 from tests.xmlsig_support import certificate, key_pem, pem, private_key, xmlsec1
 
@@ -32,11 +37,28 @@ XENC = "{http://www.w3.org/2001/04/xmlenc#}"
 PYSAML_IDP = "https://pysaml2-idp.example.test"
 
 
-def sp_metadata(*, transient: bool = False, eidas: bool = True) -> bytes:
-    """A service provider's metadata with an encryption certificate and requested attributes."""
-    cert = base64.b64encode(
-        certificate("rsa", "sp").public_bytes(serialization.Encoding.DER)
-    ).decode()
+def _key_descriptor(use: str, label: str) -> str:
+    der = certificate("rsa", label).public_bytes(serialization.Encoding.DER)
+    return (
+        f'<md:KeyDescriptor use="{use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+        f"{base64.b64encode(der).decode()}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
+        "</md:KeyDescriptor>"
+    )
+
+
+def sp_metadata(
+    *,
+    transient: bool = False,
+    eidas: bool = True,
+    signed: str = "false",
+    signing: tuple[str, ...] = (),
+    slo: str = "",
+) -> bytes:
+    """A service provider's metadata with an encryption certificate and requested attributes.
+
+    ``signed`` is its AuthnRequestsSigned, ``signing`` the labels of its signing
+    certificates, ``slo`` its SingleLogoutService elements.
+    """
     name_format = (
         "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
         if transient
@@ -52,12 +74,12 @@ def sp_metadata(*, transient: bool = False, eidas: bool = True) -> bytes:
     )
     return (
         f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" '
-        f'entityID="{SP}"><md:SPSSODescriptor AuthnRequestsSigned="false" '
+        f'entityID="{SP}"><md:SPSSODescriptor AuthnRequestsSigned="{signed}" '
         'WantAssertionsSigned="true" '
         'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
-        f'<md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}'
-        "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
-        f"<md:NameIDFormat>{name_format}</md:NameIDFormat>"
+        + "".join(_key_descriptor("signing", label) for label in signing)
+        + _key_descriptor("encryption", "sp")
+        + f"{slo}<md:NameIDFormat>{name_format}</md:NameIDFormat>"
         f'<md:AssertionConsumerService Binding="{BINDING_HTTP_POST}" Location="{ACS}" index="0"/>'
         '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:PAOS" '
         'Location="https://sp.example.test/paos" index="1"/>'
@@ -65,6 +87,26 @@ def sp_metadata(*, transient: bool = False, eidas: bool = True) -> bytes:
         f"{requested}</md:AttributeConsumingService>"
         "</md:SPSSODescriptor></md:EntityDescriptor>"
     ).encode()
+
+
+def test_sp_from_metadata() -> None:
+    slo = "".join(
+        f'<md:SingleLogoutService Binding="{binding}" Location="{ACS}/slo-{i}"/>'
+        for i, binding in enumerate((BINDING_HTTP_POST, BINDING_HTTP_REDIRECT))
+    )
+    sp = sp_from_metadata(sp_metadata(signed="true", signing=("sp-old", "sp-new"), slo=slo))
+    assert sp.entity_id == SP
+    assert sp.acs_urls == (ACS,)
+    assert sp.authn_requests_signed
+    assert sp.signing_certificates == (certificate("rsa", "sp-old"), certificate("rsa", "sp-new"))
+    assert sp.encryption_certificate == certificate("rsa", "sp")
+    assert sp.slo_url == f"{ACS}/slo-1"  # the Redirect binding's: logout messages go that way
+    plain = sp_from_metadata(sp_metadata(signed=" 0 "))
+    assert (plain.authn_requests_signed, plain.signing_certificates, plain.slo_url) == (
+        False,
+        (),
+        None,
+    )
 
 
 def test_portal_from_sp_metadata() -> None:
@@ -107,9 +149,13 @@ def test_xmlsec1_decrypts_our_encrypted_assertion(tmp_path: Path) -> None:
         b'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>',
         sp_metadata().replace(BINDING_HTTP_POST.encode(), b"urn:other"),
         sp_metadata().replace(b"<ds:X509Certificate>", b"<ds:X509Certificate>!!"),
+        sp_metadata(signed="yes", signing=("sp",)),
+        sp_metadata(signed="true"),  # signs, but with no key it publishes
     ],
 )
 def test_malformed_sp_metadata(data: bytes) -> None:
+    with pytest.raises(MalformedInput):
+        sp_from_metadata(data)
     with pytest.raises(MalformedInput):
         portal_from_sp_metadata(data)
 
@@ -213,7 +259,7 @@ def test_pysaml2_response_imports(tmp_path: Path) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300) | st.sampled_from([sp_metadata()]).map(lambda d: d[: len(d) // 2]))
 def test_metadata_parsers_never_fail_otherwise(data: bytes) -> None:
-    for parse in (portal_from_sp_metadata, idp_from_metadata):
+    for parse in (sp_from_metadata, portal_from_sp_metadata, idp_from_metadata):
         with pytest.raises(EidError):
             parse(data)
 

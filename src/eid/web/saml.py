@@ -178,7 +178,7 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
     if root.tag != _P + "AuthnRequest" or root.get("Version") != "2.0":
         raise InvalidRequest("not a SAML 2.0 AuthnRequest")
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificate, required=_signature_required(service, client))
+    verify_request(received, client.sp_certificates, required=_signature_required(service, client))
     request_id = _checked_id(root)
     _check_time(root)
     destination = root.get("Destination")
@@ -341,7 +341,7 @@ async def slo(request: Request) -> Response:
         )
     root = received.root
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificate, required=_signature_required(service, client))
+    verify_request(received, client.sp_certificates, required=_signature_required(service, client))
     if has_response:
         if root.tag != _P + "LogoutResponse" or not received.relay_state:
             raise InvalidRequest("not a LogoutResponse of a logout in progress")
