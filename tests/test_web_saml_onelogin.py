@@ -26,7 +26,7 @@ from eid.web.config import config_from_mapping
 
 from .onelogin_sp import LOA_LOW, onelogin_settings, request_data
 from .pysaml2_sp import key_pair
-from .web_support import browser, follow_to_portal, posted_fields, serving_provider
+from .web_support import browser, csrf_of, follow_to_portal, posted_fields, serving_provider
 
 EC_CARD = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
@@ -230,6 +230,35 @@ def test_sp_initiated_single_logout(idp: Provider, tmp_path: Path) -> None:
     other = OneLogin_Saml2_Auth(request_data(_sls(SP) + "?" + urlencode(forged_answer)), settings)
     other.process_slo(request_id=logout_id)
     assert "invalid_logout_response_signature" in other.get_errors()
+
+
+@EC_CARD
+def test_logout_at_the_provider_reaches_each_sp(idp: Provider) -> None:
+    """Our signed LogoutRequests pass python3-saml's checks; its signed answers pass ours."""
+    with browser(idp.base) as person:
+        for entity_id in (SP, ENCRYPTED_SP):
+            settings = idp.settings(entity_id)
+            url, request_id = _login_url(settings)
+            page = follow_to_portal(person, url, pin="1234" if entity_id == SP else "0000")
+            _accepted(settings, posted_fields(page, _acs(entity_id)), request_id)
+        home = person.get("/")
+        stop = person.post("/logout", data={"csrf": csrf_of(home.text)})
+        visited = []
+        for _ in range(3):  # each SP once, then the end
+            location = stop.headers["location"]
+            if not location.startswith(ROOT):
+                break
+            entity_id = next(e for e in (SP, ENCRYPTED_SP) if location.startswith(_sls(e)))
+            visited.append(entity_id)
+            sls = OneLogin_Saml2_Auth(request_data(location), idp.settings(entity_id))
+            answer = sls.process_slo()
+            assert sls.get_errors() == [], sls.get_last_error_reason()
+            assert "Signature=" in answer
+            stop = person.get(answer)
+            assert stop.status_code == 303, stop.text
+        assert stop.headers["location"] == "/logged-out"
+        assert "You are not logged in" in person.get("/").text
+    assert sorted(visited) == sorted((SP, ENCRYPTED_SP))
 
 
 @EC_CARD
