@@ -31,6 +31,7 @@ def onelogin_settings(
     encrypted: bool = False,
     idp_certificate: str | None = None,
     authn_requests_signed: bool = True,
+    messages_signed: bool = False,
 ) -> OneLogin_Saml2_Settings:
     """Strict settings of an SP that signs its requests (RSA-SHA256) and wants signed assertions.
 
@@ -38,7 +39,9 @@ def onelogin_settings(
     certificate). ``next_cert_pem``: the certificate of its next key, published beside the
     current one (python3-saml's rollover). Without ``idp_metadata`` only the SP part is set
     (enough for its metadata); ``idp_certificate`` replaces the IdP certificate read from it.
-    ``authn_requests_signed=False`` makes it leave its AuthnRequests unsigned.
+    ``authn_requests_signed=False`` makes it leave its AuthnRequests unsigned;
+    ``messages_signed`` makes it want every message signed (the Response too, not only its
+    assertion).
     """
     settings: dict[str, Any] = {
         "strict": True,
@@ -63,6 +66,7 @@ def onelogin_settings(
             "logoutRequestSigned": True,
             "logoutResponseSigned": True,
             "signMetadata": False,
+            "wantMessagesSigned": messages_signed,
             "wantAssertionsSigned": True,
             "wantAssertionsEncrypted": encrypted,
             "wantNameId": True,

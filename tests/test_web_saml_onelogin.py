@@ -49,7 +49,8 @@ def _sls(entity_id: str) -> str:
 class Provider:
     """The running provider, its metadata, and each python3-saml SP's key and certificate.
 
-    `SP` publishes the certificate of its next key too (``next_key``).
+    `SP` publishes the certificate of its next key too (``next_key``); `ENCRYPTED_SP` wants
+    its assertions encrypted and every message signed (registered with ``sign_response``).
     """
 
     base: str
@@ -63,7 +64,8 @@ class Provider:
         options: dict[str, object] = {
             "entity_id": entity_id, "acs": _acs(entity_id), "sls": _sls(entity_id),
             "key_pem": key, "cert_pem": cert, "idp_metadata": self.metadata,
-            "encrypted": entity_id == ENCRYPTED_SP, **changes,
+            "encrypted": entity_id == ENCRYPTED_SP, "messages_signed": entity_id == ENCRYPTED_SP,
+            **changes,
         }  # fmt: skip
         return onelogin_settings(**options)
 
@@ -99,7 +101,10 @@ def idp(virtual_card: VirtualCard, tmp_path: Path, provider_key: str) -> Iterato
         name, key, cert = _sp_metadata(tmp_path, entity_id, **options)
         files.append(name)
         sp_keys[entity_id] = (key, cert)
-    portals = [{"sp_metadata": name, "name": "Tax-on-web"} for name in files]
+    portals = [
+        {"sp_metadata": files[0], "name": "Tax-on-web"},
+        {"sp_metadata": files[1], "name": "Tax-on-web", "sign_response": True},
+    ]
     tables = None
     if provider_key == "rsa":
         key, certificate, _ = key_pair(tmp_path, "provider-rsa")
@@ -161,21 +166,28 @@ def test_sp_initiated_login(idp: Provider, virtual_card: VirtualCard) -> None:
 
 
 @EC_CARD
-def test_encrypted_assertion(idp: Provider, tmp_path: Path) -> None:
+def test_encrypted_assertion_in_a_signed_response(idp: Provider, tmp_path: Path) -> None:
     plain, encrypted = idp.settings(SP), idp.settings(ENCRYPTED_SP)
     with browser(idp.base) as person:
-        url, request_id = _login_url(plain)
-        first = _accepted(plain, posted_fields(follow_to_portal(person, url), _acs(SP)), request_id)
+        url, first_id = _login_url(plain)
+        first_fields = posted_fields(follow_to_portal(person, url), _acs(SP))
+        first = _accepted(plain, first_fields, first_id)
         url, request_id = _login_url(encrypted)
         fields = posted_fields(follow_to_portal(person, url, pin="0000"), _acs(ENCRYPTED_SP))
     xml = base64.b64decode(fields["SAMLResponse"])
     assert b"EncryptedAssertion" in xml
     assert b"urn:be:eid:attr:familyName" not in xml
-    acs = _accepted(encrypted, fields, request_id)
+    acs = _accepted(encrypted, fields, request_id)  # wantMessagesSigned: the Response is signed
     assert acs.is_authenticated()
     assert "urn:be:eid:attr:familyName" in acs.get_attributes()
     assert acs.get_session_index() == first.get_session_index()
     assert acs.get_nameid() != first.get_nameid()  # pairwise: one pseudonym per portal
+    # without sign_response, only the assertion is signed: not enough for wantMessagesSigned
+    strict = OneLogin_Saml2_Auth(
+        request_data(_acs(SP), post=first_fields), idp.settings(SP, messages_signed=True)
+    )
+    strict.process_response(request_id=first_id)
+    assert "Message of the Response is not signed" in str(strict.get_last_error_reason())
     # encrypted for the key of the SP's metadata: another key cannot read it
     key, _, cert = key_pair(tmp_path, "other-sp")
     other = idp.settings(ENCRYPTED_SP, key_pem=key.read_text(), cert_pem=cert)
@@ -321,9 +333,13 @@ def test_registration_from_python3_saml_metadata(tmp_path: Path) -> None:
     assert client.portal.encryption_certificate is None  # it wants no encryption
     assert client.portal.profile.name == "belgian"
     assert client.portal.attributes == {"given_name", "family_name"}  # its RequestedAttributes
+    assert not client.sign_response
     path = str(tmp_path / name)
-    narrower = client_from_dict({"sp_metadata": path, "attributes": ["given_name"]})
+    narrower = client_from_dict(
+        {"sp_metadata": path, "attributes": ["given_name"], "sign_response": True}
+    )
     assert narrower.portal.attributes == {"given_name"}
+    assert narrower.sign_response
     encrypted = client_from_dict(
         {"sp_metadata": str(tmp_path / _sp_metadata(tmp_path, ENCRYPTED_SP, encrypted=True)[0])}
     )
@@ -334,6 +350,7 @@ def test_registration_from_python3_saml_metadata(tmp_path: Path) -> None:
         {"sp_metadata": path, "sp_certificate": cert},
         {"sp_metadata": str(tmp_path / "missing.xml")},
         {"sp_metadata": str(tmp_path)},
+        {"sp_metadata": path, "sign_response": "yes"},
     ):
         with pytest.raises(MalformedInput):
             client_from_dict(wrong)

@@ -8,7 +8,9 @@ national_number, mandates, ...) and these, for the service:
 - OIDC: ``client_secret`` (``client_secret_basic``) or ``jwks`` (``private_key_jwt``, a JWKS
   object), ``post_logout_redirect_uris``, ``backchannel_logout_uri``;
 - SAML: ``sp_certificate`` (PEM, verifies signed AuthnRequests and LogoutRequests),
-  ``sign_requests`` (whether requests must be signed), ``slo_url``; or ``sp_metadata``, the
+  ``sign_requests`` (whether requests must be signed), ``slo_url``; ``sign_response`` (the
+  Response is signed too, around the signed assertion: SPs such as pysaml2 by default, or
+  python3-saml with ``wantMessagesSigned``, require it); or ``sp_metadata``, the
   service provider's metadata file (`eid.sso.saml_metadata.sp_from_metadata`), which gives
   its entity ID, ACS URLs, signing and encryption certificates, ``AuthnRequestsSigned`` and
   SLO URL (the table then names none of these; ``attributes``, ``profile`` and ``subject``
@@ -47,6 +49,7 @@ _SERVICE_KEYS = (
     "sign_requests",
     "slo_url",
     "sp_metadata",
+    "sign_response",
 )
 _FROM_SP_METADATA = (
     "id", "kind", "acs_urls", "encryption_certificate", "sp_certificate", "sign_requests", "slo_url",
@@ -69,6 +72,7 @@ class Client:
     sp_certificates: tuple[x509.Certificate, ...] = ()
     sign_requests: bool = False
     slo_url: str | None = None
+    sign_response: bool = False
     registration: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -137,6 +141,9 @@ def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Cli
     jwks = entry.get("jwks")
     if jwks is not None and not isinstance(jwks, dict):
         raise MalformedInput("must be a JWKS object", source=source, field="jwks")
+    sign_response = entry.get("sign_response", False)
+    if not isinstance(sign_response, bool):
+        raise MalformedInput("must be true or false", source=source, field="sign_response")
     return Client(
         portal=portal,
         name=str(entry.get("name") or portal.id),
@@ -147,6 +154,7 @@ def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Cli
         sp_certificates=sp.signing_certificates if sp else _certificate(entry, source),
         sign_requests=sp.authn_requests_signed if sp else bool(entry.get("sign_requests", False)),
         slo_url=sp.slo_url if sp else entry.get("slo_url"),
+        sign_response=sign_response,
         registration=dict(entry),
     )
 

@@ -314,7 +314,10 @@ async def finish(
     )
     xml = await run_in_threadpool(
         lambda: service.provider.saml_response(
-            statement, recipient=str(params["acs"]), in_response_to=str(params["request_id"])
+            statement,
+            recipient=str(params["acs"]),
+            in_response_to=str(params["request_id"]),
+            sign_response=client.sign_response,
         )
     )
     session.use_portal(client.id)
