@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -13,14 +12,11 @@ from hypothesis import strategies as st
 
 from eid.errors import EidError
 from eid.sso.attributes import ATTRIBUTES
-from eid.web.clients import client_from_dict
 from eid.web.config import config_from_mapping
 from eid.web.i18n import LANGUAGES, negotiate
 from eid.web.pages import local_path
 from eid.web.saml_bindings import decode_post, decode_redirect
 from eid.web.scopes import SCOPES, scoped_attributes
-
-from .test_saml_interop import sp_metadata
 
 text = st.text(max_size=200)
 
@@ -89,23 +85,3 @@ def test_scopes_never_release_beyond_the_registration(
     released = set(scoped_attributes(scope, registered))
     assert released <= registered
     assert released == registered & set().union(*(SCOPES[s] for s in scope if s in SCOPES))
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.binary(max_size=400)
-    | st.sampled_from([sp_metadata(), sp_metadata(transient=True, signed="1", signing=("sp",))]),
-    st.dictionaries(
-        st.sampled_from(["name", "attributes", "profile", "subject", "minimum_level", "id"]),
-        toml_values,
-        max_size=3,
-    ),
-)
-def test_sp_metadata_registration_fails_only_with_eid_errors(
-    metadata: bytes, entry: dict[str, object]
-) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "sp.xml"
-        path.write_bytes(metadata)
-        with contextlib.suppress(EidError):
-            client_from_dict({**entry, "sp_metadata": str(path)})

@@ -7,25 +7,30 @@ provider's part of its settings from our metadata with python3-saml's parser.
 from __future__ import annotations
 
 import base64
+import contextlib
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import hypothesis
 import pytest
 import xmlsec
 from cryptography.hazmat.primitives.serialization import Encoding
+from hypothesis import strategies as st
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
-from eid.errors import MalformedInput
+from eid.errors import EidError, MalformedInput
 from eid.tokens.virtual import VirtualCard
 from eid.web.clients import client_from_dict
 from eid.web.config import config_from_mapping
 
 from .onelogin_sp import LOA_LOW, onelogin_settings, request_data
 from .pysaml2_sp import key_pair
+from .test_saml_interop import sp_metadata
 from .web_support import browser, csrf_of, follow_to_portal, posted_fields, serving_provider
 
 EC_CARD = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
@@ -354,3 +359,24 @@ def test_registration_from_python3_saml_metadata(tmp_path: Path) -> None:
     ):
         with pytest.raises(MalformedInput):
             client_from_dict(wrong)
+
+
+@hypothesis.settings(max_examples=100, deadline=None)
+@hypothesis.given(
+    st.binary(max_size=400)
+    | st.sampled_from([sp_metadata(), sp_metadata(transient=True, signed="1", signing=("sp",))]),
+    st.dictionaries(
+        st.sampled_from(["name", "attributes", "profile", "subject", "sign_response", "id"]),
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20))
+        | st.lists(st.text(max_size=20), max_size=3),
+        max_size=3,
+    ),
+)
+def test_sp_metadata_registration_fails_only_with_eid_errors(
+    metadata: bytes, entry: dict[str, object]
+) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "sp.xml"
+        path.write_bytes(metadata)
+        with contextlib.suppress(EidError):
+            client_from_dict({**entry, "sp_metadata": str(path)})
