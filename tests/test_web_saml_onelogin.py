@@ -120,10 +120,10 @@ def idp(virtual_card: VirtualCard, tmp_path: Path, provider_key: str) -> Iterato
         yield Provider(base, metadata, sp_keys, (next_key.read_text(), next_cert))
 
 
-def _login_url(settings: OneLogin_Saml2_Settings) -> tuple[str, str]:
-    """python3-saml's signed AuthnRequest (HTTP-Redirect) and its ID."""
+def _login_url(settings: OneLogin_Saml2_Settings, **options: bool) -> tuple[str, str]:
+    """python3-saml's signed AuthnRequest (HTTP-Redirect) and its ID (``options`` of ``login``)."""
     auth = OneLogin_Saml2_Auth(request_data(f"{ROOT}/tax/login"), settings)
-    url = auth.login(return_to=RELAY)
+    url = auth.login(return_to=RELAY, **options)
     return url, auth.get_last_request_id()
 
 
@@ -167,6 +167,26 @@ def test_sp_initiated_login(idp: Provider, virtual_card: VirtualCard) -> None:
     assert (again.get_nameid(), again.get_session_index()) == (
         acs.get_nameid(),
         acs.get_session_index(),
+    )
+
+
+@EC_CARD
+def test_is_passive_and_force_authn(idp: Provider) -> None:
+    settings = idp.settings(SP)
+    with browser(idp.base) as person:
+        passive_url, passive_id = _login_url(settings, is_passive=True)
+        passive = posted_fields(person.get(passive_url), _acs(SP))
+        url, request_id = _login_url(settings)
+        _accepted(settings, posted_fields(follow_to_portal(person, url), _acs(SP)), request_id)
+        forced = person.get(_login_url(settings, force_authn=True)[0])
+        assert person.get(forced.headers["location"]).headers["location"].startswith("/login")
+    acs = OneLogin_Saml2_Auth(request_data(_acs(SP), post=passive), settings)
+    acs.process_response(request_id=passive_id)
+    assert acs.get_errors() == ["invalid_response"]
+    assert "was Responder ->" in str(acs.get_last_error_reason())
+    assert not acs.is_authenticated()
+    assert b'Value="urn:oasis:names:tc:SAML:2.0:status:NoPassive"' in base64.b64decode(
+        passive["SAMLResponse"]
     )
 
 
