@@ -27,7 +27,6 @@ from saml2.samlp import RequestedAuthnContext
 from saml2.sigver import SignatureError
 
 from eid.errors import AssertionReplayed, MalformedInput
-from eid.pki.services import TestServices
 from eid.sso.replay import MemoryReplayStore
 from eid.sso.saml_import import import_saml_response
 from eid.sso.saml_metadata import idp_from_metadata
@@ -42,7 +41,9 @@ from .web_support import (
     flow_of,
     follow_to_portal,
     new_port,
+    posted_fields,
     serving,
+    serving_provider,
     web_config,
 )
 
@@ -63,8 +64,6 @@ class Setup:
 
 @pytest.fixture
 def setup(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Setup]:
-    pki = virtual_card.pki()
-    port = new_port()
     key, cert, pem = key_pair(tmp_path, "sp")
     portals = [
         {
@@ -78,11 +77,7 @@ def setup(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Setup]:
             "slo_url": ACS + "/slo",
         }
     ]
-    config = web_config(virtual_card, port, tmp_path, portals=portals)
-    with (
-        TestServices(pki, port=urlsplit(pki.base_url).port or 0),
-        serving(create_app(config), port) as base,
-    ):
+    with serving_provider(virtual_card, tmp_path, portals=portals) as base:
         metadata = httpx.get(f"{base}/saml/metadata").content
         sp = pysaml2_sp(tmp_path, entity_id=SP, acs=ACS, idp_metadata=metadata, key=key, cert=cert)
         yield Setup(base, sp, metadata, key)
@@ -90,13 +85,7 @@ def setup(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Setup]:
 
 def posted(page: httpx.Response) -> dict[str, str]:
     """The hidden fields of the provider's POST-binding page."""
-    assert page.status_code == 200, page.text
-    assert f'action="{ACS}"' in page.text
-    return {
-        name: html.unescape(value)
-        for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)
-        if name in ("SAMLResponse", "RelayState")
-    }
+    return posted_fields(page, ACS)
 
 
 def request_url(setup: Setup, **kwargs: object) -> tuple[str, str]:

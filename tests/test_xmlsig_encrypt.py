@@ -19,6 +19,7 @@ from eid.xmlsig import (
     AES128_GCM,
     AES256_GCM,
     MGF1P_SHA1,
+    RSA_OAEP,
     KeyTransport,
     decrypt_element,
     encrypt_element,
@@ -26,7 +27,12 @@ from eid.xmlsig import (
 from tests.xmlsig_support import NS, certificate, document, key_pem, pem, private_key
 
 XENC = {"xenc": "http://www.w3.org/2001/04/xmlenc#"}
-TRANSPORTS = [KeyTransport(), MGF1P_SHA1, KeyTransport(MGF1P_SHA1.method, "sha256", "sha1")]
+TRANSPORTS = [
+    KeyTransport(),
+    MGF1P_SHA1,
+    KeyTransport(MGF1P_SHA1.method, "sha256", "sha1"),
+    KeyTransport(RSA_OAEP, "sha256", "sha1"),
+]
 
 
 def rsa_key(label: str = "sp") -> rsa.RSAPrivateKey:
@@ -47,6 +53,8 @@ def test_round_trip(content: str, transport: KeyTransport) -> None:
     )
     assert plain.findtext("saml:Subject/saml:NameID", namespaces=NS) == "alice"
     assert b"alice" not in etree.tostring(encrypted)
+    # XML-Enc 1.1's default mask generation (MGF1-SHA-1) is written without an MGF element
+    assert (b"xenc11:MGF" in etree.tostring(encrypted)) is (transport == KeyTransport())
 
 
 def test_xmlsec1_decrypts_ours(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import time
@@ -16,7 +17,9 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from eid.pki.services import TestServices
 from eid.tokens.virtual import VirtualCard
+from eid.web import create_app
 from eid.web.config import WebConfig, config_from_mapping
 from eid.web.dev import development_config
 
@@ -151,3 +154,36 @@ def follow_to_portal(client: Browser, url: str, *, pin: str = "1234") -> httpx.R
         else:
             return response
     raise AssertionError("the flow did not end")
+
+
+@contextmanager
+def serving_provider(
+    card: VirtualCard,
+    tmp: Path,
+    *,
+    portals: list[dict[str, Any]],
+    tables: dict[str, dict[str, Any]] | None = None,
+) -> Iterator[str]:
+    """The provider on a free loopback port with ``portals``, and the card's OCSP/CRL services.
+
+    Yields the provider's base URL.
+    """
+    pki = card.pki()
+    port = new_port()
+    config = web_config(card, port, tmp, portals=portals, tables=tables)
+    with (
+        TestServices(pki, port=urlsplit(pki.base_url).port or 0),
+        serving(create_app(config), port) as base,
+    ):
+        yield base
+
+
+def posted_fields(page: httpx.Response, action: str) -> dict[str, str]:
+    """The SAMLResponse/SAMLRequest and RelayState of a POST-binding page whose form goes to ``action``."""
+    assert page.status_code == 200, page.text
+    assert f'action="{action}"' in page.text
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)
+        if name in ("SAMLResponse", "SAMLRequest", "RelayState")
+    }

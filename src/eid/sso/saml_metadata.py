@@ -5,7 +5,8 @@
 portals learn a key before it signs), an optional encryption ``KeyDescriptor``, the single
 logout endpoints when there are any, the NameID formats and the single sign-on endpoints,
 and whether AuthnRequests must be signed; it is signed with the active key.
-`portal_from_sp_metadata` registers a SAML portal from its ``SPSSODescriptor``;
+`sp_from_metadata` reads a service provider's ``SPSSODescriptor`` (endpoints, keys, whether
+it signs its requests) and `portal_from_sp_metadata` registers a SAML portal from it;
 `idp_from_metadata` gives a portal the `SamlIdentityProvider` of an IdP's metadata.
 """
 
@@ -15,6 +16,7 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -37,7 +39,13 @@ from eid.sso.saml import (
 from eid.sso.saml_import import SamlIdentityProvider
 from eid.xmlsig import DSIG_NS, parse_xml, public_keys, sign_enveloped, verify_enveloped
 
-__all__ = ["idp_from_metadata", "idp_metadata", "portal_from_sp_metadata"]
+__all__ = [
+    "ServiceProviderMetadata",
+    "idp_from_metadata",
+    "idp_metadata",
+    "portal_from_sp_metadata",
+    "sp_from_metadata",
+]
 
 _MD = f"{{{MD_NS}}}"
 _DS = f"{{{DSIG_NS}}}"
@@ -175,6 +183,96 @@ def idp_from_metadata(
     )
 
 
+@dataclass(frozen=True)
+class ServiceProviderMetadata:
+    """What a service provider's ``SPSSODescriptor`` says about it.
+
+    ``acs_urls`` are its AssertionConsumerServices of the POST binding; ``slo_url`` its
+    SingleLogoutService of the Redirect binding; ``signing_certificates`` the keys its
+    requests are signed with (KeyDescriptor for signing or for any use, several during a
+    rollover), ``encryption_certificate`` the first for encryption or any use;
+    ``authn_requests_signed`` its ``AuthnRequestsSigned`` (it signs every AuthnRequest).
+    """
+
+    entity_id: str
+    acs_urls: tuple[str, ...]
+    slo_url: str | None
+    signing_certificates: tuple[x509.Certificate, ...]
+    encryption_certificate: x509.Certificate | None
+    authn_requests_signed: bool
+    name_id_formats: frozenset[str]
+    requested_attributes: frozenset[str]
+
+    @property
+    def transient_only(self) -> bool:
+        """Whether it asks for transient NameIDs and nothing else."""
+        return self.name_id_formats == {NAMEID_TRANSIENT}
+
+    def profile(self) -> str:
+        """The known SAML attribute profile its RequestedAttributes are named in (else Belgian)."""
+        return next(
+            (
+                p.name
+                for p in PROFILES.values()
+                if p.name_format and self.requested_attributes & set(p.names.values())
+            ),
+            "belgian",
+        )
+
+    def attributes(self, profile: str) -> frozenset[str]:
+        """The canonical attributes it requests under ``profile`` (never the national number)."""
+        names = PROFILES[profile].names
+        requested = self.requested_attributes
+        return frozenset(key for key, name in names.items() if name in requested) - {
+            "national_number"
+        }
+
+
+_TRUE = {"true": True, "1": True, "false": False, "0": False}
+
+
+def sp_from_metadata(data: bytes) -> ServiceProviderMetadata:
+    """Read a service provider's metadata ``data`` (trusted as the registration it is)."""
+    root, descriptor = _entity(data, "SPSSODescriptor")
+    acs_urls = tuple(
+        str(service.get("Location"))
+        for service in descriptor.findall(_MD + "AssertionConsumerService")
+        if service.get("Binding") == POST_BINDING and service.get("Location")
+    )
+    if not acs_urls:
+        raise MalformedInput("no AssertionConsumerService with the POST binding", source=_SOURCE)
+    signed = _TRUE.get(descriptor.get("AuthnRequestsSigned", "false").strip())
+    if signed is None:
+        raise MalformedInput("AuthnRequestsSigned is not a boolean", source=_SOURCE)
+    slo_url = next(
+        (
+            str(service.get("Location"))
+            for service in descriptor.findall(_MD + "SingleLogoutService")
+            if service.get("Binding") == REDIRECT_BINDING and service.get("Location")
+        ),
+        None,
+    )
+    signing = tuple(_certificates(descriptor, ("signing", "")))
+    if signed and not signing:
+        raise MalformedInput("AuthnRequestsSigned without a signing certificate", source=_SOURCE)
+    encryption = _certificates(descriptor, ("encryption", ""))
+    return ServiceProviderMetadata(
+        entity_id=str(root.get("entityID")),
+        acs_urls=acs_urls,
+        slo_url=slo_url,
+        signing_certificates=signing,
+        encryption_certificate=encryption[0] if encryption else None,
+        authn_requests_signed=signed,
+        name_id_formats=frozenset(
+            (f.text or "").strip() for f in descriptor.findall(_MD + "NameIDFormat")
+        ),
+        requested_attributes=frozenset(
+            str(r.get("Name"))
+            for r in descriptor.iterfind(f"{_MD}AttributeConsumingService/{_MD}RequestedAttribute")
+        ),
+    )
+
+
 def portal_from_sp_metadata(
     data: bytes,
     *,
@@ -190,44 +288,16 @@ def portal_from_sp_metadata(
     default to the RequestedAttributes it names in a known profile (eIDAS, Belgian).
     Other ``registration`` keywords go to `Portal`.
     """
-    root, descriptor = _entity(data, "SPSSODescriptor")
-    endpoints = tuple(
-        str(service.get("Location"))
-        for service in descriptor.findall(_MD + "AssertionConsumerService")
-        if service.get("Binding") == POST_BINDING and service.get("Location")
-    )
-    if not endpoints:
-        raise MalformedInput("no AssertionConsumerService with the POST binding", source=_SOURCE)
-    encryption = _certificates(descriptor, ("encryption", ""))
-    formats = {(f.text or "").strip() for f in descriptor.findall(_MD + "NameIDFormat")}
-    requested = {
-        str(r.get("Name"))
-        for r in descriptor.iterfind(f"{_MD}AttributeConsumingService/{_MD}RequestedAttribute")
-    }
-    if profile is None:
-        profile = next(
-            (
-                p.name
-                for p in PROFILES.values()
-                if p.name_format and requested & set(p.names.values())
-            ),
-            "belgian",
-        )
-    if attributes is None:
-        names = PROFILES[profile].names
-        attributes = frozenset(key for key, name in names.items() if name in requested) - {
-            "national_number"
-        }
-    options: dict[str, object] = (
-        {"subject_kind": "transient"} if formats == {NAMEID_TRANSIENT} else {}
-    )
+    sp = sp_from_metadata(data)
+    profile = profile or sp.profile()
+    options: dict[str, object] = {"subject_kind": "transient"} if sp.transient_only else {}
     options.update(registration)
     return Portal(
-        id=str(root.get("entityID")),
+        id=sp.entity_id,
         kind="saml",
-        endpoints=endpoints,
-        attributes=attributes,
+        endpoints=sp.acs_urls,
+        attributes=sp.attributes(profile) if attributes is None else attributes,
         profile=PROFILES[profile],
-        encryption_certificate=encryption[0] if encryption else None,
+        encryption_certificate=sp.encryption_certificate,
         **options,  # type: ignore[arg-type]
     )

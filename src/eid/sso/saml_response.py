@@ -8,6 +8,11 @@ and an ``AttributeStatement`` under the portal's attribute profile. It is signed
 provider's active key (exclusive C14N, the portal's first algorithm the key can make),
 then encrypted (``EncryptedAssertion``, AES-256-GCM + RSA-OAEP) when the portal registered
 an encryption certificate. The Response may be signed too.
+
+The key transport is XML-Enc 1.0 ``rsa-oaep-mgf1p`` with SHA-1 (OAEP needs no collision
+resistance of its hash), the widely deployed form: xmlsec1 1.2 (Debian's, under pysaml2)
+knows no XML-Enc 1.1 key transport nor another digest there, and python3-saml checks every
+response against SAML 2.0's schemas, which declare no ``xenc11:MGF``.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from eid.sso.saml import (
 )
 from eid.sso.statement import Statement
 from eid.xmlsig import (
-    OAEP_SHA256,
+    MGF1P_SHA1,
     KeyTransport,
     encrypt_element,
     enveloped_signature,
@@ -139,7 +144,7 @@ def saml_response(
     lifetime: dt.timedelta = DEFAULT_SAML_LIFETIME,
     sign_response: bool = False,
     encrypt: bool | None = None,
-    transport: KeyTransport = OAEP_SHA256,
+    transport: KeyTransport = MGF1P_SHA1,
 ) -> bytes:
     """The SAML Response (XML bytes) that tells ``statement`` to its portal at ``recipient``.
 

@@ -8,7 +8,13 @@ national_number, mandates, ...) and these, for the service:
 - OIDC: ``client_secret`` (``client_secret_basic``) or ``jwks`` (``private_key_jwt``, a JWKS
   object), ``post_logout_redirect_uris``, ``backchannel_logout_uri``;
 - SAML: ``sp_certificate`` (PEM, verifies signed AuthnRequests and LogoutRequests),
-  ``sign_requests`` (whether requests must be signed), ``slo_url``.
+  ``sign_requests`` (whether requests must be signed), ``slo_url``; ``sign_response`` (the
+  Response is signed too, around the signed assertion: SPs such as pysaml2 by default, or
+  python3-saml with ``wantMessagesSigned``, require it); or ``sp_metadata``, the
+  service provider's metadata file (`eid.sso.saml_metadata.sp_from_metadata`), which gives
+  its entity ID, ACS URLs, signing and encryption certificates, ``AuthnRequestsSigned`` and
+  SLO URL (the table then names none of these; ``attributes``, ``profile`` and ``subject``
+  default to what the metadata requests).
 
 Portals registered at run time (RFC 7591) live in the shared store.
 """
@@ -17,14 +23,17 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
 from eid.errors import MalformedInput, PortalUnknown
 from eid.sso import Portal, PortalRegistry
+from eid.sso.attributes import PROFILES
 from eid.sso.portals import portal_from_dict
+from eid.sso.saml_metadata import ServiceProviderMetadata, sp_from_metadata
 
 from .store import Store
 
@@ -39,7 +48,12 @@ _SERVICE_KEYS = (
     "sp_certificate",
     "sign_requests",
     "slo_url",
+    "sp_metadata",
+    "sign_response",
 )
+_FROM_SP_METADATA = (
+    "id", "kind", "acs_urls", "encryption_certificate", "sp_certificate", "sign_requests", "slo_url",
+)  # fmt: skip
 
 REGISTERED_TTL = 10 * 365 * 24 * 3600
 """How long a dynamically registered client is kept (seconds)."""
@@ -55,9 +69,10 @@ class Client:
     jwks: Mapping[str, Any] | None = None
     post_logout_redirect_uris: tuple[str, ...] = ()
     backchannel_logout_uri: str | None = None
-    sp_certificate: x509.Certificate | None = None
+    sp_certificates: tuple[x509.Certificate, ...] = ()
     sign_requests: bool = False
     slo_url: str | None = None
+    sign_response: bool = False
     registration: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -72,22 +87,63 @@ class Client:
         )
 
 
+def _sp_metadata(entry: Mapping[str, Any], source: str) -> ServiceProviderMetadata:
+    given = sorted(set(entry) & set(_FROM_SP_METADATA))
+    if given:
+        raise MalformedInput(
+            f"{', '.join(given)} come from sp_metadata; leave them out", source=source
+        )
+    try:
+        data = Path(str(entry["sp_metadata"])).read_bytes()
+    except OSError as error:
+        raise MalformedInput(
+            f"cannot read the SP metadata ({error.strerror})", source=source, field="sp_metadata"
+        ) from None
+    return sp_from_metadata(data)
+
+
+def _from_metadata(sp: ServiceProviderMetadata, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The registration keys the SP metadata gives, under those of ``entry``."""
+    derived: dict[str, Any] = {
+        "id": sp.entity_id,
+        "kind": "saml",
+        "acs_urls": list(sp.acs_urls),
+        "profile": sp.profile(),
+    }
+    profile = entry.get("profile", derived["profile"])
+    if isinstance(profile, str) and profile in PROFILES:
+        derived["attributes"] = sorted(sp.attributes(profile))
+    if sp.transient_only:
+        derived["subject"] = "transient"
+    return {**derived, **entry}
+
+
+def _certificate(entry: Mapping[str, Any], source: str) -> tuple[x509.Certificate, ...]:
+    if not entry.get("sp_certificate"):
+        return ()
+    try:
+        return (x509.load_pem_x509_certificate(str(entry["sp_certificate"]).encode()),)
+    except ValueError:
+        raise MalformedInput(
+            "not a PEM certificate", source=source, field="sp_certificate"
+        ) from None
+
+
 def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Client:
     """A client from a ``[[portals]]`` table or a stored registration."""
+    sp = _sp_metadata(entry, source) if "sp_metadata" in entry else None
+    fields = _from_metadata(sp, entry) if sp is not None else entry
     portal = portal_from_dict(
-        {k: v for k, v in entry.items() if k not in _SERVICE_KEYS}, source=source
+        {k: v for k, v in fields.items() if k not in _SERVICE_KEYS}, source=source
     )
-    certificate = None
-    if entry.get("sp_certificate"):
-        try:
-            certificate = x509.load_pem_x509_certificate(str(entry["sp_certificate"]).encode())
-        except ValueError:
-            raise MalformedInput(
-                "not a PEM certificate", source=source, field="sp_certificate"
-            ) from None
+    if sp is not None:
+        portal = replace(portal, encryption_certificate=sp.encryption_certificate)
     jwks = entry.get("jwks")
     if jwks is not None and not isinstance(jwks, dict):
         raise MalformedInput("must be a JWKS object", source=source, field="jwks")
+    sign_response = entry.get("sign_response", False)
+    if not isinstance(sign_response, bool):
+        raise MalformedInput("must be true or false", source=source, field="sign_response")
     return Client(
         portal=portal,
         name=str(entry.get("name") or portal.id),
@@ -95,9 +151,10 @@ def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Cli
         jwks=jwks,
         post_logout_redirect_uris=tuple(entry.get("post_logout_redirect_uris", ())),
         backchannel_logout_uri=entry.get("backchannel_logout_uri"),
-        sp_certificate=certificate,
-        sign_requests=bool(entry.get("sign_requests", False)),
-        slo_url=entry.get("slo_url"),
+        sp_certificates=sp.signing_certificates if sp else _certificate(entry, source),
+        sign_requests=sp.authn_requests_signed if sp else bool(entry.get("sign_requests", False)),
+        slo_url=sp.slo_url if sp else entry.get("slo_url"),
+        sign_response=sign_response,
         registration=dict(entry),
     )
 

@@ -38,7 +38,8 @@ want_authn_requests_signed = false     # true: every SP must sign (and metadata 
 enabled = false
 virtual_card = "/path/to/virtual-card"
 ```
-Portals (OIDC clients and SAML service providers) are ``[[portals]]`` tables.
+Portals (OIDC clients and SAML service providers) are ``[[portals]]`` tables
+(`eid.web.clients`); a SAML portal's ``sp_metadata`` file is relative to the configuration's folder.
 """
 
 from __future__ import annotations
@@ -232,6 +233,10 @@ def config_from_mapping(data: dict[str, Any], *, base: Path) -> WebConfig:
     portals = data.get("portals", [])
     if not isinstance(portals, list) or not all(isinstance(p, dict) for p in portals):
         raise MalformedInput("portals must be an array of tables", field="portals")
+    portals = [
+        {**p, "sp_metadata": str(base / str(p["sp_metadata"]))} if "sp_metadata" in p else p
+        for p in portals
+    ]
     anchors = tuple(
         a if a == "belgium" else str(base / a) for a in _strings(trust, "anchors", ("belgium",))
     )

@@ -177,7 +177,7 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
     if root.tag != _P + "AuthnRequest" or root.get("Version") != "2.0":
         raise InvalidRequest("not a SAML 2.0 AuthnRequest")
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificate, required=_signature_required(service, client))
+    verify_request(received, client.sp_certificates, required=_signature_required(service, client))
     request_id = _checked_id(root)
     _check_time(root)
     destination = root.get("Destination")
@@ -317,7 +317,10 @@ async def finish(
     )
     xml = await run_in_threadpool(
         lambda: service.provider.saml_response(
-            statement, recipient=str(params["acs"]), in_response_to=str(params["request_id"])
+            statement,
+            recipient=str(params["acs"]),
+            in_response_to=str(params["request_id"]),
+            sign_response=client.sign_response,
         )
     )
     session.use_portal(client.id)
@@ -344,7 +347,7 @@ async def slo(request: Request) -> Response:
         )
     root = received.root
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificate, required=_signature_required(service, client))
+    verify_request(received, client.sp_certificates, required=_signature_required(service, client))
     if has_response:
         if root.tag != _P + "LogoutResponse" or not received.relay_state:
             raise InvalidRequest("not a LogoutResponse of a logout in progress")

@@ -3,8 +3,8 @@
 Every request is parsed by `eid.xmlsig.parse_xml` (no DTDs, entities or network, size and
 depth limits). A portal registered with ``sign_requests`` must sign: in the Redirect
 binding over ``SAMLRequest=…&RelayState=…&SigAlg=…`` exactly as the query carried them,
-in the POST binding with an enveloped signature; both are checked with the key of the
-portal's registered certificate only.
+in the POST binding with an enveloped signature; both are checked with the keys of the
+portal's registered certificates only (several while it rolls its key over).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
@@ -108,31 +108,30 @@ def decode_post(form: Mapping[str, str], parameter: str = "SAMLRequest") -> Rece
 
 
 def verify_request(
-    request: ReceivedRequest, certificate: x509.Certificate | None, *, required: bool
+    request: ReceivedRequest, certificates: Sequence[x509.Certificate], *, required: bool
 ) -> bool:
-    """Check the request's signature with ``certificate``; whether it was signed.
+    """Check the request's signature with one of ``certificates``; whether it was signed.
 
     `AssertionSignatureMissing` when ``required`` and unsigned, `AssertionSignatureInvalid`
-    when the signature does not verify, `AssertionSha1Refused` for SHA-1.
+    when the signature verifies with none of them, `AssertionSha1Refused` for SHA-1.
     """
     embedded = request.root.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
     if request.query_signature is None and not embedded:
         if required:
             raise AssertionSignatureMissing("this portal must sign its requests")
         return False
-    if certificate is None:
-        raise AssertionSignatureInvalid("no certificate is registered to check this signature")
-    key = certificate.public_key()
-    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-        raise AssertionSignatureInvalid("the registered certificate holds no RSA or EC key")
+    keys = [c.public_key() for c in certificates]
+    usable = [k for k in keys if isinstance(k, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)]
+    if not usable:
+        raise AssertionSignatureInvalid("no RSA or EC certificate is registered to check this")
     if request.query_signature is not None:
         method, signature, signed = request.query_signature
         if method in _SHA1:
             raise AssertionSha1Refused("SHA-1 query signatures are refused")
         algorithm = _BY_URI.get(method)
-        check = verifier(key, algorithm) if algorithm is not None else None
-        if check is None or not check(signature, signed):
+        checks = [verifier(k, algorithm) for k in usable] if algorithm is not None else []
+        if not any(check is not None and check(signature, signed) for check in checks):
             raise AssertionSignatureInvalid("the request's query-string signature does not verify")
         return True
-    verify_enveloped(request.root, keys=[key])
+    verify_enveloped(request.root, keys=usable)
     return True

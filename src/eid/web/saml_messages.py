@@ -1,9 +1,13 @@
 """SAML messages the provider sends by the HTTP-Redirect binding: logout requests and responses.
 
 Each is deflated, base64-encoded and signed over the query string with the provider's
-active key. `logout_chain` plans the front-channel single logout of a session: one
-signed LogoutRequest per SAML portal that registered a ``slo_url``, each portal answering
-at ``/saml/slo``, then the browser goes on to where the logout began.
+active key. The values are form-encoded (a space as ``+``, everything else but letters,
+digits and ``_.-~`` escaped): SAML Bindings 3.4.4.1 signs the query as sent, but verifiers
+such as python3-saml re-encode the decoded values that way before checking.
+
+`logout_chain` plans the front-channel single logout of a session: one signed LogoutRequest
+per SAML portal that registered a ``slo_url``, each portal answering at ``/saml/slo``, then
+the browser goes on to where the logout began.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import datetime as dt
 import secrets
 import zlib
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote_plus
 
 from lxml import etree
 
@@ -40,12 +44,12 @@ def signed_redirect(service: Service, url: str, name: str, xml: bytes, relay: st
     """``url`` with the message in the HTTP-Redirect binding, signed with the provider's key."""
     key = service.provider.keys.active
     algorithm = key.choose_algorithm(tuple(ALGORITHMS))
-    query = f"{name}={quote(_deflated(xml), safe='')}"
+    query = f"{name}={quote_plus(_deflated(xml), safe='')}"
     if relay:
-        query += f"&RelayState={quote(relay, safe='')}"
-    query += f"&SigAlg={quote(ALGORITHMS[algorithm].xmldsig_uri, safe='')}"
+        query += f"&RelayState={quote_plus(relay, safe='')}"
+    query += f"&SigAlg={quote_plus(ALGORITHMS[algorithm].xmldsig_uri, safe='')}"
     signature = key.sign(query.encode("ascii"), algorithm)
-    query += f"&Signature={quote(base64.b64encode(signature).decode('ascii'), safe='')}"
+    query += f"&Signature={quote_plus(base64.b64encode(signature).decode('ascii'), safe='')}"
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 

@@ -2,7 +2,8 @@
 
 Content: AES-128-GCM or AES-256-GCM (XML-Enc 1.1; ``CipherValue`` = IV || ciphertext ||
 tag). Key transport: RSA-OAEP as ``xmlenc#rsa-oaep-mgf1p`` (MGF1 with SHA-1, the form
-most deployed peers use) or ``xmlenc11#rsa-oaep`` with SHA-256 digest and MGF1-SHA-256.
+most deployed peers use) or ``xmlenc11#rsa-oaep`` with SHA-256 digest and MGF1-SHA-256 or
+MGF1-SHA-1 (XML-Enc 1.1's default mask generation: written without an ``xenc11:MGF``).
 CBC modes are refused (padding oracles). Decrypted content is parsed by the hardened
 parser; every decryption failure is the same `DecryptionFailed`.
 """
@@ -110,7 +111,7 @@ def encrypt_element(
         {"Algorithm": _DIGEST_URI[transport.digest]},
         nsmap={"ds": DSIG_NS},
     )
-    if transport.method == RSA_OAEP:
+    if transport.method == RSA_OAEP and transport.mgf != "sha1":  # MGF1-SHA-1: the default
         etree.SubElement(
             method,
             f"{{{XENC11_NS}}}MGF",
