@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +42,7 @@ class Provider:
     status: int = 200
     body: bytes | None = None  # instead of the JWKS
     discovery_issuer: str | None = None  # instead of the issuer
+    delay: float = 0.0  # seconds before each answer
     fetches: list[str] = field(default_factory=list)
 
 
@@ -50,6 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         provider = self.provider
         provider.fetches.append(self.path)
+        time.sleep(provider.delay)
         if self.path == "/.well-known/openid-configuration":
             issuer = provider.discovery_issuer or provider.issuer
             body = json.dumps({"issuer": issuer, "jwks_uri": provider.issuer + "/jwks"}).encode()
@@ -139,6 +142,35 @@ def test_an_unknown_kid_within_min_refresh_fetches_nothing(served: Provider) -> 
         _import(served.idp.issue_id_token(login(), CLIENT), keys, served.issuer)
     assert caught.value.code == "assertion_key_unknown"
     assert served.fetches == ["/jwks"]
+
+
+def test_callers_waiting_on_a_fetch_use_its_keys(served: Provider) -> None:
+    """Imports that meet an unseen kid at once: one fetches, the others use what it fetched."""
+    clock = Clock()
+    keys = RemoteKeys(served.issuer + "/jwks", clock=clock)
+    keys.keys()
+    served.idp.rotate(ec_key("newer"))
+    served.idp.rotate(None)
+    token = served.idp.issue_id_token(login(), CLIENT)
+    clock.now += dt.timedelta(seconds=61)
+    served.delay = 0.5
+    start = threading.Barrier(8)
+    outcomes: list[tuple[str, str]] = []
+
+    def one_import() -> None:
+        start.wait()
+        try:
+            outcomes.append(("imported", _import(token, keys, served.issuer)))
+        except EidError as error:
+            outcomes.append(("refused", error.code))
+
+    threads = [threading.Thread(target=one_import) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert [outcome for outcome, _ in outcomes] == ["imported"] * 8, outcomes
+    assert served.fetches == ["/jwks", "/jwks"]
 
 
 def test_the_jwks_is_kept_for_its_max_age_then_fetched_again(served: Provider) -> None:

@@ -138,11 +138,14 @@ class RemoteKeys:
             return keys.select(kid, algorithm)
         except AssertionKeyUnknown:
             with self._lock:
-                if self._fetched_at is not None and (
+                if self._keys is not keys and self._keys is not None:
+                    keys = self._keys  # another caller fetched them meanwhile
+                elif self._fetched_at is not None and (
                     self._clock() < self._fetched_at + self._min_refresh
                 ):
                     raise
-                keys = self._refresh()
+                else:
+                    keys = self._refresh()
             return keys.select(kid, algorithm)
 
     def _refresh(self) -> VerificationKeys:
