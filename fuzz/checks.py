@@ -41,7 +41,7 @@ from eid.sign.report_text import report_lines
 from eid.sso import VerificationKeys
 from eid.sso.algorithms import ALGORITHMS
 from eid.sso.imported import Imported
-from eid.sso.jws import parse_compact
+from eid.sso.jws import b64url_encode, parse_compact
 from eid.sso.remote import cache_lifetime, discovered_jwks_uri
 from eid.sso.saml import SAML_NS, SAMLP_NS
 from eid.sso.saml_metadata import idp_from_metadata, portal_from_sp_metadata
@@ -65,7 +65,14 @@ from eid.web.saml_bindings import ReceivedRequest, decode_post, decode_redirect,
 from fuzz import material, sso_material
 from fuzz.mutation import Mutation, Op, SignedCase, signed_cases
 
-__all__ = ["CHECKS", "InvariantBroken", "mutation_from_bytes", "prepare", "verify_bytes"]
+__all__ = [
+    "CHECKS",
+    "InvariantBroken",
+    "check_signed_claims",
+    "mutation_from_bytes",
+    "prepare",
+    "verify_bytes",
+]
 
 
 _T = TypeVar("_T")
@@ -357,6 +364,26 @@ def check_id_token(data: bytes) -> None:
     imported = _eid_errors_only(lambda: sso_material.import_token(data))
     if isinstance(imported, Imported) and _meaning(imported) != _id_token_meaning():
         raise InvariantBroken("an ID token other than the signed one was imported")
+
+
+def check_signed_claims(payload: bytes) -> None:
+    """Any ``payload`` signed by the provider's key: the claim readers raise only `EidError`.
+
+    The coverage-guided fuzzer cannot get past the signature; this reaches what lies behind
+    it. A token imported is for the portal, from the issuer, about the ``sub`` it names.
+    """
+    header = sso_material.id_token().split(".", 1)[0]
+    signing_input = f"{header}.{b64url_encode(payload)}"
+    signature = sso_material.provider_key().sign(signing_input.encode("ascii"), "RS256")
+    imported = _eid_errors_only(
+        lambda: sso_material.import_token(f"{signing_input}.{b64url_encode(signature)}")
+    )
+    if imported is None:
+        return
+    claims = json.loads(payload)
+    said = (imported.subject, imported.issuer, sso_material.CLIENT in imported.audience)
+    if said != (claims["sub"], sso_material.ISSUER, True):
+        raise InvariantBroken("a signed ID token was imported with other claims than it holds")
 
 
 def check_jwks(data: bytes) -> None:

@@ -87,6 +87,31 @@ def test_an_id_token_with_changed_claims_never_imports(data: bytes) -> None:
     checks.check_id_token(data)
 
 
+def _signed_claims() -> st.SearchStrategy[bytes]:
+    """Claims near the issued ones (any JSON in any member), as the payload to be signed."""
+    _, payload, _ = _parts()
+    other = sorted({*map(str, payload.values()), "address", "legal_person_identifier"})
+    names = st.sampled_from(
+        [*_CLAIMS, "auth_time", "acr", "amr", "sid", "address", "legal_person_identifier",
+         "legal_name", "mandate_role", "at_hash"]
+    )  # fmt: skip
+    numbers = st.one_of(
+        st.integers(-(1 << 70), 1 << 70),
+        st.floats(allow_nan=False),
+        st.sampled_from([payload["exp"], 253402300799.9, -62135596800.5]),
+    )
+    changes = st.dictionaries(
+        names, field_or_json(st.one_of(st.sampled_from(other), numbers)), max_size=4
+    )
+    return st.builds(lambda c: json.dumps({**payload, **c}).encode(), changes)
+
+
+@examples(0.3)
+@given(st.one_of(st.deferred(_signed_claims), st.binary(max_size=64)))
+def test_any_signed_claims_import_or_raise_eid_errors(payload: bytes) -> None:
+    checks.check_signed_claims(payload)
+
+
 @examples(0.5)
 @given(st.one_of(inputs("jwks"), st.deferred(_jwks_documents)))
 def test_jwks_and_discovery_documents_parse_or_raise_eid_errors(data: bytes) -> None:
