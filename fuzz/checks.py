@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from asn1crypto import cms, crl, ocsp, x509
+from lxml import etree
 
 from eid.auth.result import AuthResult
 from eid.auth.tls import authenticate_client_certificate
@@ -68,6 +69,7 @@ from fuzz.mutation import Mutation, Op, SignedCase, signed_cases
 __all__ = [
     "CHECKS",
     "InvariantBroken",
+    "check_signed_assertion",
     "check_signed_claims",
     "mutation_from_bytes",
     "prepare",
@@ -76,6 +78,7 @@ __all__ = [
 
 
 _T = TypeVar("_T")
+_P, _A = f"{{{SAMLP_NS}}}", f"{{{SAML_NS}}}"
 
 
 class InvariantBroken(AssertionError):
@@ -438,6 +441,23 @@ def check_saml_response(data: bytes) -> None:
         raise InvariantBroken("a SAML response other than the signed one was imported")
 
 
+def check_signed_assertion(assertion: bytes) -> None:
+    """Any ``assertion`` XML, signed by the provider's key in a response: import or EidError.
+
+    As `check_signed_claims` for ID tokens, this reaches what lies behind the signature; an
+    import is about the NameID the assertion holds.
+    """
+    response = _eid_errors_only(lambda: sso_material.response_with(assertion))
+    if response is None:
+        return
+    imported = _eid_errors_only(lambda: sso_material.import_response(response))
+    if imported is None:
+        return
+    name_id = etree.fromstring(assertion).findtext(f"{_A}Subject/{_A}NameID")
+    if imported.subject != name_id:
+        raise InvariantBroken("a signed assertion was imported about another subject")
+
+
 def check_saml_metadata(data: bytes) -> None:
     """IdP metadata (unsigned, and signed by the provider's certificate) and SP metadata.
 
@@ -454,7 +474,6 @@ def check_saml_metadata(data: bytes) -> None:
         raise InvariantBroken("signed metadata was read with another entity or keys")
 
 
-_P, _A = f"{{{SAMLP_NS}}}", f"{{{SAML_NS}}}"
 _READ_ATTRIBUTES = (
     "ID",
     "Version",

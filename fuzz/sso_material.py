@@ -41,7 +41,7 @@ from eid.sso.oidc import sign_jwt
 from eid.sso.saml import NAMEID_TRANSIENT, POST_BINDING, SAML_NS, SAMLP_NS, saml_instant
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
 from eid.sso.saml_response import post_form_value, saml_response
-from eid.xmlsig import sign_enveloped
+from eid.xmlsig import parse_xml, sign_enveloped
 from fuzz import material
 
 ISSUER = "https://idp.fuzz.example"
@@ -195,6 +195,35 @@ def saml_responses() -> dict[str, bytes]:
         "encrypted": saml_response(statement, **common),  # type: ignore[arg-type]
         "post": post_form_value(plain).encode(),
     }
+
+
+@functools.cache
+def unsigned_assertion() -> bytes:
+    """The Assertion of the plain response, without its signature."""
+    assertion = etree.fromstring(saml_responses()["plain"]).find(f"{{{SAML_NS}}}Assertion")
+    assert assertion is not None
+    signature = assertion.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
+    assert signature is not None
+    assertion.remove(signature)
+    return etree.tostring(assertion)
+
+
+def response_with(assertion: bytes) -> bytes:
+    """The plain response holding ``assertion`` (any XML), signed anew with the provider's key."""
+    element = parse_xml(assertion, source="fuzz")
+    key = provider_key()
+    sign_enveloped(
+        element,
+        signer=lambda data: key.sign(data, "RS256"),
+        method=RSA_SHA256,
+        certificates=[],
+        index=1,
+    )
+    response = etree.fromstring(saml_responses()["plain"])
+    original = response.find(f"{{{SAML_NS}}}Assertion")
+    assert original is not None
+    response.replace(original, element)
+    return etree.tostring(response)
 
 
 def saml_idp() -> SamlIdentityProvider:

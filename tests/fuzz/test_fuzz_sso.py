@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from eid.sso.jws import b64url_decode, b64url_encode
 from fuzz import checks, sso_material
-from tests.fuzz.strategies import examples, field_or_json, inputs
+from tests.fuzz.strategies import edited, examples, field_or_json, inputs
 
 _CLAIMS = ("iss", "aud", "azp", "sub", "exp", "iat", "nbf", "nonce", "jti", "given_name")
 _HEADERS = ("alg", "kid", "typ", "crit", "jwk", "b64")
@@ -128,6 +128,12 @@ def test_cache_lifetimes_stay_within_bounds(directives: list[str]) -> None:
 @given(inputs("saml_response", max_size=2048))
 def test_saml_responses_import_only_as_signed(data: bytes) -> None:
     checks.check_saml_response(data)
+
+
+@examples(0.3)
+@given(st.deferred(lambda: edited(sso_material.unsigned_assertion())))
+def test_any_signed_assertion_imports_or_raises_eid_errors(assertion: bytes) -> None:
+    checks.check_signed_assertion(assertion)
 
 
 @examples(0.3)
