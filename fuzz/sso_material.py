@@ -34,12 +34,12 @@ from eid.sso import (
     SubjectMinter,
     VerificationKeys,
     import_id_token,
+    saml_metadata,
 )
 from eid.sso.algorithms import ALGORITHMS
 from eid.sso.imported import Imported
 from eid.sso.oidc import sign_jwt
 from eid.sso.saml import NAMEID_TRANSIENT, POST_BINDING, SAML_NS, SAMLP_NS, saml_instant
-from eid.sso import saml_metadata
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
 from eid.sso.saml_response import post_form_value, saml_response
 from eid.xmlsig import parse_xml, sign_enveloped
