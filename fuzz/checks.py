@@ -20,8 +20,10 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from asn1crypto import cms, crl, ocsp, x509
+from lxml import etree
 
 from eid.auth.result import AuthResult
 from eid.auth.tls import authenticate_client_certificate
@@ -37,6 +39,13 @@ from eid.pki.revocation import RevInfoError
 from eid.sign import ValidationReport, verify
 from eid.sign.report_html import report_html
 from eid.sign.report_text import report_lines
+from eid.sso import VerificationKeys
+from eid.sso.algorithms import ALGORITHMS
+from eid.sso.imported import Imported
+from eid.sso.jws import b64url_encode, parse_compact
+from eid.sso.remote import cache_lifetime, discovered_jwks_uri
+from eid.sso.saml import SAML_NS, SAMLP_NS
+from eid.sso.saml_metadata import idp_from_metadata, portal_from_sp_metadata
 from eid.tokens.belpic import (
     ADDRESS_FILE,
     CERT_RN_FILE,
@@ -52,17 +61,31 @@ from eid.tokens.belpic import (
     read_card_files,
     verify_identity_signature,
 )
-from fuzz import material
+from eid.web.saml import _check_time, _checked_id
+from eid.web.saml_bindings import ReceivedRequest, decode_post, decode_redirect, verify_request
+from fuzz import material, sso_material
 from fuzz.mutation import Mutation, Op, SignedCase, signed_cases
 
-__all__ = ["CHECKS", "InvariantBroken", "mutation_from_bytes", "prepare", "verify_bytes"]
+__all__ = [
+    "CHECKS",
+    "InvariantBroken",
+    "check_signed_assertion",
+    "check_signed_claims",
+    "mutation_from_bytes",
+    "prepare",
+    "verify_bytes",
+]
+
+
+_T = TypeVar("_T")
+_P, _A = f"{{{SAMLP_NS}}}", f"{{{SAML_NS}}}"
 
 
 class InvariantBroken(AssertionError):
     """An entry point accepted what it must refuse, or gave an inconsistent answer."""
 
 
-def _eid_errors_only(call: Callable[[], object]) -> object | None:
+def _eid_errors_only(call: Callable[[], _T]) -> _T | None:
     """Run ``call``; an `EidError` is a refusal (None), any other exception escapes."""
     try:
         return call()
@@ -140,7 +163,7 @@ def check_rrn_certificate(data: bytes) -> None:
     if certificate is None:
         return
     verified = _eid_errors_only(
-        lambda: verify_identity_signature(files[DATA_FILE], files[SIGN_DATA_FILE], certificate)  # type: ignore[arg-type]
+        lambda: verify_identity_signature(files[DATA_FILE], files[SIGN_DATA_FILE], certificate)
     )
     rrn_key = x509.Certificate.load(files[CERT_RN_FILE]).public_key.dump()
     if verified is not None and x509.Certificate.load(data).public_key.dump() != rrn_key:
@@ -318,6 +341,229 @@ def check_time(data: bytes) -> None:
     )
 
 
+def _meaning(imported: Imported) -> dict[str, object]:
+    """What an import says, but for its one-time identifier (a jti or assertion ID)."""
+    said = imported.to_dict()
+    del said["identifier"]
+    return said
+
+
+@functools.cache
+def _id_token_meaning() -> dict[str, object]:
+    return _meaning(sso_material.import_token(sso_material.id_token()))
+
+
+@functools.cache
+def _saml_meaning() -> dict[str, object]:
+    return _meaning(sso_material.import_response(sso_material.saml_responses()["plain"]))
+
+
+def check_id_token(data: bytes) -> None:
+    """`parse_compact`, then `import_id_token` with the provider's keys: only as signed.
+
+    Any token imported says what the issued one says (subject, audience, claims, times).
+    """
+    _eid_errors_only(lambda: parse_compact(data))
+    imported = _eid_errors_only(lambda: sso_material.import_token(data))
+    if isinstance(imported, Imported) and _meaning(imported) != _id_token_meaning():
+        raise InvariantBroken("an ID token other than the signed one was imported")
+
+
+def check_signed_claims(payload: bytes) -> None:
+    """Any ``payload`` signed by the provider's key: the claim readers raise only `EidError`.
+
+    The coverage-guided fuzzer cannot get past the signature; this reaches what lies behind
+    it. A token imported is for the portal, from the issuer, about the ``sub`` it names.
+    """
+    header = sso_material.id_token().split(".", 1)[0]
+    signing_input = f"{header}.{b64url_encode(payload)}"
+    signature = sso_material.provider_key().sign(signing_input.encode("ascii"), "RS256")
+    imported = _eid_errors_only(
+        lambda: sso_material.import_token(f"{signing_input}.{b64url_encode(signature)}")
+    )
+    if imported is None:
+        return
+    claims = json.loads(payload)
+    said = (imported.subject, imported.issuer, sso_material.CLIENT in imported.audience)
+    if said != (claims["sub"], sso_material.ISSUER, True):
+        raise InvariantBroken("a signed ID token was imported with other claims than it holds")
+
+
+def check_jwks(data: bytes) -> None:
+    """A JWKS, a discovery document and a Cache-Control value, all from ``data``.
+
+    Every key of an accepted JWKS gives a verifier (or an `EidError`) for every algorithm
+    and kid, and a verifier answers yes or no to any signature; a discovery document
+    gives its ``jwks_uri`` only when it names the issuer; a cache lifetime stays in bounds.
+    """
+    keys = _eid_errors_only(lambda: VerificationKeys.from_jwks(data))
+    if isinstance(keys, VerificationKeys):
+        jws = parse_compact(sso_material.id_token())
+        for kid in {None, jws.kid, *_kids(data)}:
+            for algorithm in ALGORITHMS:
+                check = _eid_errors_only(lambda kid=kid, a=algorithm: keys.select(kid, a))  # type: ignore[misc]
+                if check is not None and not isinstance(
+                    check(jws.signature, jws.signing_input),
+                    bool,
+                ):
+                    raise InvariantBroken("a verifier answered neither yes nor no")
+    uri = _eid_errors_only(
+        lambda: discovered_jwks_uri(data, issuer=sso_material.ISSUER, source="fuzz")
+    )
+    if uri is not None and json.loads(data).get("issuer") != sso_material.ISSUER:
+        raise InvariantBroken("a discovery document of another issuer was used")
+    bounds = {
+        "least": dt.timedelta(seconds=60),
+        "default": dt.timedelta(hours=1),
+        "most": dt.timedelta(hours=24),
+    }
+    lifetime = cache_lifetime(data.decode("utf-8", "replace"), **bounds)
+    if not bounds["least"] <= lifetime <= bounds["most"]:
+        raise InvariantBroken(f"a cache lifetime out of bounds: {lifetime}")
+
+
+def _kids(data: bytes) -> list[str]:
+    """The kid values a JWKS text names (for `check_jwks` to ask for each)."""
+    try:
+        document = json.loads(data)
+        return [k["kid"] for k in document["keys"] if isinstance(k["kid"], str)]
+    except (ValueError, RecursionError, TypeError, KeyError):
+        return []
+
+
+def check_saml_response(data: bytes) -> None:
+    """`import_saml_response` (XML or POST form, plain or encrypted): only as signed.
+
+    Any response imported says what the issued one says (subject, audience, attributes).
+    """
+    imported = _eid_errors_only(lambda: sso_material.import_response(data))
+    if isinstance(imported, Imported) and _meaning(imported) != _saml_meaning():
+        raise InvariantBroken("a SAML response other than the signed one was imported")
+
+
+def check_signed_assertion(assertion: bytes) -> None:
+    """Any ``assertion`` XML, signed by the provider's key in a response: import or EidError.
+
+    As `check_signed_claims` for ID tokens, this reaches what lies behind the signature; an
+    import is about the NameID the assertion holds.
+    """
+    response = _eid_errors_only(lambda: sso_material.response_with(assertion))
+    if response is None:
+        return
+    imported = _eid_errors_only(lambda: sso_material.import_response(response))
+    if imported is None:
+        return
+    name_id = etree.fromstring(assertion).findtext(f"{_A}Subject/{_A}NameID")
+    if imported.subject != name_id:
+        raise InvariantBroken("a signed assertion was imported about another subject")
+
+
+def check_saml_metadata(data: bytes) -> None:
+    """IdP metadata (unsigned, and signed by the provider's certificate) and SP metadata.
+
+    Signed metadata is accepted only with the entity ID and certificates that were signed.
+    """
+    _eid_errors_only(lambda: idp_from_metadata(data))
+    _eid_errors_only(lambda: portal_from_sp_metadata(data))
+    certificate = sso_material.provider_key().certificate
+    idp = _eid_errors_only(lambda: idp_from_metadata(data, signer=certificate))
+    if idp is not None and (idp.entity_id, idp.certificates) != (
+        sso_material.ISSUER,
+        (certificate,),
+    ):
+        raise InvariantBroken("signed metadata was read with another entity or keys")
+
+
+_READ_ATTRIBUTES = (
+    "ID",
+    "Version",
+    "IssueInstant",
+    "Destination",
+    "AssertionConsumerServiceURL",
+    "ProtocolBinding",
+    "ForceAuthn",
+    "IsPassive",
+)
+
+
+def _request_meaning(received: ReceivedRequest) -> tuple[object, ...]:
+    """What the service reads of a request (`eid.web.saml`): attributes, issuer, policies.
+
+    The RelayState is covered by the signature in the Redirect binding only.
+    """
+    root = received.root
+    policy = root.find(_P + "NameIDPolicy")
+    context = root.find(_P + "RequestedAuthnContext")
+    return (
+        root.tag,
+        *(root.get(name) for name in _READ_ATTRIBUTES),
+        root.findtext(_A + "Issuer"),
+        policy.get("Format") if policy is not None else None,
+        context.get("Comparison") if context is not None else None,
+        [r.text for r in context.findall(_A + "AuthnContextClassRef")]
+        if context is not None
+        else [],
+        root.findtext(_A + "NameID"),
+        root.findtext(_P + "SessionIndex"),
+        received.relay_state if received.binding == "redirect" else None,
+    )
+
+
+@functools.cache
+def _signed_requests() -> list[tuple[object, ...]]:
+    return [
+        _request_meaning(received)
+        for tag in ("AuthnRequest", "LogoutRequest")
+        for received in (
+            decode_redirect(sso_material.redirect_query(tag)),
+            decode_post({"SAMLRequest": sso_material.post_value(tag)}),
+        )
+    ]
+
+
+def check_saml_request(data: bytes) -> None:
+    """A SAML request from the service provider, signature required: only as signed.
+
+    ``data[0]`` picks the binding (even: the Redirect query ``data[1:]``, odd: the POST
+    value); a request whose signature verifies means what a signed one means.
+    """
+    text = data[1:].decode("utf-8", "replace")
+    if data[:1] and data[0] & 1:
+        form = {"SAMLRequest": text, "RelayState": sso_material.RELAY}
+        received = _eid_errors_only(lambda: decode_post(form))
+    else:
+        received = _eid_errors_only(lambda: decode_redirect(text))
+    if not isinstance(received, ReceivedRequest):
+        return
+    _eid_errors_only(lambda: _checked_id(received.root))
+    _eid_errors_only(lambda: _check_time(received.root))
+    certificate = sso_material.sp_key().certificate
+    if not _eid_errors_only(lambda: verify_request(received, certificate, required=True)):
+        return
+    if _request_meaning(received) not in _signed_requests():
+        raise InvariantBroken("a SAML request other than a signed one verified")
+
+
+def check_client_assertion(data: bytes) -> None:
+    """A ``private_key_jwt`` client assertion, read as the token endpoint does: only as signed.
+
+    The claims are read before the signature is checked (to find the client), so any text
+    must give claims or an `EidError`; one that verifies with the client's JWKS holds the
+    signed claims.
+    """
+    jws = _eid_errors_only(lambda: parse_compact(data))
+    if jws is None:
+        return
+    _eid_errors_only(jws.claims)
+    keys = VerificationKeys.from_jwks(sso_material.client_jwks())
+    check = _eid_errors_only(lambda: keys.select(jws.kid, jws.algorithm))
+    if check is None or not check(jws.signature, jws.signing_input):
+        return
+    signed = parse_compact(sso_material.client_assertion()).claims()
+    if jws.claims() != signed:
+        raise InvariantBroken("a client assertion other than the signed one verified")
+
+
 def mutation_from_bytes(data: bytes) -> tuple[int, Mutation]:
     """``(case index, mutation)`` read from fuzzer bytes: case, op, region, position, payload."""
     head = data[:7].ljust(7, b"\x00")
@@ -362,6 +608,12 @@ def prepare() -> None:
     material.ocsp_response()
     material.crl()
     material.certificates()
+    _id_token_meaning()
+    _saml_meaning()
+    _signed_requests()
+    sso_material.idp_metadata()
+    sso_material.sp_metadata()
+    sso_material.client_assertion()
     for case in _cases():  # and the verifier's first-use costs (imports, caches)
         path, detached = case.write(case.parts, _workdir() / "warm")
         verify(
@@ -387,5 +639,11 @@ CHECKS: dict[str, Callable[[bytes], None]] = {
     "asic": check_asic,
     "time": check_time,
     "mutated": check_mutated_bytes,
+    "id_token": check_id_token,
+    "jwks": check_jwks,
+    "saml_response": check_saml_response,
+    "saml_metadata": check_saml_metadata,
+    "saml_request": check_saml_request,
+    "client_assertion": check_client_assertion,
 }
 """Every fuzz target by name."""

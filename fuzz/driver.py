@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-_INSTRUMENTED = ["eid", "asn1crypto", "pyhanko", "pyhanko_certvalidator", "fuzz"]
+_INSTRUMENTED = ["eid", "asn1crypto", "pyhanko", "pyhanko_certvalidator", "joserfc", "fuzz"]
 
 
 def _keeping_crashes(check: Callable[[bytes], None], prefix: str) -> Callable[[bytes], None]:

@@ -9,12 +9,13 @@ Seeds are written at fuzzing time, never checked in: ``python -m fuzz.seeds OUT`
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from fuzz import material
+from fuzz import material, sso_material
 from fuzz.mutation import Op, signed_cases
 
 __all__ = ["interop_dir", "seeds", "write_corpus"]
@@ -29,6 +30,15 @@ _INTEROP = {
     "certificates": ("trust/*.pem",),
     "trust_file": ("trust/*.pem",),
 }
+SSO_TARGETS = (
+    "id_token",
+    "jwks",
+    "saml_response",
+    "saml_metadata",
+    "saml_request",
+    "client_assertion",
+)
+"""The single sign-on targets, whose seeds are `fuzz.sso_material`'s."""
 _TIMES = (
     "2026-11-01T12:05:00Z",
     "2026-11-01T12:05:00+01:00",
@@ -56,7 +66,33 @@ def _interop(target: str) -> Iterator[bytes]:
                 yield path.read_bytes()
 
 
+_CACHE_CONTROL = (b"max-age=300", b'public, max-age="86400"', b"no-cache", b"no-store, max-age=5")
+
+
+def _sso(target: str) -> Iterator[bytes]:
+    if target == "id_token":
+        yield sso_material.id_token().encode()
+    elif target == "jwks":
+        yield json.dumps(sso_material.provider().jwks()).encode()
+        yield json.dumps(sso_material.client_jwks()).encode()
+        yield sso_material.discovery()
+        yield from _CACHE_CONTROL
+    elif target == "saml_response":
+        yield from sso_material.saml_responses().values()
+    elif target == "saml_metadata":
+        yield from (sso_material.idp_metadata(), sso_material.sp_metadata())
+    elif target == "saml_request":
+        for tag in ("AuthnRequest", "LogoutRequest"):
+            yield b"\x00" + sso_material.redirect_query(tag).encode()
+            yield b"\x01" + sso_material.post_value(tag).encode()
+    elif target == "client_assertion":
+        yield sso_material.client_assertion().encode()
+
+
 def _made(target: str) -> Iterator[bytes]:
+    if target in SSO_TARGETS:
+        yield from _sso(target)
+        return
     vectors = sorted(material.VECTORS.glob("*.tlv"))
     docs = material.documents()
     if target in ("tlv", "identity"):

@@ -206,6 +206,20 @@ def test_encrypted_assertion_and_signed_response() -> None:
         do_import(message, decryption_keys=[])
 
 
+def test_a_relative_namespace_in_a_signed_response_is_malformed() -> None:
+    """Found by the saml_response fuzz target: a relative namespace URI in the assertion's
+    signature, inside the signed Response, raised lxml's C14NError out of the import."""
+    message = issue(sign_response=True)
+    changed = message.replace(
+        f'<ds:Signature xmlns:ds="{DSIG_NS}"'.encode(),
+        f'<ds:Signature xmlns:ds="{DSIG_NS}" xmlns:p="httpw/w/:w.w3.org/"'.encode(),
+        1,
+    )
+    assert changed != message
+    with pytest.raises(AssertionMalformed, match="no canonical form"):
+        do_import(changed)
+
+
 def test_clock_skew_tolerated() -> None:
     message = issue()
     late = NOW + dt.timedelta(minutes=5, seconds=30)

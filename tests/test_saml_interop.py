@@ -160,6 +160,31 @@ def test_malformed_sp_metadata(data: bytes) -> None:
         portal_from_sp_metadata(data)
 
 
+def _unreadable_key(metadata: bytes) -> bytes:
+    """``metadata`` with its first KeyDescriptor certificate's RSA key SEQUENCE tagged 0x2e:
+    the certificate still loads, its public key does not."""
+    opening = metadata.index(b"<ds:X509Certificate>", metadata.index(b"KeyDescriptor"))
+    start = opening + len(b"<ds:X509Certificate>")
+    end = metadata.index(b"</ds:X509Certificate>", start)
+    der = base64.b64decode(metadata[start:end])
+    key = der.index(bytes.fromhex("0382010f00308201"))
+    broken = der[: key + 5] + b"\x2e" + der[key + 6 :]
+    return metadata[:start] + base64.b64encode(broken) + metadata[end:]
+
+
+def test_a_certificate_whose_key_cannot_be_read_is_malformed_metadata() -> None:
+    """Found by the saml_metadata fuzz target: cryptography reads a certificate's key only
+    when asked, so the ValueError came out of SamlIdentityProvider, not the reader."""
+    keys = KeySet(idp_key())
+    idp = _unreadable_key(idp_metadata(IDP, keys, sso_url=f"{IDP}/sso", now=NOW))
+    for data, parse in (
+        (idp, idp_from_metadata),
+        (_unreadable_key(sp_metadata()), portal_from_sp_metadata),
+    ):
+        with pytest.raises(MalformedInput, match="certificate cannot be read"):
+            parse(data)
+
+
 def test_idp_metadata_signed_and_read(tmp_path: Path) -> None:
     keys = KeySet(idp_key(), next=idp_key("p256"))
     metadata = idp_metadata(

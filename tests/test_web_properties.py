@@ -7,7 +7,9 @@ import base64
 import contextlib
 import zlib
 from pathlib import Path
+from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +19,7 @@ from eid.web.config import config_from_mapping
 from eid.web.flows import LOGIN_FAILED, FlowStore, cancel_reason, explanation
 from eid.web.i18n import LANGUAGES, negotiate
 from eid.web.pages import local_path
-from eid.web.problems import FlowExpired
+from eid.web.problems import FlowExpired, InvalidRequest
 from eid.web.saml_bindings import decode_post, decode_redirect
 from eid.web.scopes import SCOPES, scoped_attributes
 from eid.web.store import MemoryStore
@@ -53,6 +55,17 @@ def _deflated(data: bytes) -> str:
 def test_redirect_binding_decoding_fails_only_with_eid_errors(query: str) -> None:
     with contextlib.suppress(EidError):
         decode_redirect(query)
+
+
+@pytest.mark.parametrize("where", ["RelayState=\u00e9", "Signature=\u00e9", "x=\u00e9"])
+def test_a_redirect_query_with_a_raw_non_ascii_character_is_an_invalid_request(
+    where: str,
+) -> None:
+    """Found with the saml_request fuzz check: a signed query with a raw 'é' raised
+    UnicodeEncodeError (an internal error) where the signed octets were encoded as ASCII."""
+    request = quote(_deflated(b'<AuthnRequest ID="_1"/>'), safe="")
+    with pytest.raises(InvalidRequest, match="not URL-encoded"):
+        decode_redirect(f"SAMLRequest={request}&SigAlg=x&Signature=c2ln&{where}")
 
 
 @given(st.dictionaries(st.sampled_from(["SAMLRequest", "RelayState", "x"]), text))

@@ -267,6 +267,21 @@ def test_signed_is_in_place_and_element_comes_from_the_canonical_form() -> None:
     assert verified.element is covered  # built once
 
 
+@pytest.mark.parametrize("declaration", ['xmlns="rel/x"', 'xmlns:p="httpw/w/:w.w3.org/"'])
+def test_a_relative_namespace_uri_is_malformed_not_a_c14n_crash(declaration: str) -> None:
+    """Found by the saml_response fuzz target: a relative namespace URI anywhere in signed
+    content made libxml2's C14N fail, and lxml's C14NError escaped verification."""
+    element = etree.fromstring(f"<a><b {declaration}/></a>".encode())
+    with pytest.raises(MalformedInput, match="no canonical form"):
+        canonicalize(element)
+    root = signed()
+    name_id = root[0].find("saml:Subject/saml:NameID", NS)
+    assert name_id is not None
+    text = etree.tostring(root).replace(b"<saml:NameID", f"<saml:NameID {declaration}".encode())
+    with pytest.raises(MalformedInput, match="no canonical form"):
+        verify(etree.fromstring(text))
+
+
 def test_covered_element_stands_alone() -> None:
     """Nothing outside the signed element can be reached from what verification returns."""
     covered = verify(signed())

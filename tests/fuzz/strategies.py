@@ -12,6 +12,21 @@ from fuzz.seeds import seeds
 _EDITS = ("flip", "insert", "delete", "truncate", "replace", "repeat")
 
 
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=16),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+"""Any small JSON value."""
+
+
+def field_or_json(known: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """A JSON member's value: a ``known`` (meaningful) one, or any JSON value."""
+    return st.one_of(known, json_values)
+
+
 def examples(share: float) -> settings:
     """Settings running ``share`` of the active profile's examples (at least 10)."""
     return settings(max_examples=max(10, math.ceil(settings().max_examples * share)))

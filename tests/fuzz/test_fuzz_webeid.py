@@ -10,33 +10,23 @@ from hypothesis import strategies as st
 
 from eid.auth.webeid_format import ALGORITHMS
 from fuzz import checks, material
-from tests.fuzz.strategies import edited, examples, inputs
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=16),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=12,
-)
-
-
-def _field(known: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
-    return st.one_of(known, json_values)
+from tests.fuzz.strategies import edited, examples, field_or_json, inputs
 
 
 def _token_objects() -> st.SearchStrategy[dict[str, object]]:
     token = json.loads(material.webeid_token())
     signing = st.fixed_dictionaries(
         {
-            "certificate": _field(st.just(token["unverifiedCertificate"])),
-            "supportedSignatureAlgorithms": _field(
+            "certificate": field_or_json(st.just(token["unverifiedCertificate"])),
+            "supportedSignatureAlgorithms": field_or_json(
                 st.lists(
                     st.fixed_dictionaries(
                         {
-                            "cryptoAlgorithm": _field(st.sampled_from(["ECC", "RSA"])),
-                            "hashFunction": _field(st.sampled_from(["SHA-256", "SHA3-512"])),
-                            "paddingScheme": _field(st.sampled_from(["NONE", "PKCS1.5", "PSS"])),
+                            "cryptoAlgorithm": field_or_json(st.sampled_from(["ECC", "RSA"])),
+                            "hashFunction": field_or_json(st.sampled_from(["SHA-256", "SHA3-512"])),
+                            "paddingScheme": field_or_json(
+                                st.sampled_from(["NONE", "PKCS1.5", "PSS"])
+                            ),
                         }
                     ),
                     max_size=2,
@@ -47,14 +37,14 @@ def _token_objects() -> st.SearchStrategy[dict[str, object]]:
     return st.fixed_dictionaries(
         {},
         optional={
-            "format": _field(st.sampled_from(["web-eid:1", "web-eid:1.0", "web-eid:1.1"])),
-            "algorithm": _field(st.sampled_from(sorted(ALGORITHMS))),
-            "appVersion": _field(st.just(token["appVersion"])),
-            "unverifiedCertificate": _field(
+            "format": field_or_json(st.sampled_from(["web-eid:1", "web-eid:1.0", "web-eid:1.1"])),
+            "algorithm": field_or_json(st.sampled_from(sorted(ALGORITHMS))),
+            "appVersion": field_or_json(st.just(token["appVersion"])),
+            "unverifiedCertificate": field_or_json(
                 st.sampled_from([token["unverifiedCertificate"], base64.b64encode(b"0").decode()])
             ),
-            "signature": _field(st.just(token["signature"])),
-            "unverifiedSigningCertificates": _field(st.lists(signing, max_size=2)),
+            "signature": field_or_json(st.just(token["signature"])),
+            "unverifiedSigningCertificates": field_or_json(st.lists(signing, max_size=2)),
         },
     )
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
@@ -122,11 +123,13 @@ def _certificates(descriptor: etree._Element, uses: Sequence[str]) -> list[x509.
         for value in key_descriptor.iterfind(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate"):
             try:
                 der = base64.b64decode("".join((value.text or "").split()), validate=True)
-                found.append(x509.load_der_x509_certificate(der))
-            except (binascii.Error, ValueError):
+                certificate = x509.load_der_x509_certificate(der)
+                certificate.public_key()  # read lazily by cryptography: read it here
+            except (binascii.Error, ValueError, UnsupportedAlgorithm):
                 raise MalformedInput(
                     "a KeyDescriptor certificate cannot be read", source=_SOURCE
                 ) from None
+            found.append(certificate)
     return found
 
 

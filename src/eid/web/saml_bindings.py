@@ -77,7 +77,12 @@ def _raw_query_values(raw_query: str) -> dict[str, str]:
 
 
 def decode_redirect(raw_query: str, parameter: str = "SAMLRequest") -> ReceivedRequest:
-    """A request of the HTTP-Redirect binding from the raw query string."""
+    """A request of the HTTP-Redirect binding from the raw query string.
+
+    The query must be URL-encoded ASCII (RFC 3986): its signature covers those octets.
+    """
+    if not raw_query.isascii():
+        raise InvalidRequest("the query string is not URL-encoded (a character is not ASCII)")
     raw = _raw_query_values(raw_query)
     if parameter not in raw:
         raise InvalidRequest(f"{parameter} is missing")

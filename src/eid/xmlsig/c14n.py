@@ -10,6 +10,8 @@ from collections.abc import Collection
 
 from lxml import etree
 
+from eid.errors import MalformedInput
+
 __all__ = ["canonicalize"]
 
 
@@ -20,13 +22,20 @@ def canonicalize(
 
     ``inclusive_prefixes`` is exclusive canonicalisation's InclusiveNamespaces PrefixList;
     inclusive canonicalisation renders every namespace in scope, the ancestors' too.
+    `MalformedInput` for what has no canonical form (a relative namespace URI, which
+    Canonical XML refuses).
     """
-    return etree.tostring(
-        element,
-        method="c14n",
-        exclusive=exclusive,
-        with_comments=False,
-        inclusive_ns_prefixes=list(inclusive_prefixes)
-        if exclusive and inclusive_prefixes
-        else None,
-    )
+    try:
+        return etree.tostring(
+            element,
+            method="c14n",
+            exclusive=exclusive,
+            with_comments=False,
+            inclusive_ns_prefixes=list(inclusive_prefixes)
+            if exclusive and inclusive_prefixes
+            else None,
+        )
+    except etree.C14NError:
+        raise MalformedInput(
+            "the XML has no canonical form (a namespace URI is relative?)", source="XML"
+        ) from None
