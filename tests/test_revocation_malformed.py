@@ -45,3 +45,17 @@ def test_crl_with_a_broken_issuer_name() -> None:
     assert verify_crl("http://crl.invalid/a.crl", body, issuer, delta=False)
     with pytest.raises(RevInfoError, match="malformed"):
         verify_crl("http://crl.invalid/a.crl", broken, issuer, delta=False)
+
+
+def test_crl_whose_issuer_holds_a_value_of_another_asn1_type() -> None:
+    """Found by fuzzing: an issuer attribute of an unknown type holding an ASN.1 REAL.
+
+    Printing that name in the refusal raised AttributeError inside asn1crypto.
+    """
+    body = material.crl()
+    serial_number_attribute = bytes.fromhex("06035504051306")  # serialNumber, PrintableString
+    assert body.count(serial_number_attribute) == 1
+    broken = body.replace(serial_number_attribute, bytes.fromhex("06035504ff0906"))
+    _, issuer = material.revocation_subject()
+    with pytest.raises(RevInfoError, match="malformed"):
+        verify_crl("http://crl.invalid/a.crl", broken, issuer, delta=False)

@@ -18,6 +18,7 @@ from typing import Any
 
 from asn1crypto import crl as asn1_crl
 
+from eid.asn1 import MALFORMED_ASN1
 from eid.pki import _http
 from eid.pki.cache import ValidationCache
 from eid.pki.certificates import LoadedCertificate, describe
@@ -188,7 +189,7 @@ def _verify(url: str, body: bytes, issuer: LoadedCertificate, *, delta: bool) ->
     """Parse and check a CRL; RevInfoError for any that is refused, malformed ones included."""
     try:
         return _check(url, body, issuer, delta=delta)
-    except (ValueError, TypeError, KeyError) as error:
+    except MALFORMED_ASN1 as error:
         # asn1crypto parses lazily: a malformed part can surface at any later access.
         raise RevInfoError(f"{url}: CRL is malformed ({error})") from error
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 
+from eid.asn1 import MALFORMED_ASN1
 from eid.errors import MalformedInput
 from eid.pki.certificates import LoadedCertificate, describe, load_certificate
 from eid.pki.crl import crl_status_of
@@ -147,7 +148,7 @@ def _ocsp_candidates(
                 for single in tbs["responses"]
             ):
                 found.append(body)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except MALFORMED_ASN1:
             continue
     return found
 

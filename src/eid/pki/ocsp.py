@@ -19,6 +19,7 @@ from typing import Any
 
 from asn1crypto import ocsp
 
+from eid.asn1 import MALFORMED_ASN1
 from eid.errors import MalformedInput
 from eid.pki import _http
 from eid.pki.certificates import LoadedCertificate, describe, load_certificate
@@ -132,7 +133,7 @@ def verify_response(
     """
     try:
         return _check_response(body, cert, issuer, settings, now, nonce, crl_check, archived)
-    except (ValueError, TypeError, KeyError, MalformedInput) as error:
+    except (*MALFORMED_ASN1, MalformedInput) as error:
         # asn1crypto parses lazily: a malformed part can surface at any later access.
         raise RevInfoError(f"OCSP response is malformed ({error})") from error
 

@@ -23,6 +23,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from eid.asn1 import MALFORMED_ASN1
 from eid.pki.embedded import ValidationEvidence
 from eid.sign.verify_chain import VerifyContext
 
@@ -37,7 +38,7 @@ _OCSP_RESPONSE = "1.3.6.1.5.5.7.16.2"  # id-ri-ocsp-response
 _OCSP_BASIC = "1.3.6.1.5.5.7.48.1.1"  # id-pkix-ocsp-basic
 _DSS_ARRAYS = {"/Certs": "cert", "/Cert": "cert", "/OCSPs": "ocsp", "/OCSP": "ocsp"}
 _DSS_ARRAYS |= {"/CRLs": "crl", "/CRL": "crl"}
-_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
+_ERRORS = MALFORMED_ASN1
 
 
 class _CertificateList(core.SequenceOf):  # type: ignore[misc]

@@ -40,6 +40,7 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, Modifica
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
+from eid.asn1 import MALFORMED_ASN1
 from eid.sign.pdf_bytes import (
     byte_range_digester,
     check_byte_range,
@@ -70,7 +71,7 @@ __all__ = ["verify_pdf"]
 
 _SUBFILTERS = {s.value for s in SigSeedSubFilter}
 _PDF_ONLY_CHECKS = frozenset({Check.BYTE_RANGE, Check.CHANGES})
-_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OSError)
+_ERRORS = (*MALFORMED_ASN1, AssertionError, OSError)
 
 
 def _check_byte_range(
