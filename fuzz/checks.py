@@ -538,7 +538,8 @@ def check_saml_request(data: bytes) -> None:
     _eid_errors_only(lambda: _checked_id(received.root))
     _eid_errors_only(lambda: _check_time(received.root))
     certificate = sso_material.sp_key().certificate
-    if not _eid_errors_only(lambda: verify_request(received, certificate, required=True)):
+    assert certificate is not None
+    if not _eid_errors_only(lambda: verify_request(received, (certificate,), required=True)):
         return
     if _request_meaning(received) not in _signed_requests():
         raise InvariantBroken("a SAML request other than a signed one verified")
