@@ -24,7 +24,7 @@ from eid.sso import KeySet, PortalRegistry, ProviderKey, RemoteKeys, RemoteMetad
 from eid.sso.id_token import import_id_token
 from eid.sso.keystore import KeyKind, new_provider_key
 from eid.sso.provider import IdentityProvider
-from eid.sso.remote import MAX_DOCUMENT_SIZE
+from eid.sso.remote import MAX_DOCUMENT_SIZE, CacheRules
 from eid.sso.saml_metadata import idp_from_metadata
 from tests.sso_support import ec_key, login, minter, portal
 
@@ -258,7 +258,7 @@ def test_only_https_or_loopback_http_is_fetched(url: str) -> None:
 
 def test_https_and_loopback_urls_are_accepted() -> None:
     for url in ("https://idp.example.test/jwks", "http://[::1]:8080/jwks", "http://localhost/j"):
-        assert RemoteKeys(url).jwks_uri == url
+        assert RemoteKeys(url).url == url
 
 
 # -- SAML metadata ---------------------------------------------------------------------------
@@ -283,7 +283,9 @@ def test_metadata_is_not_kept_past_its_valid_until(served: Provider) -> None:
     served.cache_control = "max-age=99999999"
     clock = Clock()
     remote = RemoteMetadata(
-        served.issuer + "/saml/metadata", clock=clock, max_age=dt.timedelta(days=30)
+        served.issuer + "/saml/metadata",
+        clock=clock,
+        cache=CacheRules(max_age=dt.timedelta(days=30)),
     )
     remote.idp()
     clock.now = NOW + dt.timedelta(days=7) - dt.timedelta(seconds=1)

@@ -21,7 +21,7 @@ from eid.sso.levels import LOA_URIS, AssuranceTable, Level, LoginKind, login_kin
 from eid.sso.mandates import FileMandateSource, Mandate, MandateSource, choose_mandate
 from eid.sso.portals import Portal, PortalRegistry, load_portals
 from eid.sso.provider import IdentityProvider
-from eid.sso.remote import RemoteKeys, RemoteMetadata
+from eid.sso.remote import CacheRules, RemoteKeys, RemoteMetadata
 from eid.sso.replay import MemoryReplayStore, RedisReplayStore, ReplayStore
 from eid.sso.statement import Statement, make_statement
 from eid.sso.subjects import Subject, SubjectKind, SubjectMinter
@@ -36,6 +36,7 @@ __all__ = [
     "AssuranceTable",
     "AttributeProfile",
     "AttributeValue",
+    "CacheRules",
     "FileMandateSource",
     "IdentityProvider",
     "Imported",

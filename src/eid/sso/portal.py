@@ -10,12 +10,13 @@ cached), never from the message.
 from eid.sso.id_token import DEFAULT_LEEWAY, import_id_token
 from eid.sso.imported import Imported
 from eid.sso.jwks import VerificationKeys
-from eid.sso.remote import RemoteKeys, RemoteMetadata
+from eid.sso.remote import CacheRules, RemoteKeys, RemoteMetadata
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
 from eid.sso.saml_metadata import idp_from_metadata
 
 __all__ = [
     "DEFAULT_LEEWAY",
+    "CacheRules",
     "Imported",
     "RemoteKeys",
     "RemoteMetadata",
