@@ -4,8 +4,8 @@ Values are JSON objects under string keys, each with a time to live. `MemoryStor
 serves one process; `RedisStore` lets several instances share one login flow.
 `take` reads and deletes in one step, so a code or a request is used at most once
 even when two instances race for it; `move` does so and keeps the value under a new
-key in the same step (Redis: one script, one round trip). The methods are coroutines: a request waiting on
-Redis never holds up the others.
+key in the same step (Redis: one script, one round trip). The methods are coroutines:
+a request waiting on Redis never holds up the others.
 """
 
 from __future__ import annotations
