@@ -14,10 +14,12 @@ endpoint reaches >= 50 % of the in-process rate per worker. The per-worker ratio
 by the clock (rate / workers) and by CPU per request: on two shared cores wrk, Redis and
 two workers cannot each have a core, so the second says what a worker does with one.
 
-Measured on 2 cores with a fuzzer busy on both (``python -m benchmarks web``): in-process
-exchange ~3 000/s, 161 us CPU (statement and ID token alone ~21 000/s, 48 us); endpoint
-~1 950/s with 1 worker, 287 us CPU a request (0.64x by the clock, 0.56x by CPU); ~1 700/s
-with 2 (0.28x by the clock: wrk, Redis and the fuzzer shared the cores; 0.50x by CPU).
+Measured on 2 cores shared with a fuzzer (``python -m benchmarks web``, 4 runs, medians):
+in-process exchange ~5 500/s, 155 us CPU (statement and ID token alone ~21 500/s, 47 us);
+endpoint ~2 900/s with 1 worker, p50 5 ms, p99 ~60 ms, ~285 us server CPU a request
+(0.52x by the clock, 0.55x by CPU); ~3 200/s with 2 workers, p99 ~30 ms, ~315 us (0.3x by
+the clock: wrk, Redis and the fuzzer share the cores; 0.49x by CPU). Before the token
+endpoint's rework: ~1 900/s and ~500 us CPU a request with 1 worker, p50 ~8 ms.
 """
 
 from __future__ import annotations
