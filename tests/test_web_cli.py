@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -40,7 +41,9 @@ def test_a_configured_provider_serves(
 ) -> None:
     port = new_port()
     config = tmp_path / "config.toml"
-    write_toml(development_config(virtual_card, directory=tmp_path, port=port), config)
+    data = development_config(virtual_card, directory=tmp_path, port=port)
+    data["server"]["audit_log"] = str(tmp_path / "audit.jsonl")
+    write_toml(data, config)
     environment = {**os.environ, "EID_HOME": str(home)}
     process = subprocess.Popen(
         [sys.executable, "-m", "eid", "serve", "--config", str(config)],
@@ -58,6 +61,15 @@ def test_a_configured_provider_serves(
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         assert metadata.json()["issuer"] == f"http://127.0.0.1:{port}"
+        # No proxy is trusted: a forwarded address is not believed, by uvicorn either.
+        refused = httpx.post(
+            f"http://127.0.0.1:{port}/token",
+            data={"grant_type": "authorization_code"},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+        assert refused.status_code == 401
+        audited = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
+        assert audited["address"] == "127.0.0.1"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)

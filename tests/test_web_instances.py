@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import redis
 from authlib.integrations.httpx_client import OAuth2Client
 
 from eid.pki.services import TestServices
@@ -25,15 +28,23 @@ SECRET = "portal-secret-0123456789abcdef"
 
 
 @pytest.fixture
-def instances(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[tuple[str, str]]:
+def shared_redis(tmp_path: Path) -> Iterator[str]:
+    with redis_server(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def instances(
+    virtual_card: VirtualCard, tmp_path: Path, shared_redis: str
+) -> Iterator[tuple[str, str]]:
     pki = virtual_card.pki()
     first, second = new_port(), new_port()
     portals = [{"id": "portal", "kind": "oidc", "redirect_uris": [PORTAL],
                 "attributes": ["family_name"], "client_secret": SECRET}]  # fmt: skip
-    with redis_server(tmp_path) as url, TestServices(pki, port=urlsplit(pki.base_url).port or 0):
+    with TestServices(pki, port=urlsplit(pki.base_url).port or 0):
         # One configuration (one issuer, secret and key) for both, as behind a load balancer.
         config = web_config(
-            virtual_card, first, tmp_path, portals=portals, redis=url, secret="s" * 48
+            virtual_card, first, tmp_path, portals=portals, redis=shared_redis, secret="s" * 48
         )
         with (
             serving(create_app(config), first) as a,
@@ -90,3 +101,52 @@ def test_the_session_and_rate_limits_are_shared(instances: tuple[str, str]) -> N
         at_b.jar.update(at_a.jar)
         blocked = at_b.post("/login/virtual", data={"csrf": token, "pin": "1234"})
     assert blocked.status_code == 429
+
+
+def _code(base: str) -> dict[str, str]:
+    """The token request form of a fresh code (a login at ``base``)."""
+    client = OAuth2Client("portal", SECRET, scope="openid", redirect_uri=PORTAL,
+                          code_challenge_method="S256")  # fmt: skip
+    verifier = secrets.token_urlsafe(48)
+    url, _ = client.create_authorization_url(f"{base}/authorize", code_verifier=verifier)
+    with browser(base) as person:
+        answer = follow_to_portal(person, url)
+    code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+    return {"grant_type": "authorization_code", "code": code, "redirect_uri": PORTAL,
+            "code_verifier": verifier}  # fmt: skip
+
+
+def _access_tokens(redis_url: str) -> int:
+    return len(redis.Redis.from_url(redis_url).keys("eid:web:access:*"))
+
+
+def test_a_code_redeemed_on_both_instances_at_once_is_granted_once(
+    instances: tuple[str, str], shared_redis: str
+) -> None:
+    a, b = instances
+    form = _code(a)
+    start = threading.Barrier(8)
+
+    def redeem(base: str) -> httpx.Response:
+        with httpx.Client(base_url=base) as connection:
+            connection.get("/jwks")  # the connection is open before the race starts
+            start.wait()
+            return connection.post("/token", data=form, auth=("portal", SECRET))
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(redeem, [a, b] * 4))
+    assert sorted(answer.status_code for answer in answers) == [200] + [400] * 7
+    assert {a.json()["error"] for a in answers if a.status_code == 400} == {"invalid_grant"}
+    assert _access_tokens(shared_redis) == 1
+
+
+def test_a_failed_redemption_leaves_no_access_token(
+    instances: tuple[str, str], shared_redis: str
+) -> None:
+    a, b = instances
+    wrong_verifier = {**_code(a), "code_verifier": secrets.token_urlsafe(48)}
+    wrong_redirect = {**_code(a), "redirect_uri": PORTAL + "/other"}
+    for form in (wrong_verifier, wrong_redirect):
+        answer = httpx.post(f"{b}/token", data=form, auth=("portal", SECRET))
+        assert answer.json()["error"] == "invalid_grant"
+    assert _access_tokens(shared_redis) == 0

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -274,6 +274,28 @@ def test_missing_or_wrong_pkce_verifier(provider: Provider) -> None:
     assert (missing.status_code, missing.json()["error"]) == (400, "invalid_request")
     assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_grant")
     assert late.json()["error"] == "invalid_grant"
+
+
+def test_malformed_token_requests(provider: Provider) -> None:
+    with provider.browser() as person:
+        code, verifier, endpoint = _fresh_code(provider, person)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": PORTAL,
+            "code_verifier": verifier}  # fmt: skip
+    auth = ("my-enterprise", SECRET)
+    twice = httpx.post(
+        endpoint,
+        content=urlencode([*form.items(), ("redirect_uri", "http://127.0.0.1:9/evil")]),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        auth=auth,
+    )
+    as_json = httpx.post(endpoint, json=form, auth=auth)
+    huge = httpx.post(endpoint, data={**form, "padding": "x" * 70_000}, auth=auth)
+    for answer in (twice, as_json, huge):
+        assert answer.json()["error"] == "invalid_request"
+    assert (twice.status_code, as_json.status_code, huge.status_code) == (400, 400, 413)
+    assert "'redirect_uri' is sent twice" in twice.json()["error_description"]
+    # None of them reached the code: it is still good.
+    assert _redeem(endpoint, code, verifier).status_code == 200
 
 
 def test_client_authentication_failures(provider: Provider) -> None:

@@ -7,7 +7,7 @@ import base64
 import contextlib
 import zlib
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import given, settings
@@ -17,9 +17,10 @@ from eid.errors import EidError
 from eid.sso.attributes import ATTRIBUTES
 from eid.web.config import config_from_mapping
 from eid.web.flows import LOGIN_FAILED, FlowStore, cancel_reason, explanation
+from eid.web.forms import MAX_FIELDS, parse_oauth_form
 from eid.web.i18n import LANGUAGES, negotiate
 from eid.web.pages import local_path
-from eid.web.problems import FlowExpired, InvalidRequest
+from eid.web.problems import FlowExpired, InvalidRequest, OAuthError
 from eid.web.saml_bindings import decode_post, decode_redirect
 from eid.web.scopes import SCOPES, scoped_attributes
 from eid.web.store import MemoryStore
@@ -131,3 +132,23 @@ def test_a_posted_flow_id_finds_only_a_stored_flow(posted: str | None, code: str
         raise AssertionError("a flow id no flow was started under found one")
 
     asyncio.run(run(posted))
+
+
+@given(st.dictionaries(text, text, max_size=MAX_FIELDS))
+def test_an_oauth_form_reads_back_what_was_encoded(form: dict[str, str]) -> None:
+    assert parse_oauth_form(urlencode(form).encode()) == form
+
+
+@given(st.lists(st.tuples(text, text), min_size=1, max_size=MAX_FIELDS - 1))
+def test_an_oauth_form_with_a_parameter_twice_is_refused(pairs: list[tuple[str, str]]) -> None:
+    pairs.append(pairs[0])
+    with pytest.raises(OAuthError, match="is sent twice") as refused:
+        parse_oauth_form(urlencode(pairs).encode())
+    assert refused.value.error == "invalid_request"
+
+
+@given(st.one_of(st.binary(max_size=300), text.map(str.encode)))
+def test_oauth_form_parsing_fails_only_with_oauth_errors(body: bytes) -> None:
+    with contextlib.suppress(OAuthError):
+        form = parse_oauth_form(body)
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in form.items())

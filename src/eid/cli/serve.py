@@ -20,6 +20,11 @@ from eid.web import create_app, load_config
 
 __all__ = ["serve"]
 
+_UVICORN: dict[str, Any] = {"log_level": "warning", "access_log": False, "proxy_headers": False}
+"""How the provider runs under uvicorn: no access log (the audit log says what matters), and
+client addresses from ``X-Forwarded-For`` only as the service's ``trusted_proxies`` allow
+(uvicorn would otherwise take them from any proxy on 127.0.0.1 first)."""
+
 
 def _development(host: str, port: int, with_examples: bool, stack: ExitStack) -> list[Any]:
     """The provider (and example portals) as (name, app, port) for development."""
@@ -63,7 +68,7 @@ async def _serve_all(host: str, apps: list[Any]) -> None:
     import uvicorn
 
     servers = [
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, **_UVICORN))
         for _name, app, port in apps
     ]
     await asyncio.gather(*(server.serve() for server in servers))
@@ -89,7 +94,7 @@ def _serve_config(config_path: Path, workers: int) -> None:
         host=config.host,
         port=config.port,
         workers=workers,
-        log_level="warning",
+        **_UVICORN,
     )
 
 

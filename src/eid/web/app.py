@@ -76,12 +76,14 @@ def create_app(config: WebConfig, *, service: Service | None = None) -> Starlett
     """The ASGI application of the identity provider for ``config``."""
     service = service or build_service(config)
     app = Starlette(
+        # A request's route is found by trying each in turn: the endpoints portals call
+        # back to back (token, userinfo) come first.
         routes=[
+            *oidc.routes,
             Route("/", home, methods=["GET"]),
             Route("/language/{code}", language, methods=["GET"]),
             *login.routes,
             *steps.routes,
-            *oidc.routes,
             *logout.routes,
             *registration.routes,
             *saml.routes,

@@ -21,18 +21,18 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from eid.errors import EidError, PortalUnknown
-from eid.sso import Level, VerificationKeys
+from eid.sso import Level, Statement, VerificationKeys
 from eid.sso.jws import parse_compact
 from eid.sso.levels import LEVELS, level_from_uri
 
 from .clients import Client
 from .flows import CANCELLED, LOGIN_FAILED, Flow, explanation
+from .forms import oauth_form
 from .i18n import LANGUAGES, negotiate
 from .pages import LANGUAGE_COOKIE
 from .persons import auth_result_of
@@ -42,7 +42,7 @@ from .service import Service, address_of, service_of
 from .sessions import Session
 from .steps import silent_obstacle
 
-__all__ = ["JWT_BEARER", "finish", "hashed_key", "routes", "s256"]
+__all__ = ["JWT_BEARER", "exchange", "finish", "hashed_key", "routes", "s256"]
 
 CODE_TTL = 60
 ACCESS_TOKEN_TTL = 600
@@ -352,10 +352,9 @@ async def _assertion_client(service: Service, assertion: str) -> Client:
     return client
 
 
-async def _authenticate(service: Service, request: Request, form: Mapping[str, str]) -> Client:
-    header = request.headers.get("authorization", "")
-    if header[:6].lower() == "basic ":
-        client = await _basic_client(service, header)
+async def _authenticate(service: Service, authorization: str, form: Mapping[str, str]) -> Client:
+    if authorization[:6].lower() == "basic ":
+        client = await _basic_client(service, authorization)
     elif form.get("client_assertion_type") == JWT_BEARER and form.get("client_assertion"):
         client = await _assertion_client(service, form["client_assertion"])
     else:
@@ -381,72 +380,80 @@ def _oauth_error(service: Service, request: Request, error: OAuthError) -> Respo
     )
 
 
-async def token(request: Request) -> Response:
-    """The token endpoint: a code (with its PKCE verifier) for an ID token and an access token."""
-    service = service_of(request)
-    try:
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        client = await _authenticate(service, request, form)
-        if form.get("grant_type") != "authorization_code":
-            raise OAuthError("unsupported_grant_type", "only authorization_code is supported")
-        verifier = form.get("code_verifier") or ""
-        if not _VERIFIER.fullmatch(verifier):
-            raise OAuthError(
-                "invalid_request", "a PKCE code_verifier of 43-128 characters is required"
-            )
-        record = await service.store.take(hashed_key("code", form.get("code") or ""))
-        if record is None:
-            raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
-        if record["client_id"] != client.id:
-            raise OAuthError("invalid_grant", "the code was issued to another client")
-        if record["redirect_uri"] != form.get("redirect_uri"):
-            raise OAuthError("invalid_grant", "redirect_uri differs from the authorization request")
-        if not secrets.compare_digest(s256(verifier), str(record["code_challenge"])):
-            raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
-        return await _issue(service, request, client, record)
-    except OAuthError as error:
-        return _oauth_error(service, request, error)
+def _check_grant(record: Mapping[str, Any], client: Client, form: Mapping[str, str]) -> None:
+    """The redeemed code was issued to ``client``, for this redirect URI and PKCE verifier."""
+    if record["client_id"] != client.id:
+        raise OAuthError("invalid_grant", "the code was issued to another client")
+    if record["redirect_uri"] != form.get("redirect_uri"):
+        raise OAuthError("invalid_grant", "redirect_uri differs from the authorization request")
+    if not secrets.compare_digest(s256(form["code_verifier"]), str(record["code_challenge"])):
+        raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
 
 
-async def _issue(
-    service: Service, request: Request, client: Client, record: dict[str, Any]
-) -> Response:
-    person = record["person"]
-    auth = await run_in_threadpool(auth_result_of, person, service.trust)
+def _released(service: Service, record: Mapping[str, Any]) -> Statement:
+    """The statement a code's record grants its portal: the login rebuilt, granted attributes only."""
     statement = service.provider.statement(
-        auth,
-        client.id,
+        auth_result_of(record["person"], service.trust),
+        record["client_id"],
         acting_for=record.get("acting_for"),
         language=record.get("language"),
         session_index=record["sid"],
     )
     granted = set(record["attributes"])
-    statement = replace(
-        statement,
-        attributes=MappingProxyType(
-            {k: v for k, v in statement.attributes.items() if k in granted}
-        ),
-    )
+    attributes = {k: v for k, v in statement.attributes.items() if k in granted}
+    return replace(statement, attributes=MappingProxyType(attributes))
+
+
+async def exchange(
+    service: Service, form: Mapping[str, str], authorization: str, address: str
+) -> dict[str, Any]:
+    """The token endpoint's work without HTTP: a code and its PKCE verifier for the token response.
+
+    ``authorization`` is the request's ``Authorization`` header (``client_secret_basic``), or
+    empty (``private_key_jwt`` in ``form``). The code's record becomes the access token's in
+    the same step it is taken (`Store.move`): one round trip to the store, and a code is
+    redeemed once. Raises `OAuthError`; a failed redemption leaves no access token behind.
+    """
+    client = await _authenticate(service, authorization, form)
+    if form.get("grant_type") != "authorization_code":
+        raise OAuthError("unsupported_grant_type", "only authorization_code is supported")
+    if not _VERIFIER.fullmatch(form.get("code_verifier") or ""):
+        raise OAuthError("invalid_request", "a PKCE code_verifier of 43-128 characters is required")
     access_token = secrets.token_urlsafe(32)
-    id_token = service.provider.id_token(
-        statement, nonce=record.get("nonce"), access_token=access_token
-    )
-    await service.store.put(
-        hashed_key("access", access_token),
-        {"claims": {"sub": statement.subject.value, **statement.rendered_attributes()}},
-        ACCESS_TOKEN_TTL,
-    )
-    service.audit.issued("token", statement, person, address=address_of(request))
-    return JSONResponse(
-        {
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": ACCESS_TOKEN_TTL,
-            "id_token": id_token,
-            "scope": "openid",
-        },
-        headers={"cache-control": "no-store", "pragma": "no-cache"},
-    )
+    access_key = hashed_key("access", access_token)
+    code_key = hashed_key("code", form.get("code") or "")
+    record = await service.store.move(code_key, access_key, ACCESS_TOKEN_TTL)
+    if record is None:
+        raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
+    try:
+        _check_grant(record, client, form)
+        statement = _released(service, record)
+        id_token = service.provider.id_token(
+            statement, nonce=record.get("nonce"), access_token=access_token
+        )
+    except Exception:
+        await service.store.delete(access_key)
+        raise
+    service.audit.issued("token", statement, record["person"], address=address)
+    return {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": ACCESS_TOKEN_TTL,
+        "id_token": id_token,
+        "scope": "openid",
+    }
+
+
+async def token(request: Request) -> Response:
+    """The token endpoint: a code (with its PKCE verifier) for an ID token and an access token."""
+    service = service_of(request)
+    try:
+        form = await oauth_form(request)
+        authorization = request.headers.get("authorization", "")
+        answer = await exchange(service, form, authorization, address_of(request))
+    except OAuthError as error:
+        return _oauth_error(service, request, error)
+    return JSONResponse(answer, headers={"cache-control": "no-store", "pragma": "no-cache"})
 
 
 async def userinfo(request: Request) -> Response:
@@ -462,13 +469,16 @@ async def userinfo(request: Request) -> Response:
             status_code=401,
             headers={"www-authenticate": 'Bearer error="invalid_token"'},
         )
-    return JSONResponse(record["claims"], headers={"cache-control": "no-store"})
+    await service.clients.get(record["client_id"])  # a registered client known to this instance
+    statement = _released(service, record)
+    claims = {"sub": statement.subject.value, **statement.rendered_attributes()}
+    return JSONResponse(claims, headers={"cache-control": "no-store"})
 
 
 routes = [
-    Route("/.well-known/openid-configuration", discovery, methods=["GET"]),
-    Route("/jwks", jwks, methods=["GET"]),
-    Route("/authorize", authorize, methods=["GET", "POST"]),
     Route("/token", token, methods=["POST"]),
     Route("/userinfo", userinfo, methods=["GET", "POST"]),
+    Route("/authorize", authorize, methods=["GET", "POST"]),
+    Route("/.well-known/openid-configuration", discovery, methods=["GET"]),
+    Route("/jwks", jwks, methods=["GET"]),
 ]

@@ -3,21 +3,32 @@
 Values are JSON objects under string keys, each with a time to live. `MemoryStore`
 serves one process; `RedisStore` lets several instances share one login flow.
 `take` reads and deletes in one step, so a code or a request is used at most once
-even when two instances race for it. The methods are coroutines: a request waiting on
-Redis never holds up the others.
+even when two instances race for it; `move` does so and keeps the value under a new
+key in the same step (Redis: one script, one round trip). The methods are coroutines:
+a request waiting on Redis never holds up the others.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
 
 if TYPE_CHECKING:
     import redis.asyncio
 
 __all__ = ["MemoryStore", "RedisStore", "Store", "open_store"]
+
+
+def _dump(value: dict[str, Any]) -> bytes:
+    return orjson.dumps(value)
+
+
+def _load(raw: bytes | str | None) -> dict[str, Any] | None:
+    return None if raw is None else dict(orjson.loads(raw))
 
 
 class Store(Protocol):
@@ -37,6 +48,14 @@ class Store(Protocol):
 
     async def take(self, key: str) -> dict[str, Any] | None:
         """Read and delete in one step: only one caller ever gets the value."""
+        ...
+
+    async def move(self, key: str, to: str, ttl: float) -> dict[str, Any] | None:
+        """Take the value under ``key`` and keep it under ``to`` for ``ttl`` seconds, in one step.
+
+        The value, or None (and ``to`` left alone) when ``key`` held none: like `take`,
+        only one caller ever gets it.
+        """
         ...
 
     async def delete(self, key: str) -> None:
@@ -73,7 +92,7 @@ class MemoryStore:
         now = time.monotonic()
         with self._lock:
             self._purge(now)
-            self._values[key] = (now + ttl, json.dumps(value))
+            self._values[key] = (now + ttl, _dump(value))
 
     async def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
         """Store ``value`` only when ``key`` is free; True when it was stored."""
@@ -81,21 +100,31 @@ class MemoryStore:
         with self._lock:
             if self._live(key, now) is not None:
                 return False
-            self._values[key] = (now + ttl, json.dumps(value))
+            self._values[key] = (now + ttl, _dump(value))
             return True
 
     async def get(self, key: str) -> dict[str, Any] | None:
         """The value under ``key``, or None when absent or expired."""
         with self._lock:
             raw = self._live(key, time.monotonic())
-        return None if raw is None else dict(json.loads(raw))
+        return _load(raw)
 
     async def take(self, key: str) -> dict[str, Any] | None:
         """Read and delete in one step: only one caller ever gets the value."""
         with self._lock:
             raw = self._live(key, time.monotonic())
             self._values.pop(key, None)
-        return None if raw is None else dict(json.loads(raw))
+        return _load(raw)
+
+    async def move(self, key: str, to: str, ttl: float) -> dict[str, Any] | None:
+        """Take the value under ``key`` and keep it under ``to`` for ``ttl`` seconds, in one step."""
+        now = time.monotonic()
+        with self._lock:
+            raw = self._live(key, now)
+            if raw is not None:
+                del self._values[key]
+                self._values[to] = (now + ttl, raw)
+        return _load(raw)
 
     async def delete(self, key: str) -> None:
         """Forget ``key``."""
@@ -113,60 +142,77 @@ class MemoryStore:
             return value
 
 
-class RedisStore:
-    """State in Redis, shared by every instance that names the same server."""
+_MOVE = """
+local value = redis.call('GETDEL', KEYS[1])
+if value then redis.call('SET', KEYS[2], value, 'PX', ARGV[1]) end
+return value
+"""
 
-    def __init__(self, client: redis.asyncio.Redis, *, prefix: str = "eid:web:") -> None:
+
+class RedisStore:
+    """State in Redis, shared by every instance that names the same server.
+
+    At most ``connections`` commands are in flight at once (a request past them waits for
+    a free slot); each takes a connection from the client's pool.
+    """
+
+    def __init__(
+        self, client: redis.asyncio.Redis, *, prefix: str = "eid:web:", connections: int = 64
+    ) -> None:
         self._client = client
         self._prefix = prefix
+        self._slots = asyncio.Semaphore(connections)
+        self._move = client.register_script(_MOVE)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "eid:web:", connections: int = 64) -> RedisStore:
-        """A store on the Redis server at ``url`` (``redis://host:port/db``).
-
-        At most ``connections`` at once; a request past them waits for a free one.
-        """
+        """A store on the Redis server at ``url`` (``redis://host:port/db``)."""
         import redis.asyncio
 
-        pool = redis.asyncio.BlockingConnectionPool.from_url(
-            url, max_connections=connections, timeout=10
-        )
-        return cls(redis.asyncio.Redis(connection_pool=pool), prefix=prefix)
+        pool = redis.asyncio.ConnectionPool.from_url(url, max_connections=connections)
+        client = redis.asyncio.Redis(connection_pool=pool)
+        return cls(client, prefix=prefix, connections=connections)
 
     @staticmethod
     def _ms(ttl: float) -> int:
         return max(1, int(ttl * 1000))
 
-    @staticmethod
-    def _load(raw: Any) -> dict[str, Any] | None:
-        return None if raw is None else dict(json.loads(raw))
-
     async def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds (replacing any earlier value)."""
-        await self._client.set(self._prefix + key, json.dumps(value), px=self._ms(ttl))
+        async with self._slots:
+            await self._client.set(self._prefix + key, _dump(value), px=self._ms(ttl))
 
     async def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
         """Store ``value`` only when ``key`` is free; True when it was stored."""
-        return bool(
-            await self._client.set(self._prefix + key, json.dumps(value), px=self._ms(ttl), nx=True)
-        )
+        name = self._prefix + key
+        async with self._slots:
+            return bool(await self._client.set(name, _dump(value), px=self._ms(ttl), nx=True))
 
     async def get(self, key: str) -> dict[str, Any] | None:
         """The value under ``key``, or None when absent or expired."""
-        return self._load(await self._client.get(self._prefix + key))
+        async with self._slots:
+            return _load(await self._client.get(self._prefix + key))
 
     async def take(self, key: str) -> dict[str, Any] | None:
         """Read and delete in one step (GETDEL): only one caller ever gets the value."""
-        return self._load(await self._client.getdel(self._prefix + key))
+        async with self._slots:
+            return _load(await self._client.getdel(self._prefix + key))
+
+    async def move(self, key: str, to: str, ttl: float) -> dict[str, Any] | None:
+        """Take the value under ``key`` and keep it under ``to`` for ``ttl`` seconds (one script)."""
+        keys = [self._prefix + key, self._prefix + to]
+        async with self._slots:
+            return _load(await self._move(keys=keys, args=[self._ms(ttl)]))
 
     async def delete(self, key: str) -> None:
         """Forget ``key``."""
-        await self._client.delete(self._prefix + key)
+        async with self._slots:
+            await self._client.delete(self._prefix + key)
 
     async def count(self, key: str, window: float) -> int:
         """Add one to the counter ``key`` (started with a life of ``window`` seconds); its new value."""
         name = self._prefix + key
-        async with self._client.pipeline() as pipe:
+        async with self._slots, self._client.pipeline() as pipe:
             pipe.incr(name)
             pipe.pexpire(name, self._ms(window), nx=True)
             value, _ = await pipe.execute()
