@@ -350,8 +350,11 @@ def test_resources_rewritten_as_an_identical_copy_is_no_change(
     (signature,) = verify(path, trust=trust_of(pki), revocation=OFF).signatures
     assert signature.indication is Indication.TOTAL_PASSED, signature.reasons
     assert signature.modifications is not None
-    assert signature.modifications["level"] == "NONE"
-    assert signature.modifications["changes"] == []
+    # pyHanko stamps the XMP ModDate on every write: an update in a later second than the
+    # signature also rewrote the metadata, which is allowed (and nothing a reader shows).
+    changes = signature.modifications["changes"]
+    assert changes in ([], ["the XMP metadata changed"])
+    assert signature.modifications["level"] == ("LTA_UPDATES" if changes else "NONE")
 
 
 @pytest.mark.parametrize(
