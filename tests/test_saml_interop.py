@@ -185,6 +185,19 @@ def test_a_certificate_whose_key_cannot_be_read_is_malformed_metadata() -> None:
             parse(data)
 
 
+def test_a_certificate_of_an_unknown_version_is_malformed_metadata() -> None:
+    """Found by the saml_metadata fuzz target: cryptography's InvalidVersion escaped."""
+    metadata = idp_metadata(IDP, KeySet(idp_key()), sso_url=f"{IDP}/sso", now=NOW)
+    opening = metadata.index(b"<ds:X509Certificate>", metadata.index(b"KeyDescriptor"))
+    start = opening + len(b"<ds:X509Certificate>")
+    end = metadata.index(b"</ds:X509Certificate>", start)
+    der = base64.b64decode(metadata[start:end])
+    version = der.index(bytes.fromhex("a003020102"))  # [0] EXPLICIT INTEGER 2 (v3)
+    broken = der[: version + 4] + b"\x16" + der[version + 5 :]
+    with pytest.raises(MalformedInput, match="certificate cannot be read"):
+        idp_from_metadata(metadata[:start] + base64.b64encode(broken) + metadata[end:])
+
+
 def test_idp_metadata_signed_and_read(tmp_path: Path) -> None:
     keys = KeySet(idp_key(), next=idp_key("p256"))
     metadata = idp_metadata(

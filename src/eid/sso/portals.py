@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal, TypeAlias, cast
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from eid.errors import MalformedInput, PortalUnknown, RedirectUriMismatch, UsageError
 from eid.sso.attributes import ATTRIBUTES, LEGAL_PERSON_ATTRIBUTES, PROFILES, AttributeProfile
@@ -202,7 +203,8 @@ def portal_from_dict(entry: Mapping[str, object], *, source: str = "portal") -> 
     if pem is not None:
         try:
             certificate = x509.load_pem_x509_certificate(pem.encode())
-        except ValueError:
+            certificate.public_key()  # read lazily by cryptography: read it here
+        except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion):
             raise MalformedInput(
                 "not a PEM certificate", source=source, field="encryption_certificate"
             ) from None

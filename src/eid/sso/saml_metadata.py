@@ -125,7 +125,7 @@ def _certificates(descriptor: etree._Element, uses: Sequence[str]) -> list[x509.
                 der = base64.b64decode("".join((value.text or "").split()), validate=True)
                 certificate = x509.load_der_x509_certificate(der)
                 certificate.public_key()  # read lazily by cryptography: read it here
-            except (binascii.Error, ValueError, UnsupportedAlgorithm):
+            except (binascii.Error, ValueError, UnsupportedAlgorithm, x509.InvalidVersion):
                 raise MalformedInput(
                     "a KeyDescriptor certificate cannot be read", source=_SOURCE
                 ) from None

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from eid.errors import MalformedInput, PortalUnknown
 from eid.sso import Portal, PortalRegistry
@@ -122,11 +123,13 @@ def _certificate(entry: Mapping[str, Any], source: str) -> tuple[x509.Certificat
     if not entry.get("sp_certificate"):
         return ()
     try:
-        return (x509.load_pem_x509_certificate(str(entry["sp_certificate"]).encode()),)
-    except ValueError:
+        certificate = x509.load_pem_x509_certificate(str(entry["sp_certificate"]).encode())
+        certificate.public_key()  # read lazily by cryptography: read it here
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion):
         raise MalformedInput(
             "not a PEM certificate", source=source, field="sp_certificate"
         ) from None
+    return (certificate,)
 
 
 def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Client:
