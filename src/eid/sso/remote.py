@@ -47,6 +47,7 @@ __all__ = [
     "RemoteMetadata",
     "cache_lifetime",
     "discovered_jwks_uri",
+    "is_loopback_host",
 ]
 
 MAX_DOCUMENT_SIZE = 1 << 20
@@ -63,19 +64,21 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is ``localhost`` or a loopback address: where plain http stays local."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _fetchable(url: str) -> str:
     """``url`` when it may be fetched: https, or http to a loopback host."""
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and parts.hostname:
-        host = parts.hostname
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = host == "localhost"
-        if loopback:
-            return url
+    if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname):
+        return url
     raise UsageError(f"{url!r}: the provider's keys are fetched over https only")
 
 

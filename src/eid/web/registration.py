@@ -8,7 +8,6 @@ generated secret (``client_secret_basic``) or its own keys (``private_key_jwt``)
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 import time
 from typing import Any
@@ -20,6 +19,7 @@ from starlette.routing import Route
 
 from eid.errors import EidError
 from eid.sso import VerificationKeys
+from eid.sso.remote import is_loopback_host
 
 from .service import service_of
 
@@ -38,13 +38,6 @@ class _Invalid(Exception):
         self.description = description
 
 
-def _loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _uris(metadata: dict[str, Any], name: str, *, required: bool) -> list[str]:
     values = metadata.get(name, [])
     if not isinstance(values, list) or (required and not values):
@@ -56,7 +49,8 @@ def _uris(metadata: dict[str, Any], name: str, *, required: bool) -> list[str]:
             or parts.fragment
             or not parts.hostname
             or not (
-                parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname))
+                parts.scheme == "https"
+                or (parts.scheme == "http" and is_loopback_host(parts.hostname))
             )
         ):
             raise _Invalid(
