@@ -39,10 +39,11 @@ from eid.pki.revocation import RevInfoError
 from eid.sign import ValidationReport, verify
 from eid.sign.report_html import report_html
 from eid.sign.report_text import report_lines
-from eid.sso import VerificationKeys
+from eid.sso import AssuranceTable, VerificationKeys
 from eid.sso.algorithms import ALGORITHMS
 from eid.sso.imported import Imported
 from eid.sso.jws import b64url_encode, parse_compact
+from eid.sso.levels import LEVELS
 from eid.sso.remote import cache_lifetime, discovered_jwks_uri
 from eid.sso.saml import SAML_NS, SAMLP_NS
 from eid.sso.saml_metadata import idp_from_metadata, portal_from_sp_metadata
@@ -61,7 +62,8 @@ from eid.tokens.belpic import (
     read_card_files,
     verify_identity_signature,
 )
-from eid.web.saml import _check_time, _checked_id
+from eid.web.oidc import _ASSERTION_LEEWAY, _ASSERTION_MAX_LIFE, _assertion_problem
+from eid.web.saml import _check_time, _checked_id, _requested_level, _transient, _Unmet
 from eid.web.saml_bindings import ReceivedRequest, decode_post, decode_redirect, verify_request
 from fuzz import material, sso_material
 from fuzz.mutation import Mutation, Op, SignedCase, signed_cases
@@ -537,12 +539,29 @@ def check_saml_request(data: bytes) -> None:
         return
     _eid_errors_only(lambda: _checked_id(received.root))
     _eid_errors_only(lambda: _check_time(received.root))
+    _read_authn_request(received.root)
     certificate = sso_material.sp_key().certificate
     assert certificate is not None
     if not _eid_errors_only(lambda: verify_request(received, (certificate,), required=True)):
         return
     if _request_meaning(received) not in _signed_requests():
         raise InvariantBroken("a SAML request other than a signed one verified")
+
+
+def _read_authn_request(root: etree._Element) -> None:
+    """What the SSO endpoint reads of a request: a level or None, a NameID choice, or `_Unmet`."""
+    for names in ({}, AssuranceTable().national_names):
+        try:
+            level = _requested_level(root, names)
+        except _Unmet:
+            continue
+        if level is not None and level not in LEVELS:
+            raise InvariantBroken(f"RequestedAuthnContext gave {level!r}, not a level")
+    for kind in ("pairwise", "national_number"):
+        try:
+            _transient(root, kind)
+        except _Unmet:
+            continue
 
 
 def check_client_assertion(data: bytes) -> None:
@@ -563,6 +582,34 @@ def check_client_assertion(data: bytes) -> None:
     signed = parse_compact(sso_material.client_assertion()).claims()
     if jws.claims() != signed:
         raise InvariantBroken("a client assertion other than the signed one verified")
+
+
+def check_signed_client_claims(payload: bytes) -> None:
+    """Any ``payload`` signed by the client's key: the token endpoint's claim checks answer.
+
+    As `check_signed_claims` for ID tokens, this reaches what lies behind the signature of a
+    client assertion; claims found right are for the client, this endpoint, and unexpired.
+    """
+    header = sso_material.client_assertion().split(".", 1)[0]
+    signing_input = f"{header}.{b64url_encode(payload)}"
+    signature = sso_material.sp_key().sign(signing_input.encode("ascii"), "RS256")
+    jws = _eid_errors_only(
+        lambda: parse_compact(f"{signing_input}.{b64url_encode(signature)}".encode())
+    )
+    claims = _eid_errors_only(jws.claims) if jws is not None else None
+    if claims is None:
+        return
+    now = material.NOW.timestamp()
+    endpoint = sso_material.ISSUER + "/token"
+    if _assertion_problem(claims, sso_material.CLIENT, {endpoint}, now) is not None:
+        return
+    audience = claims["aud"]
+    if claims["sub"] != sso_material.CLIENT or endpoint not in (
+        audience if isinstance(audience, list) else [audience]
+    ):
+        raise InvariantBroken("a client assertion for another client or audience was accepted")
+    if not now - _ASSERTION_LEEWAY <= claims["exp"] <= now + _ASSERTION_MAX_LIFE:
+        raise InvariantBroken("a client assertion out of its time window was accepted")
 
 
 def mutation_from_bytes(data: bytes) -> tuple[int, Mutation]:

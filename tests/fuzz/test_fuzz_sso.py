@@ -152,3 +152,26 @@ def test_saml_requests_verify_only_as_signed(data: bytes) -> None:
 @given(inputs("client_assertion"))
 def test_client_assertions_verify_only_as_signed(data: bytes) -> None:
     checks.check_client_assertion(data)
+
+
+def _signed_client_claims() -> st.SearchStrategy[bytes]:
+    """Claims near a real client assertion's (any JSON in any member), to be signed."""
+    payload = json.loads(b64url_decode(sso_material.client_assertion().split(".")[1], "payload"))
+    other = sorted({*map(str, payload.values()), sso_material.ISSUER})
+    numbers = st.one_of(
+        st.integers(-(1 << 70), 1 << 70),
+        st.floats(allow_nan=False),
+        st.sampled_from([payload["exp"], payload["exp"] + 3600, True]),
+    )
+    changes = st.dictionaries(
+        st.sampled_from(["iss", "sub", "aud", "exp", "jti", "iat"]),
+        field_or_json(st.one_of(st.sampled_from(other), numbers)),
+        max_size=3,
+    )
+    return st.builds(lambda c: json.dumps({**payload, **c}).encode(), changes)
+
+
+@examples(0.3)
+@given(st.one_of(st.deferred(_signed_client_claims), st.binary(max_size=64)))
+def test_any_signed_client_assertion_claims_are_judged(payload: bytes) -> None:
+    checks.check_signed_client_claims(payload)

@@ -306,6 +306,32 @@ async def _basic_client(service: Service, header: str) -> Client:
     return client
 
 
+def _assertion_problem(
+    claims: Mapping[str, Any], client_id: str, audiences: set[str], now: float
+) -> str | None:
+    """What is wrong with a client assertion's signed claims (RFC 7523 3), or None.
+
+    ``sub`` is the client, ``aud`` names one of ``audiences``, ``exp`` is a number within the
+    leeway and the maximal life from ``now``, and ``jti`` is a string.
+    """
+    audience = claims.get("aud")
+    named = audience if isinstance(audience, list) else [audience]
+    exp = claims.get("exp")
+    if claims.get("sub") != client_id:
+        return "sub is not the client"
+    if not audiences.intersection(a for a in named if isinstance(a, str)):
+        return "aud is not this token endpoint"
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return "exp is missing"
+    if exp < now - _ASSERTION_LEEWAY:
+        return "it expired"
+    if exp > now + _ASSERTION_MAX_LIFE:
+        return "it lives too long"
+    if not isinstance(claims.get("jti"), str):
+        return "jti is missing"
+    return None
+
+
 async def _assertion_client(service: Service, assertion: str) -> Client:
     """``private_key_jwt``: a JWT the client signed with a key of its registered JWKS (RFC 7523)."""
     try:
@@ -326,23 +352,10 @@ async def _assertion_client(service: Service, assertion: str) -> Client:
             "invalid_client", "the client assertion's signature is invalid", status=401
         )
     claims = jws.claims()
-    now = dt.datetime.now(dt.UTC).timestamp()
-    audience = claims.get("aud")
-    audiences = audience if isinstance(audience, list) else [audience]
     expected = {service.config.issuer, f"{service.config.base_url}/token"}
-    exp = claims.get("exp")
-    problems = [
-        claims.get("sub") != client.id and "sub is not the client",
-        not expected.intersection(a for a in audiences if isinstance(a, str))
-        and "aud is not this token endpoint",
-        not isinstance(exp, int | float) and "exp is missing",
-        isinstance(exp, int | float) and exp < now - _ASSERTION_LEEWAY and "it expired",
-        isinstance(exp, int | float) and exp > now + _ASSERTION_MAX_LIFE and "it lives too long",
-        not isinstance(claims.get("jti"), str) and "jti is missing",
-    ]
-    failed = [p for p in problems if p]
-    if failed:
-        raise OAuthError("invalid_client", f"client assertion: {failed[0]}", status=401)
+    problem = _assertion_problem(claims, client.id, expected, dt.datetime.now(dt.UTC).timestamp())
+    if problem is not None:
+        raise OAuthError("invalid_client", f"client assertion: {problem}", status=401)
     if not await service.store.add(
         hashed_key("assertion", f"{client.id}\x00{claims['jti']}"), {}, _ASSERTION_MAX_LIFE * 2
     ):

@@ -32,7 +32,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from eid.errors import AssuranceLevelTooLow, PortalUnknown
-from eid.sso import Level
+from eid.sso import Level, SubjectKind
 from eid.sso.algorithms import ALGORITHMS
 from eid.sso.levels import LEVELS, level_from_uri
 from eid.sso.saml import (
@@ -135,11 +135,11 @@ def _check_time(root: etree._Element) -> None:
         raise InvalidRequest("the request was issued too long ago or in the future")
 
 
-def _requested_level(root: etree._Element, service: Service) -> Level | None:
+def _requested_level(root: etree._Element, names: Mapping[Level, str]) -> Level | None:
+    """The lowest level RequestedAuthnContext allows (``names``: the national level names)."""
     context = root.find(_P + "RequestedAuthnContext")
     if context is None:
         return None
-    names = service.provider.assurance.national_names
     levels = [
         level
         for ref in context.findall(_A + "AuthnContextClassRef")
@@ -160,11 +160,11 @@ def _requested_level(root: etree._Element, service: Service) -> Level | None:
     raise _Unmet("no_authn_context", f"unknown Comparison {comparison!r}")
 
 
-def _transient(root: etree._Element, client: Client) -> bool:
+def _transient(root: etree._Element, subject_kind: SubjectKind) -> bool:
     """Whether the NameIDPolicy asks for a transient NameID; `_Unmet` for a format not offered."""
     policy = root.find(_P + "NameIDPolicy")
     wanted = policy.get("Format") if policy is not None else None
-    if wanted in (None, NAMEID_UNSPECIFIED, NAMEID_FORMATS[client.portal.subject_kind]):
+    if wanted in (None, NAMEID_UNSPECIFIED, NAMEID_FORMATS[subject_kind]):
         return False
     if wanted == NAMEID_TRANSIENT:
         return True
@@ -197,8 +197,8 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
         "relay_state": received.relay_state,
     }
     try:
-        requested = _requested_level(root, service)
-        params["transient"] = _transient(root, client)
+        requested = _requested_level(root, service.provider.assurance.national_names)
+        params["transient"] = _transient(root, client.portal.subject_kind)
     except _Unmet as unmet:
         service.audit.record("failure", outcome="failure", portal=client.id, error=unmet.code)
         return _post_status(request, service, client, params, unmet.code, unmet.message)
