@@ -87,15 +87,18 @@ def test_registration_then_login_and_logout_everywhere(
         redirect_uris=["http://127.0.0.1:9/cb"],
         post_logout_redirect_uris=["http://127.0.0.1:9/bye"],
         backchannel_logout_uri=backchannel,
+        token_endpoint_auth_method="client_secret_post",
     )
     assert registered.status_code == 201, registered.text
     client_info = registered.json()
+    assert client_info["token_endpoint_auth_method"] == "client_secret_post"
     client = OAuth2Client(
         client_info["client_id"],
         client_info["client_secret"],
         scope="openid",
         redirect_uri="http://127.0.0.1:9/cb",
         code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_post",
     )
     metadata = httpx.get(f"{provider}/.well-known/openid-configuration").json()
     verifier = secrets.token_urlsafe(48)

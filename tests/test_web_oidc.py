@@ -116,14 +116,16 @@ def provider(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Provider]:
         yield Provider(base, audit, virtual_card)
 
 
-def authlib_client(provider: Provider, client_id: str = "my-enterprise") -> OAuth2Client:
+def authlib_client(
+    provider: Provider, client_id: str = "my-enterprise", method: str = "client_secret_basic"
+) -> OAuth2Client:
     return OAuth2Client(
         client_id,
         SECRET,
         scope="openid profile",
         redirect_uri=PORTAL,
         code_challenge_method="S256",
-        token_endpoint_auth_method="client_secret_basic",
+        token_endpoint_auth_method=method,
     )
 
 
@@ -191,8 +193,10 @@ def test_scope_narrows_the_released_claims(provider: Provider) -> None:
             assert (name in userinfo) == (name in claims_expected), (scope, name)
 
 
-def test_authlib_discovery_code_pkce_and_id_token(provider: Provider) -> None:
-    client = authlib_client(provider)
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_authlib_discovery_code_pkce_and_id_token(provider: Provider, method: str) -> None:
+    assert method in provider.metadata()["token_endpoint_auth_methods_supported"]
+    client = authlib_client(provider, method=method)
     with provider.browser() as person:
         location, verifier, nonce, state, metadata = code_flow(provider, client, person)
     assert location.startswith(PORTAL + "?")
@@ -304,11 +308,18 @@ def test_client_authentication_failures(provider: Provider) -> None:
         wrong_secret = _redeem(endpoint, code, verifier, auth=("my-enterprise", "nope"))
         unknown = _redeem(endpoint, code, verifier, auth=("nobody", SECRET))
         none = _redeem(endpoint, code, verifier, auth=None)
+        post = {"client_id": "my-enterprise", "client_secret": SECRET}
+        wrong_post = _redeem(
+            endpoint, code, verifier, auth=None, data={**post, "client_secret": "nope"}
+        )
+        post_unknown = _redeem(endpoint, code, verifier, auth=None, data={**post, "client_id": "x"})
+        both = _redeem(endpoint, code, verifier, data=post)  # Basic and the form: two methods
         other_client = _redeem(endpoint, code, verifier, auth=("strict-portal", SECRET))
         still_good = _redeem(endpoint, code, verifier)
-    for answer in (wrong_secret, unknown, none):
+    for answer in (wrong_secret, unknown, none, wrong_post, post_unknown):
         assert answer.status_code == 401
         assert answer.json()["error"] == "invalid_client"
+    assert (both.status_code, both.json()["error"]) == (400, "invalid_request")
     assert other_client.json()["error"] == "invalid_grant"
     assert still_good.status_code == 400  # the other client's attempt used the code up
 

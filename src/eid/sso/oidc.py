@@ -126,7 +126,11 @@ def discovery_document(
         "subject_types_supported": ["pairwise", "public"],
         "id_token_signing_alg_values_supported": list(algorithms),
         "scopes_supported": ["openid", "profile", "address"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+        ],
         "claims_supported": sorted(
             {"iss", "sub", "aud", "azp", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid"}
             | set(claims)

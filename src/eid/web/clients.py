@@ -5,7 +5,7 @@ redirect_uris / acs_urls, attributes, profile, minimum_level, sector, subject,
 national_number, mandates, ...) and these, for the service:
 
 - ``name``: what the pages call the portal;
-- OIDC: ``client_secret`` (``client_secret_basic``) or ``jwks`` (``private_key_jwt``, a JWKS
+- OIDC: ``client_secret`` (``client_secret_basic`` or ``_post``) or ``jwks`` (``private_key_jwt``, a JWKS
   object), ``post_logout_redirect_uris``, ``backchannel_logout_uri``;
 - SAML: ``sp_certificate`` (PEM, verifies signed AuthnRequests and LogoutRequests),
   ``sign_requests`` (whether requests must be signed), ``slo_url``; ``sign_response`` (the

@@ -297,11 +297,16 @@ async def _basic_client(service: Service, header: str) -> Client:
     client_id, colon, secret = decoded.partition(":")
     if not colon:
         raise OAuthError("invalid_client", "malformed Basic authorization", status=401)
+    return await _secret_client(service, unquote_plus(client_id), unquote_plus(secret))
+
+
+async def _secret_client(service: Service, client_id: str, secret: str) -> Client:
+    """The client ``client_id`` when ``secret`` is its secret (Basic or form, RFC 6749 2.3.1)."""
     try:
-        client = await service.clients.get(unquote_plus(client_id))
+        client = await service.clients.get(client_id)
     except PortalUnknown:
         raise OAuthError("invalid_client", "unknown client", status=401) from None
-    if not client.secret_matches(unquote_plus(secret)):
+    if not client.secret_matches(secret):
         raise OAuthError("invalid_client", "wrong client secret", status=401)
     return client
 
@@ -366,8 +371,15 @@ async def _assertion_client(service: Service, assertion: str) -> Client:
 
 
 async def _authenticate(service: Service, authorization: str, form: Mapping[str, str]) -> Client:
-    if authorization[:6].lower() == "basic ":
+    """The client by the one method it used: client_secret_basic, _post or private_key_jwt."""
+    basic = authorization[:6].lower() == "basic "
+    methods = [basic, "client_secret" in form, "client_assertion" in form]
+    if sum(methods) > 1:
+        raise OAuthError("invalid_request", "more than one client authentication method")
+    if basic:
         client = await _basic_client(service, authorization)
+    elif "client_secret" in form:
+        client = await _secret_client(service, form.get("client_id", ""), form["client_secret"])
     elif form.get("client_assertion_type") == JWT_BEARER and form.get("client_assertion"):
         client = await _assertion_client(service, form["client_assertion"])
     else:

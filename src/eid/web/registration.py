@@ -2,7 +2,8 @@
 
 A registered client is an OIDC portal that receives the default attributes (names),
 a pairwise subject, never the national number or mandates; it authenticates with a
-generated secret (``client_secret_basic``) or its own keys (``private_key_jwt``).
+generated secret (``client_secret_basic`` or ``client_secret_post``) or its own keys
+(``private_key_jwt``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ __all__ = ["DEFAULT_ATTRIBUTES", "routes"]
 DEFAULT_ATTRIBUTES = ("given_name", "family_name")
 """What a dynamically registered client receives."""
 
-_METHODS = ("client_secret_basic", "private_key_jwt")
+_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
 
 
 class _Invalid(Exception):
