@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from joserfc import jwt as jose_jwt
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 
 from eid.errors import (
     AssertionMalformed,
@@ -633,6 +633,23 @@ def test_jwks_parsing() -> None:
     assert caught.value.code == "assertion_algorithm_refused"
     enc_only = VerificationKeys.from_jwks({"keys": [{**rsa_key().jwk(), "use": "enc"}]})
     assert len(enc_only) == 0
+
+
+def test_keys_of_no_use_beside_the_signing_key_are_left_out() -> None:
+    """RFC 7517 5: a provider's JWKS also holds keys of other uses, types and algorithms."""
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+    others = [
+        {**RSAKey.generate_key(2048, private=False).as_dict(), "use": "enc", "alg": "RSA-OAEP"},
+        {**RSAKey.generate_key(2048, private=False).as_dict(), "alg": "RSA-OAEP-256"},
+        {**OKPKey.generate_key("Ed25519", private=False).as_dict(), "alg": "EdDSA"},
+        {**ECKey.generate_key("secp256k1", private=False).as_dict(), "alg": "ES256K"},
+        {**ECKey.generate_key("secp256k1", private=False).as_dict()},
+        {**RSAKey.import_key(small).as_dict(private=False), "alg": "RS256"},
+        {"kty": "future-kind", "kid": "x"},
+    ]
+    keys = VerificationKeys.from_jwks({"keys": [*others, SIGNER.jwk()]})
+    assert len(keys) == 1
+    assert do_import(forge(), keys).subject == "subject-1"
 
 
 @given(

@@ -219,7 +219,7 @@ def test_a_failed_fetch_after_expiry_fails_the_import(served: Provider) -> None:
         (500, None, "HTTP 500"),
         (302, None, "HTTP 302"),
         (200, b"not json", "not JSON"),
-        (200, b'{"keys": [{"kty": "oct", "k": "AAAA"}]}', "not accepted"),
+        (200, b'{"keys": [{"kty": "oct", "k": "AAAA"}]}', "public keys only"),
         (200, b" " * (MAX_DOCUMENT_SIZE + 1), "larger than"),
     ],
     ids=["error", "redirect", "not-json", "symmetric-key", "too-large"],

@@ -3,7 +3,8 @@
 `VerificationKeys` parses a JWKS document once (through joserfc, which checks each JWK's
 form) into `cryptography` public keys, each with its allow-list of algorithms: those its key
 type and size can make, narrowed by the JWK's ``alg`` when it has one. Private keys,
-symmetric keys, keys for encryption (``use: enc``) and duplicate ``kid`` values are refused.
+symmetric keys, an ``alg`` that contradicts its key and duplicate ``kid`` values are
+refused; keys for encryption and of other types, curves or algorithms are left out.
 """
 
 from __future__ import annotations
@@ -77,17 +78,20 @@ class VerificationKeys:
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise MalformedInput("a JWKS has a list of keys under 'keys'", source="JWKS")
         for entry in entries:
-            if entry.get("kty") not in ("RSA", "EC"):
-                raise MalformedInput(
-                    f"key type {entry.get('kty')!r} is not accepted", source="JWKS"
-                )
             if {"d", "p", "q", "dp", "dq", "qi", "oth", "k"} & set(entry):
                 raise MalformedInput("a JWKS must hold public keys only", source="JWKS")
+        signing = [entry for entry in entries if _may_verify(entry)]
+        if not signing:
+            return cls(())
         try:
-            parsed = KeySet.import_key_set({"keys": entries})
+            parsed = KeySet.import_key_set({"keys": signing})
         except (JoseError, ValueError, TypeError, KeyError) as error:
             raise MalformedInput(f"not a valid JWKS ({error})", source="JWKS") from None
-        return cls(_verification_key(key) for key in parsed if key.get("use") != "enc")
+        return cls(
+            key
+            for key in map(_verification_key, parsed)
+            if key.algorithms  # a key type this module knows, on a curve or size it does not
+        )
 
     @classmethod
     def from_file(cls, path: Path) -> VerificationKeys:
@@ -128,15 +132,28 @@ class VerificationKeys:
         return check
 
 
+def _may_verify(entry: Mapping[str, Any]) -> bool:
+    """Whether a JWK can verify an ID token: an RSA or EC key not for encryption only.
+
+    Others are left out, not refused (RFC 7517 5): providers publish encryption keys
+    (``use: enc``, ``alg: RSA-OAEP``) and key types or algorithms of no use here (``OKP``,
+    ``EdDSA``, ``ES256K``) beside their signing keys.
+    """
+    alg = entry.get("alg")
+    return (
+        entry.get("kty") in ("RSA", "EC")
+        and entry.get("use") != "enc"
+        and (alg is None or not isinstance(alg, str) or alg in ALGORITHMS)
+    )
+
+
 def _verification_key(key: RSAKey | ECKey | Any) -> VerificationKey:
+    """The key and its allowed algorithms (none when its curve or size fits no algorithm)."""
     public = key.raw_value
     if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise MalformedInput("a JWKS must hold public RSA or EC keys only", source="JWKS")
-    usable = algorithms_for(public)
-    if not usable:
-        raise MalformedInput("a key is too small or on an unsupported curve", source="JWKS")
-    allowed = frozenset(usable)
-    if key.alg is not None:
+    allowed = frozenset(algorithms_for(public))
+    if key.alg is not None and allowed:
         if key.alg not in allowed:
             raise MalformedInput(
                 f"key {key.kid!r}: alg {key.alg} does not fit the key", source="JWKS"
