@@ -26,6 +26,7 @@ from eid.sso import VerificationKeys, import_id_token
 from eid.tokens.virtual import VirtualCard
 from eid.web import create_app
 from eid.web.audit import AuditLog
+from eid.web.oidc import s256
 from eid.web.service import build_service
 
 from .web_support import (
@@ -87,6 +88,14 @@ def provider(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Provider]:
             "redirect_uris": [PORTAL],
             "attributes": ["given_name"],
             "jwks": CLIENT_JWKS,
+        },
+        {
+            "id": "confidential-portal",
+            "kind": "oidc",
+            "redirect_uris": [PORTAL],
+            "attributes": ["given_name"],
+            "client_secret": SECRET,
+            "require_pkce": False,
         },
         {
             "id": "wide-portal",
@@ -360,6 +369,50 @@ def test_private_key_jwt(provider: Provider) -> None:
         answer = redeem(bad)
         assert answer.status_code == 401, answer.text
         assert answer.json()["error"] == "invalid_client"
+
+
+def test_a_client_allowed_to_leave_pkce_out_uses_a_nonce(provider: Provider) -> None:
+    """``require_pkce = false``: no PKCE and a nonce (RFC 9700 2.1.1), and no downgrade."""
+    metadata = provider.metadata()
+    client = OAuth2Client(
+        "confidential-portal", SECRET, scope="openid", redirect_uri=PORTAL
+    )  # Authlib without PKCE, as a Keycloak broker or Spring Security by default
+
+    def code(**extra: str) -> str:
+        url, _ = client.create_authorization_url(metadata["authorization_endpoint"], **extra)
+        with provider.browser() as person:
+            location = follow_to_portal(person, url).headers["location"]
+        return location
+
+    location = code(nonce="n-1")
+    token = client.fetch_token(metadata["token_endpoint"], authorization_response=location)
+    claims = jwt.decode(token["id_token"], KeySet.import_key_set(
+        httpx.get(metadata["jwks_uri"]).json())).claims  # fmt: skip
+    assert (claims["aud"], claims["nonce"]) == ("confidential-portal", "n-1")
+
+    def redeem(location: str, verifier: str | None) -> httpx.Response:
+        found = parse_qs(urlsplit(location).query)["code"][0]
+        return _redeem(
+            metadata["token_endpoint"], found, verifier, auth=("confidential-portal", SECRET)
+        )
+
+    downgrade = redeem(code(nonce="n-2"), secrets.token_urlsafe(48))
+    assert (downgrade.status_code, downgrade.json()["error"]) == (400, "invalid_grant")
+    verifier = secrets.token_urlsafe(48)
+    with_pkce = code(nonce="n-3", code_challenge=s256(verifier), code_challenge_method="S256")
+    without_verifier = redeem(with_pkce, None)
+    assert (without_verifier.status_code, without_verifier.json()["error"]) == (
+        400,
+        "invalid_grant",
+    )
+    no_nonce = code()
+    assert parse_qs(urlsplit(no_nonce).query)["error"] == ["invalid_request"]
+    # Every other client must still use PKCE.
+    plain = OAuth2Client("my-enterprise", SECRET, scope="openid", redirect_uri=PORTAL)
+    url, _ = plain.create_authorization_url(metadata["authorization_endpoint"], nonce="n")
+    with provider.browser() as person:
+        refused = person.get(url)
+    assert parse_qs(urlsplit(refused.headers["location"]).query)["error"] == ["invalid_request"]
 
 
 def test_authorization_errors(provider: Provider) -> None:

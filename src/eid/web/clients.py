@@ -5,8 +5,11 @@ redirect_uris / acs_urls, attributes, profile, minimum_level, sector, subject,
 national_number, mandates, ...) and these, for the service:
 
 - ``name``: what the pages call the portal;
-- OIDC: ``client_secret`` (``client_secret_basic`` or ``_post``) or ``jwks`` (``private_key_jwt``, a JWKS
-  object), ``post_logout_redirect_uris``, ``backchannel_logout_uri``;
+- OIDC: ``client_secret`` (``client_secret_basic`` or ``_post``) or ``jwks``
+  (``private_key_jwt``, a JWKS object), ``post_logout_redirect_uris``,
+  ``backchannel_logout_uri``; ``require_pkce`` (default true; false lets this confidential
+  client leave PKCE out, with a ``nonce`` instead, as RFC 9700 2.1.1 allows: Keycloak
+  brokers and Spring Security send no PKCE for confidential clients by default);
 - SAML: ``sp_certificate`` (PEM, verifies signed AuthnRequests and LogoutRequests),
   ``sign_requests`` (whether requests must be signed), ``slo_url``; ``sign_response`` (the
   Response is signed too, around the signed assertion: SPs such as pysaml2 by default, or
@@ -51,6 +54,7 @@ _SERVICE_KEYS = (
     "slo_url",
     "sp_metadata",
     "sign_response",
+    "require_pkce",
 )
 _FROM_SP_METADATA = (
     "id", "kind", "acs_urls", "encryption_certificate", "sp_certificate", "sign_requests", "slo_url",
@@ -74,6 +78,7 @@ class Client:
     sign_requests: bool = False
     slo_url: str | None = None
     sign_response: bool = False
+    require_pkce: bool = True
     registration: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -132,6 +137,13 @@ def _certificate(entry: Mapping[str, Any], source: str) -> tuple[x509.Certificat
     return (certificate,)
 
 
+def _flag(entry: Mapping[str, Any], name: str, default: bool, source: str) -> bool:
+    value = entry.get(name, default)
+    if not isinstance(value, bool):
+        raise MalformedInput("must be true or false", source=source, field=name)
+    return value
+
+
 def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Client:
     """A client from a ``[[portals]]`` table or a stored registration."""
     sp = _sp_metadata(entry, source) if "sp_metadata" in entry else None
@@ -144,9 +156,10 @@ def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Cli
     jwks = entry.get("jwks")
     if jwks is not None and not isinstance(jwks, dict):
         raise MalformedInput("must be a JWKS object", source=source, field="jwks")
-    sign_response = entry.get("sign_response", False)
-    if not isinstance(sign_response, bool):
-        raise MalformedInput("must be true or false", source=source, field="sign_response")
+    sign_response, require_pkce = (
+        _flag(entry, "sign_response", False, source),
+        _flag(entry, "require_pkce", True, source),
+    )
     return Client(
         portal=portal,
         name=str(entry.get("name") or portal.id),
@@ -158,6 +171,7 @@ def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Cli
         sign_requests=sp.authn_requests_signed if sp else bool(entry.get("sign_requests", False)),
         slo_url=sp.slo_url if sp else entry.get("slo_url"),
         sign_response=sign_response,
+        require_pkce=require_pkce,
         registration=dict(entry),
     )
 

@@ -135,7 +135,7 @@ class _Refusal(Exception):
         self.description = description
 
 
-def _check_request(params: Mapping[str, str]) -> tuple[set[str], list[str]]:
+def _check_request(params: Mapping[str, str], client: Client) -> tuple[set[str], list[str]]:
     if params.get("response_type") != "code":
         raise _Refusal("unsupported_response_type", "only response_type=code is supported")
     scope = (params.get("scope") or "").split()
@@ -144,14 +144,22 @@ def _check_request(params: Mapping[str, str]) -> tuple[set[str], list[str]]:
     for name in ("request", "request_uri"):
         if name in params:
             raise _Refusal(f"{name}_not_supported", f"the {name} parameter is not supported")
-    if params.get("code_challenge_method") != "S256":
-        raise _Refusal("invalid_request", "PKCE is required, with code_challenge_method=S256")
-    if not _CHALLENGE.fullmatch(params.get("code_challenge") or ""):
-        raise _Refusal("invalid_request", "code_challenge must be 43 base64url characters")
+    _check_pkce(params, client)
     prompt = set((params.get("prompt") or "").split())
     if prompt - {"none", "login", "consent"} or ("none" in prompt and len(prompt) > 1):
         raise _Refusal("invalid_request", "prompt must be none, or login and/or consent")
     return prompt, scope
+
+
+def _check_pkce(params: Mapping[str, str], client: Client) -> None:
+    """PKCE with S256, or (a client that need not use it) no PKCE at all and a nonce."""
+    if client.require_pkce or "code_challenge" in params or "code_challenge_method" in params:
+        if params.get("code_challenge_method") != "S256":
+            raise _Refusal("invalid_request", "PKCE is required, with code_challenge_method=S256")
+        if not _CHALLENGE.fullmatch(params.get("code_challenge") or ""):
+            raise _Refusal("invalid_request", "code_challenge must be 43 base64url characters")
+    elif not params.get("nonce"):
+        raise _Refusal("invalid_request", "without PKCE, a nonce is required")
 
 
 async def authorize(request: Request) -> Response:
@@ -166,7 +174,7 @@ async def authorize(request: Request) -> Response:
     redirect_uri = client.portal.check_endpoint(params.get("redirect_uri") or "")
     state = params.get("state")
     try:
-        prompt, scope = _check_request(params)
+        prompt, scope = _check_request(params, client)
         minimum = _requested_level(params.get("acr_values"), client.portal.minimum_level)
     except _Refusal as refusal:
         return _refuse(service, redirect_uri, state, refusal.error, refusal.description, client)
@@ -184,7 +192,7 @@ async def authorize(request: Request) -> Response:
                 "redirect_uri": redirect_uri,
                 "state": state,
                 "nonce": params.get("nonce"),
-                "code_challenge": params["code_challenge"],
+                "code_challenge": params.get("code_challenge"),
                 "language": language,
             },
             "min_level": minimum,
@@ -411,7 +419,11 @@ def _check_grant(record: Mapping[str, Any], client: Client, form: Mapping[str, s
         raise OAuthError("invalid_grant", "the code was issued to another client")
     if record["redirect_uri"] != form.get("redirect_uri"):
         raise OAuthError("invalid_grant", "redirect_uri differs from the authorization request")
-    if not secrets.compare_digest(s256(form["code_verifier"]), str(record["code_challenge"])):
+    challenge, verifier = record["code_challenge"], form.get("code_verifier")
+    if challenge is None:
+        if verifier is not None:  # RFC 9700 2.1.1: no PKCE downgrade
+            raise OAuthError("invalid_grant", "the authorization request had no code_challenge")
+    elif verifier is None or not secrets.compare_digest(s256(verifier), str(challenge)):
         raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
 
 
@@ -442,7 +454,8 @@ async def exchange(
     client = await _authenticate(service, authorization, form)
     if form.get("grant_type") != "authorization_code":
         raise OAuthError("unsupported_grant_type", "only authorization_code is supported")
-    if not _VERIFIER.fullmatch(form.get("code_verifier") or ""):
+    verifier = form.get("code_verifier")
+    if (verifier is not None or client.require_pkce) and not _VERIFIER.fullmatch(verifier or ""):
         raise OAuthError("invalid_request", "a PKCE code_verifier of 43-128 characters is required")
     access_token = secrets.token_urlsafe(32)
     access_key = hashed_key("access", access_token)
