@@ -2,9 +2,11 @@
 
 The digest of the signer info and the signer's key (kind and size) each need a rule of
 the policy that still accepts them at the signature's proof of existence: its earliest
-valid timestamp, else the validation time (EN 319 102-1, cryptographic constraints with
-POE). A rule that has run out before then is INDETERMINATE /
-CRYPTO_CONSTRAINTS_FAILURE_NO_POE (a timestamp from before might still save it); an
+valid signature timestamp, else the earliest valid archive or document timestamp over it,
+else the validation time (EN 319 102-1, cryptographic constraints with POE). A timestamp
+token's own algorithms are judged the same way: at the time of a valid later archive or
+document timestamp that covers it, else at the validation time. A rule that has run out
+before then is INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE (a timestamp from before might still save it); an
 algorithm the policy does not know at all is INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE.
 The rules applied are listed in the report (``algorithm_rules``).
 """
