@@ -17,10 +17,11 @@ import datetime as dt
 
 from asn1crypto import cms
 
-from eid.errors import AlgorithmNotAccepted
+from eid.errors import AlgorithmNotAccepted, MalformedInput
 from eid.hashing import HASHES
 from eid.pki import CryptoPolicy, LoadedCertificate
 from eid.sign.report import Check, Indication, SignatureReport, SubIndication
+from eid.sign.verify_crypto import digest_name
 
 __all__ = ["judge_algorithms", "legacy_digests"]
 
@@ -39,7 +40,7 @@ def _uses(signer: cms.SignerInfo, certificate: LoadedCertificate) -> list[tuple[
     kind = str(key.algorithm)
     bits = 0 if kind in _EDDSA else int(key.bit_size)
     return [
-        ("the signature's digest", str(signer["digest_algorithm"]["algorithm"].native), 0),
+        ("the signature's digest", digest_name(signer["digest_algorithm"]), 0),
         ("the signer's key", _KEY_KINDS.get(kind, kind), bits),
     ]
 
@@ -52,8 +53,15 @@ def judge_algorithms(
     moment: dt.datetime,
 ) -> None:
     """Judge the signer info's digest and key at ``moment``; confirm or fail ``report``."""
+    try:
+        uses = _uses(signer, certificate)
+    except MalformedInput as error:  # a digest algorithm identifier that names no digest
+        report.fail(
+            Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, error.message
+        )
+        return
     rules: list[str] = []
-    for what, algorithm, bits in _uses(signer, certificate):
+    for what, algorithm, bits in uses:
         known = policy.rule_for(algorithm, bits) is not None
         try:
             rules.append(str(policy.check(algorithm, moment, what, bits)))

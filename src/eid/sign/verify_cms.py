@@ -41,7 +41,7 @@ from eid.sign.report import (
 from eid.sign.times import as_utc
 from eid.sign.verify_algorithms import judge_algorithms, legacy_digests
 from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
-from eid.sign.verify_crypto import verify_signature_value
+from eid.sign.verify_crypto import digest_name, verify_signature_value
 from eid.sign.verify_ltv import cms_evidence, with_evidence
 
 __all__ = [
@@ -158,6 +158,7 @@ def _check_without_attributes(
     signer: cms.SignerInfo,
     certificate: LoadedCertificate,
     digest_of: DigestOf,
+    digest: str,
     legacy: frozenset[str],
 ) -> None:
     """A signer info without signed attributes: its value signs the content digest itself.
@@ -167,7 +168,6 @@ def _check_without_attributes(
     signing time, so, as the EU DSS default policy does in signature acceptance validation
     (EN 319 102-1 5.2.8), the signature is INDETERMINATE / SIG_CONSTRAINTS_FAILURE, intact.
     """
-    digest = str(signer["digest_algorithm"]["algorithm"].native)
     if signed_data["encap_content_info"]["content_type"].native != "data":
         report.fail(
             Indication.TOTAL_FAILED,
@@ -238,13 +238,11 @@ def _crypto(
             SubIndication.FORMAT_FAILURE,
             f"signer info version {version} does not fit its {signer['sid'].name} (RFC 5652 5.3)",
         )
-    if signer["digest_algorithm"]["parameters"].dump() not in (b"", b"\x05\x00"):
-        report.fail(  # RFC 5754 2: absent or NULL; anything else is a second encoding
-            Indication.TOTAL_FAILED,
-            SubIndication.FORMAT_FAILURE,
-            "the digest algorithm has parameters (it takes none, or NULL)",
-        )
-    digest = str(signer["digest_algorithm"]["algorithm"].native)
+    try:  # parameters: RFC 5754 2 (none, or NULL), RFC 8419 2.3 (id-shake256-len: 512)
+        digest = digest_name(signer["digest_algorithm"])
+    except MalformedInput as error:
+        report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, error.message)
+        return None
     report.digest_algorithm = digest
     report.signature_algorithm = str(signer["signature_algorithm"]["algorithm"].native)
     legacy = legacy_digests(crypto)
@@ -264,7 +262,9 @@ def _crypto(
         )
         return None
     if not signer["signed_attrs"]:
-        _check_without_attributes(report, signed_data, signer, certificate, digest_of, legacy)
+        _check_without_attributes(
+            report, signed_data, signer, certificate, digest_of, digest, legacy
+        )
         return certificate
     digests = _attribute(signer["signed_attrs"], "message_digest")
     types = _attribute(signer["signed_attrs"], "content_type")
