@@ -6,8 +6,10 @@ valid signature timestamp, else the earliest valid archive or document timestamp
 else the validation time (EN 319 102-1, cryptographic constraints with POE). A timestamp
 token's own algorithms are judged the same way: at the time of a valid later archive or
 document timestamp that covers it, else at the validation time. A rule that has run out
-before then is INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE (a timestamp from before might still save it); an
-algorithm the policy does not know at all is INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE.
+before then is INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE (a timestamp from before
+might still save it); an algorithm the policy does not know at all, or a digest identifier
+that names none (`eid.sign.verify_crypto.digest_name`), is INDETERMINATE /
+CRYPTO_CONSTRAINTS_FAILURE.
 The rules applied are listed in the report (``algorithm_rules``).
 """
 
