@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asn1crypto import cms
+from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -26,10 +26,12 @@ from hypothesis import strategies as st
 
 from eid.errors import MalformedInput
 from eid.hashing import hash_bytes
-from eid.pki import TrustStore
+from eid.pki import CryptoPolicy, TrustStore, load_certificate
 from eid.pki.testpki import TestPKI
 from eid.sign import Indication, SignatureOptions, SubIndication, verify, verify_signature_value
-from eid.sign.report import Check
+from eid.sign.report import Check, SignatureReport
+from eid.sign.verify_algorithms import judge_algorithms
+from eid.sign.verify_crypto import digest_name
 from tests.verify_support import OFF, sign_as, software_signer
 
 EdKey = ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
@@ -57,11 +59,20 @@ def _certificate(key: EdKey) -> bytes:
 
 
 def _cms(
-    kind: str, data_digest: Callable[[str], bytes], *, digest: str | None = None, attrs: bool = True
+    kind: str,
+    data_digest: Callable[[str], bytes],
+    *,
+    digest: str | None = None,
+    attrs: bool = True,
+    identifier: dict[str, Any] | algos.DigestAlgorithm | None = None,
 ) -> tuple[bytes, bytes]:
-    """(detached CMS, signer certificate) for an EdDSA key of ``kind``."""
+    """(detached CMS, signer certificate) for an EdDSA key of ``kind``.
+
+    ``identifier``: the digest algorithm identifier to write (default: ``digest``'s).
+    """
     generate, required = KINDS[kind]
     digest = digest or required
+    identifier = identifier or {"algorithm": digest}
     key = generate()
     cert_der = _certificate(key)
     cert = asn1_x509.Certificate.load(cert_der)
@@ -82,7 +93,7 @@ def _cms(
         "sid": {
             "issuer_and_serial_number": {"issuer": cert.issuer, "serial_number": cert.serial_number}
         },
-        "digest_algorithm": {"algorithm": digest},
+        "digest_algorithm": identifier,
         "signature_algorithm": {"algorithm": kind},
     }
     if attrs:
@@ -95,7 +106,7 @@ def _cms(
             "content_type": "signed_data",
             "content": {
                 "version": "v1",
-                "digest_algorithms": [{"algorithm": digest}],
+                "digest_algorithms": [identifier],
                 "encap_content_info": {"content_type": "data"},
                 "certificates": [cert],
                 "signer_infos": [info],
@@ -150,6 +161,141 @@ def test_the_rfc_8419_digest_is_required(kind: str, digest: str, tmp_path: Path)
     assert Check.SIGNATURE_VALUE not in signature.confirmed
 
 
+SHAKE256_LEN = "2.16.840.1.101.3.4.2.18"  # id-shake256-len, its parameter the length in bits
+SHAKE_512 = core.Integer(512).dump()
+
+
+def _shake_len(parameters: bytes | None) -> dict[str, Any]:
+    """An id-shake256-len identifier with ``parameters`` (DER; None: absent)."""
+    if parameters is None:
+        return {"algorithm": SHAKE256_LEN}
+    return {"algorithm": SHAKE256_LEN, "parameters": core.Any.load(parameters)}
+
+
+def test_ed448_with_id_shake256_len(tmp_path: Path) -> None:
+    """RFC 8419 2.3: Ed448's digest as id-shake256-len with the output length 512."""
+    data = tmp_path / "letter.txt"
+    data.write_bytes(CONTENT)
+    der, cert = _cms(
+        "ed448", lambda name: hash_bytes(name, CONTENT), identifier=_shake_len(SHAKE_512)
+    )
+    signed_data = cms.ContentInfo.load(der)["content"]
+    assert signed_data["signer_infos"][0]["digest_algorithm"]["algorithm"].dotted == SHAKE256_LEN
+    signed = tmp_path / "letter.p7s"
+    signed.write_bytes(der)
+    signature = _check(signed, cert, data)
+    assert signature.indication is Indication.TOTAL_PASSED, signature.reasons
+    assert {Check.CONTENT_DIGEST, Check.SIGNATURE_VALUE, Check.ALGORITHMS} <= signature.confirmed
+    assert signature.digest_algorithm == "shake256"
+    assert "shake256: no end date" in signature.algorithm_rules
+    data.write_bytes(CONTENT.replace(b"letter", b"lettre"))
+    signature = _check(signed, cert, data)
+    assert signature.indication is Indication.TOTAL_FAILED
+    assert signature.sub_indication is SubIndication.HASH_FAILURE
+
+
+@pytest.mark.parametrize(
+    ("parameters", "said"),
+    [
+        (core.Integer(256).dump(), "with a 256-bit output"),
+        (core.Integer(1024).dump(), "with a 1024-bit output"),
+        (None, "without its output length"),
+        (core.Null().dump(), "whose output length is not a DER INTEGER"),
+        (
+            b"\x02\x03\x00\x02\x00",
+            "whose output length is not a DER INTEGER",
+        ),  # 512, not minimally encoded
+        (core.OctetString(b"\x02\x00").dump(), "whose output length is not a DER INTEGER"),
+    ],
+)
+def test_id_shake256_len_of_another_length_is_refused(
+    parameters: bytes | None, said: str, tmp_path: Path
+) -> None:
+    """The content's digest is SHAKE256/512 and verifies: only the parameter is wrong."""
+    data = tmp_path / "letter.txt"
+    data.write_bytes(CONTENT)
+    der, cert = _cms(
+        "ed448", lambda name: hash_bytes(name, CONTENT), identifier=_shake_len(parameters)
+    )
+    signed = tmp_path / "letter.p7s"
+    signed.write_bytes(der)
+    signature = _check(signed, cert, data)
+    assert signature.indication is Indication.TOTAL_FAILED
+    assert signature.sub_indication is SubIndication.FORMAT_FAILURE
+    assert f"id-shake256-len {said}" in " ".join(signature.reasons)
+    assert "512-bit output" in " ".join(signature.reasons)
+    assert Check.SIGNATURE_VALUE not in signature.confirmed
+
+
+@pytest.mark.parametrize(
+    ("oid", "said"),
+    [
+        ("2.16.840.1.101.3.4.2.3", "unreadable digest algorithm"),  # SHA-512: NULL or none
+        ("2.16.840.1.101.3.4.2.10", "the digest algorithm has parameters"),  # SHA3-512
+    ],
+)
+def test_a_fixed_digest_with_parameters_is_refused(oid: str, said: str, tmp_path: Path) -> None:
+    """A fixed digest with a parameter other than NULL: a second encoding of the signer info."""
+    data = tmp_path / "letter.txt"
+    data.write_bytes(CONTENT)
+    body = core.ObjectIdentifier(oid).dump() + SHAKE_512
+    identifier = algos.DigestAlgorithm.load(b"\x30" + bytes([len(body)]) + body)
+    der, cert = _cms("ed25519", lambda name: hash_bytes(name, CONTENT), identifier=identifier)
+    signed = tmp_path / "letter.p7s"
+    signed.write_bytes(der)
+    signature = _check(signed, cert, data)
+    assert signature.indication is Indication.TOTAL_FAILED
+    assert signature.sub_indication is SubIndication.FORMAT_FAILURE
+    assert said in " ".join(signature.reasons)
+
+
+def test_the_algorithms_of_an_unusable_digest_identifier_are_refused() -> None:
+    """`judge_algorithms` on its own: a digest identifier that names no digest fails it."""
+    der, cert = _cms(
+        "ed448",
+        lambda name: hash_bytes(name, CONTENT),
+        identifier=_shake_len(core.Integer(256).dump()),
+    )
+    signer = cms.ContentInfo.load(der)["content"]["signer_infos"][0]
+    report = SignatureReport(id="signer", required=frozenset({Check.ALGORITHMS}))
+    judge_algorithms(
+        report, signer, load_certificate(cert), CryptoPolicy(), dt.datetime.now(dt.UTC)
+    )
+    assert report.sub_indication is SubIndication.CRYPTO_CONSTRAINTS_FAILURE
+    assert "with a 256-bit output" in " ".join(report.reasons)
+    assert Check.ALGORITHMS not in report.confirmed
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    oid=st.sampled_from([SHAKE256_LEN, "2.16.840.1.101.3.4.2.12", "2.16.840.1.101.3.4.2.3"]),
+    parameters=st.one_of(
+        st.binary(max_size=12),
+        st.integers(-(2**70), 2**70).map(lambda n: core.Integer(n).dump()),
+        st.just(SHAKE_512),
+        st.just(core.Null().dump()),
+    ),
+)
+def test_digest_identifiers_name_a_digest_or_are_refused(oid: str, parameters: bytes) -> None:
+    """Any parameters: the name of a digest only for absent/NULL, or exactly INTEGER 512."""
+    oid_der = core.ObjectIdentifier(oid).dump()
+    body = oid_der + parameters
+    raw = b"\x30" + bytes([len(body)]) + body
+    try:
+        identifier = algos.DigestAlgorithm.load(raw)
+    except ValueError:  # not even a SEQUENCE: the signer info around it does not parse
+        return
+    try:
+        name = digest_name(identifier)
+    except MalformedInput:
+        return
+    if oid == SHAKE256_LEN:
+        assert (name, parameters) == ("shake256", SHAKE_512)
+    else:
+        assert parameters in (b"", core.Null().dump())
+        assert name in ("shake256", "sha512")
+
+
 def test_eddsa_without_signed_attributes_is_not_checked_from_a_digest(tmp_path: Path) -> None:
     data = tmp_path / "letter.txt"
     data.write_bytes(CONTENT)
@@ -161,8 +307,10 @@ def test_eddsa_without_signed_attributes_is_not_checked_from_a_digest(tmp_path: 
     assert Check.SIGNATURE_VALUE not in signature.confirmed
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
-def test_pdf_eddsa(kind: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("kind", "shake256_len"), [("ed25519", False), ("ed448", False), ("ed448", True)]
+)
+def test_pdf_eddsa(kind: str, shake256_len: bool, tmp_path: Path) -> None:
     pki = TestPKI.create(key_kind="rsa", seed=b"eddsa-pdf")
     signed, _, tamper = sign_as("pdf", software_signer(pki), SignatureOptions(), tmp_path)
     pdf = signed.read_bytes()
@@ -170,7 +318,8 @@ def test_pdf_eddsa(kind: str, tmp_path: Path) -> None:
     assert found is not None
     a, first, start, second = (int(v) for v in found.groups())
     covered = pdf[a : a + first] + pdf[start : start + second]
-    der, cert = _cms(kind, lambda name: hash_bytes(name, covered))
+    identifier = _shake_len(SHAKE_512) if shake256_len else None
+    der, cert = _cms(kind, lambda name: hash_bytes(name, covered), identifier=identifier)
     hole = start - 1 - (a + first + 1)
     assert 2 * len(der) <= hole
     signed.write_bytes(

@@ -19,7 +19,13 @@ from typing import Any
 
 from asn1crypto import cms, tsp
 
-from eid.errors import CertificateExpired, CertificateInvalid, CertificateRevoked, MalformedInput
+from eid.errors import (
+    AlgorithmNotAccepted,
+    CertificateExpired,
+    CertificateInvalid,
+    CertificateRevoked,
+    MalformedInput,
+)
 from eid.hashing import hash_bytes
 from eid.pki import CryptoPolicy, LoadedCertificate, load_certificate
 from eid.sign.archive import archive_imprint_input, index_gaps, stored_hash_index
@@ -35,7 +41,7 @@ from eid.sign.report import (
 from eid.sign.times import as_utc
 from eid.sign.verify_algorithms import judge_algorithms, legacy_digests
 from eid.sign.verify_chain import VerifyContext, check_certificate, check_signer
-from eid.sign.verify_crypto import verify_signature_value
+from eid.sign.verify_crypto import digest_name, verify_signature_value
 from eid.sign.verify_ltv import cms_evidence, with_evidence
 
 __all__ = [
@@ -152,6 +158,7 @@ def _check_without_attributes(
     signer: cms.SignerInfo,
     certificate: LoadedCertificate,
     digest_of: DigestOf,
+    digest: str,
     legacy: frozenset[str],
 ) -> None:
     """A signer info without signed attributes: its value signs the content digest itself.
@@ -161,7 +168,6 @@ def _check_without_attributes(
     signing time, so, as the EU DSS default policy does in signature acceptance validation
     (EN 319 102-1 5.2.8), the signature is INDETERMINATE / SIG_CONSTRAINTS_FAILURE, intact.
     """
-    digest = str(signer["digest_algorithm"]["algorithm"].native)
     if signed_data["encap_content_info"]["content_type"].native != "data":
         report.fail(
             Indication.TOTAL_FAILED,
@@ -232,13 +238,11 @@ def _crypto(
             SubIndication.FORMAT_FAILURE,
             f"signer info version {version} does not fit its {signer['sid'].name} (RFC 5652 5.3)",
         )
-    if signer["digest_algorithm"]["parameters"].dump() not in (b"", b"\x05\x00"):
-        report.fail(  # RFC 5754 2: absent or NULL; anything else is a second encoding
-            Indication.TOTAL_FAILED,
-            SubIndication.FORMAT_FAILURE,
-            "the digest algorithm has parameters (it takes none, or NULL)",
-        )
-    digest = str(signer["digest_algorithm"]["algorithm"].native)
+    try:  # parameters: RFC 5754 2 (none, or NULL), RFC 8419 2.3 (id-shake256-len: 512)
+        digest = digest_name(signer["digest_algorithm"])
+    except MalformedInput as error:
+        report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, error.message)
+        return None
     report.digest_algorithm = digest
     report.signature_algorithm = str(signer["signature_algorithm"]["algorithm"].native)
     legacy = legacy_digests(crypto)
@@ -258,7 +262,9 @@ def _crypto(
         )
         return None
     if not signer["signed_attrs"]:
-        _check_without_attributes(report, signed_data, signer, certificate, digest_of, legacy)
+        _check_without_attributes(
+            report, signed_data, signer, certificate, digest_of, digest, legacy
+        )
         return certificate
     digests = _attribute(signer["signed_attrs"], "message_digest")
     types = _attribute(signer["signed_attrs"], "content_type")
@@ -364,8 +370,9 @@ def check_timestamp_token(
     check passed. A token that cannot be read raises (ValueError and the like from
     asn1crypto, `MalformedInput`): the caller decides what an unreadable token means.
     ``poe``: the time of a later valid archive or document timestamp that covers this one
-    (EN 319 102-1 past signature validation): a TSA certificate expired or revoked by the
-    validation time is judged again at that time.
+    (EN 319 102-1 past signature validation): the token's algorithms are judged at that
+    time, and a TSA certificate expired, revoked or with algorithms retired by the
+    validation time is judged again at it.
     """
     scratch = SignatureReport(id="timestamp", required=_TIMESTAMP_CHECKS)
     signed_data = token["content"]
@@ -416,8 +423,10 @@ def check_timestamp_token(
     tsa: str | None = None
     if certificate is not None:
         tsa = certificate.subject
-        # Nothing later proves when the token existed: its algorithms count as of now.
-        judge_algorithms(scratch, signer, certificate, context.crypto, context.moment)
+        # A valid later timestamp over the token proves it existed then: its algorithms
+        # count as of that time (EN 319 102-1 past signature validation), else as of now.
+        proven = poe if poe is not None and time is not None and time <= poe else context.moment
+        judge_algorithms(scratch, signer, certificate, context.crypto, proven)
         _check_tsa(scratch, certificate, pool, context, time, poe)
     return TimestampReport(kind, time, tsa, scratch.indication, tuple(scratch.explained()))
 
@@ -430,10 +439,10 @@ def _check_tsa(
     time: dt.datetime | None,
     poe: dt.datetime | None,
 ) -> None:
-    """The TSA certificate now, or (expired or revoked now) at the later proof ``poe``."""
+    """The TSA certificate now, else (expired, revoked, algorithms retired) at the proof ``poe``."""
     try:
         check_certificate(certificate, pool, context, context.moment, None, time)
-    except (CertificateExpired, CertificateRevoked) as error:
+    except (CertificateExpired, CertificateRevoked, AlgorithmNotAccepted) as error:
         if poe is None or time is None or poe < time:
             scratch.fail(Indication.INDETERMINATE, None, f"timestamp authority: {error.message}")
             return
@@ -545,7 +554,9 @@ def check_signed_data(
     if proven:
         report.proven_signing_time = min(proven)
     if certificate is not None:
-        moment = report.proven_signing_time or context.moment
+        # Its algorithms at its earliest proof of existence (a later archive or document
+        # timestamp covers it too), as its timestamps' are.
+        moment = report.proven_signing_time or poe or context.moment
         judge_algorithms(report, signer, certificate, context.crypto, moment)
         check_signer(report, certificate, pool, context)
     report.level = level_of_cms(signed_data, signer)

@@ -5,7 +5,9 @@ every timestamp token): RSASSA-PKCS1-v1_5, RSASSA-PSS (parameters from the algor
 identifier), ECDSA with a DER ``Ecdsa-Sig-Value`` and plain ECDSA (BSI TR-03111
 ``ecdsa-plain-*``, ``0.4.0.127.0.7.1.1.4.1.x``: r || s, each as long as the curve order),
 and EdDSA (RFC 8419: Ed25519 with SHA-512, Ed448 with SHAKE256 of 512 bits as the CMS
-digest; the signature is over the data itself, never over a digest).
+digest; the signature is over the data itself, never over a digest). `digest_name` reads a
+CMS digest algorithm identifier: SHAKE256 of 512 bits is id-shake256, or id-shake256-len
+whose parameter (the output length in bits) must be 512.
 Verification is strict: a DER signature must be DER (no BER, no padding), a plain one
 exactly 2 x the order's length, a PKCS#1 DigestInfo exactly the DER one (with its NULL
 parameters); SHA-1 and MD5 are not accepted for signatures, unless the caller names them
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asn1crypto import algos, keys
+from asn1crypto import algos, core, keys
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
@@ -26,7 +28,7 @@ from eid.errors import MalformedInput
 from eid.hashing import HASHES
 from eid.sign.report import brief
 
-__all__ = ["PLAIN_ECDSA_OIDS", "verify_signature_value"]
+__all__ = ["PLAIN_ECDSA_OIDS", "digest_name", "verify_signature_value"]
 
 _VERIFY_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
 """The digests accepted in a verified signature (SHA-1 is not)."""
@@ -72,6 +74,56 @@ _EDDSA: dict[str, tuple[type[ed25519.Ed25519PublicKey | ed448.Ed448PublicKey], s
     "1.3.101.113": (ed448.Ed448PublicKey, "shake256"),
 }
 """Ed25519 and Ed448 (RFC 8410) with the CMS digest RFC 8419 3.1 requires of each."""
+
+_SHAKE256_LEN = "2.16.840.1.101.3.4.2.18"  # id-shake256-len (RFC 8702): ShakeOutputLen in bits
+_SHAKE256_512 = core.Integer(512).dump()
+_NO_PARAMETERS = (b"", core.Null().dump())
+
+
+def digest_name(algorithm: algos.DigestAlgorithm) -> str:
+    """The `eid.hashing` name of a CMS digest algorithm identifier, its parameters checked.
+
+    A fixed-length digest takes no parameters, or NULL (RFC 5754 2; anything else is a
+    second encoding). id-shake256-len is SHAKE256 with its output length in bits as the
+    parameter: RFC 8419 2.3 has Ed448 use 512 (DER INTEGER 512), named ``shake256`` here
+    as id-shake256 is; any other length, or none, is refused. Raises `MalformedInput`.
+    """
+    try:
+        oid = str(algorithm["algorithm"].dotted)
+        name = str(algorithm["algorithm"].native)
+        parameters = algorithm["parameters"].dump()
+    except (ValueError, TypeError, KeyError) as error:
+        raise MalformedInput(
+            f"unreadable digest algorithm ({brief(error)})", field="digestAlgorithm"
+        ) from error
+    if oid != _SHAKE256_LEN:
+        if parameters not in _NO_PARAMETERS:
+            raise MalformedInput(
+                "the digest algorithm has parameters (it takes none, or NULL)",
+                field="digestAlgorithm",
+            )
+        return name
+    if parameters == _SHAKE256_512:
+        return "shake256"
+    raise MalformedInput(
+        f"id-shake256-len {_output_length(parameters)}: RFC 8419 accepts only a 512-bit "
+        "output (the DER INTEGER 512)",
+        field="digestAlgorithm",
+    )
+
+
+def _output_length(parameters: bytes) -> str:
+    """Id-shake256-len's parameters in words, for a refusal."""
+    if not parameters:
+        return "without its output length"
+    try:
+        bits = int(core.Integer.load(parameters, strict=True).native)
+    except (ValueError, TypeError):
+        bits = None
+    if bits is None or core.Integer(bits).dump() != parameters:
+        return "whose output length is not a DER INTEGER"
+    return f"with a {bits}-bit output"
+
 
 PublicKey = (
     rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
