@@ -566,6 +566,95 @@ def test_hostile_response_refused(name: str) -> None:
     assert type(raised.value) is error
 
 
+def _response_signed_only() -> etree._Element:
+    root = tree(issue())
+    assertion = assertion_of(root)
+    assertion.remove(find(assertion, "ds:Signature"))
+    return root
+
+
+def _then_signed(change: Callable[[etree._Element], object]) -> Callable[[], etree._Element]:
+    def made() -> etree._Element:
+        root = _response_signed_only()
+        change(root)
+        sign_as_idp(root)
+        return root
+
+    return made
+
+
+def _signed_then(change: Callable[[etree._Element], object]) -> Callable[[], etree._Element]:
+    def made() -> etree._Element:
+        root = _response_signed_only()
+        sign_as_idp(root)
+        change(root)
+        return root
+
+    return made
+
+
+def _wrapped_in_evil_response(root: etree._Element) -> None:
+    """The signed Response moved into the Extensions of an evil one around an evil assertion."""
+    original = copy.deepcopy(root)
+    root.remove(find(root, "ds:Signature"))
+    find(root, "saml:Assertion/saml:Subject/saml:NameID").text = "mallory"
+    extensions = etree.Element(f"{{{SAMLP_NS}}}Extensions")
+    extensions.append(original)
+    find(root, "saml:Issuer").addnext(extensions)
+
+
+def _attacker_signed() -> etree._Element:
+    root = _response_signed_only()
+    sign_enveloped(
+        root,
+        signer=software_signer(private_key("rsa", "attacker"), RSA_SHA256),
+        method=RSA_SHA256,
+        certificates=[certificate("rsa", "attacker")],
+        index=1,
+    )
+    return root
+
+
+RESPONSE_SIGNED_ONLY: dict[str, tuple[Callable[[], etree._Element], type[EidError]]] = {
+    "name id tampered": (
+        _signed_then(lambda r: setattr(find(r, ".//saml:NameID"), "text", "mallory")),
+        AssertionSignatureInvalid,
+    ),
+    "evil assertion added": (
+        _signed_then(lambda r: assertion_of(r).addnext(_evil_copy(assertion_of(r), keep_signature=True))),
+        AssertionSignatureInvalid,
+    ),
+    "two assertions signed": (
+        _then_signed(lambda r: assertion_of(r).addnext(_evil_copy(assertion_of(r), keep_signature=True))),
+        AssertionMalformed,
+    ),
+    "comment in name id": (_then_signed(comment_in_name_id), SignedCommentRefused),
+    "signature removed": (_response_signed_only, AssertionSignatureMissing),
+    "wrapped in an evil response": (
+        _signed_then(_wrapped_in_evil_response),
+        AssertionMalformed,
+    ),
+    "signed by an attacker": (_attacker_signed, AssertionSignatureInvalid),
+}  # fmt: skip
+
+
+def test_a_response_signature_covers_its_assertion_only_where_allowed() -> None:
+    """Keycloak and the Shibboleth IdP sign the Response only, by default."""
+    relaxed = idp(require_signed_assertion=False)
+    message = etree.tostring(_then_signed(lambda r: None)())
+    with pytest.raises(AssertionSignatureMissing):
+        do_import(message)
+    assert do_import(message, provider=relaxed).subject == statement().subject.value
+
+
+@pytest.mark.parametrize("name", list(RESPONSE_SIGNED_ONLY))
+def test_hostile_response_signed_only_refused(name: str) -> None:
+    make, error = RESPONSE_SIGNED_ONLY[name]
+    with pytest.raises(error) as raised:
+        do_import(etree.tostring(make()), provider=idp(require_signed_assertion=False))
+    assert type(raised.value) is error
+
+
 @pytest.mark.parametrize(
     ("changes", "error"),
     [

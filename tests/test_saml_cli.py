@@ -15,7 +15,7 @@ from eid.sso import KeySet, ProviderKey
 from eid.sso.saml import SAML_NS
 from eid.sso.saml_metadata import idp_from_metadata, idp_metadata
 from eid.sso.saml_response import saml_response
-from eid.xmlsig import DSIG_NS
+from eid.xmlsig import DSIG_NS, sign_enveloped, software_signer
 from tests.cli_support import as_json, eid, served_files
 from tests.saml_support import IDP, NOW, idp_key, issue, issued_by_ca, statement
 from tests.xmlsig_support import certificate, pem, private_key, xmlsec1
@@ -199,3 +199,23 @@ def test_verify_with_the_metadata_fetched_from_a_url(home: Path, tmp_path: Path)
         )  # fmt: skip
         assert (code, refused["error"]["code"]) == (1, "provider_keys_unavailable")  # type: ignore[index]
         assert "expired" in refused["error"]["message"]  # type: ignore[index]
+
+
+def test_allow_unsigned_assertion(tmp_path: Path) -> None:
+    """--allow-unsigned-assertion: a signed Response may cover an unsigned assertion."""
+    root = etree.fromstring(issue(in_response_to=None))
+    assertion = root.find(f"{{{SAML_NS}}}Assertion")
+    assert assertion is not None
+    assertion.remove(assertion.find(f"{{{DSIG_NS}}}Signature"))  # type: ignore[arg-type]
+    method = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    sign_enveloped(root, signer=software_signer(private_key("rsa"), method), method=method, index=1)
+    response = tmp_path / "response.xml"
+    response.write_bytes(etree.tostring(root))
+    cert = tmp_path / "idp.pem"
+    cert.write_bytes(pem(certificate("rsa")))
+    base = ("--recipient", ACS, "--at", NOW.isoformat(), "--idp-cert", str(cert))
+    code, refused = _verify(tmp_path, response, *base)
+    assert (code, refused["error"]["code"]) == (1, "assertion_signature_missing")  # type: ignore[index]
+    code, imported = _verify(tmp_path, response, *base, "--allow-unsigned-assertion")
+    assert code == 0, imported
+    assert imported["subject"] == statement().subject.value

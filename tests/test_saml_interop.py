@@ -19,8 +19,15 @@ from saml2.config import IdPConfig
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.server import Server
 
-from eid.errors import AssertionSignatureInvalid, EidError, MalformedInput, SignatureInvalid
+from eid.errors import (
+    AssertionSignatureInvalid,
+    AssertionSignatureMissing,
+    EidError,
+    MalformedInput,
+    SignatureInvalid,
+)
 from eid.sso import EIDAS, KeySet, MemoryReplayStore
+from eid.sso.imported import Imported
 from eid.sso.saml import SAML_NS
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
 from eid.sso.saml_metadata import (
@@ -29,6 +36,7 @@ from eid.sso.saml_metadata import (
     portal_from_sp_metadata,
     sp_from_metadata,
 )
+from eid.xmlsig import DSIG_NS
 from tests.saml_support import ACS, IDP, NOW, SP, do_import, idp_key, issue
 from tests.xmlsig_support import certificate, key_pem, pem, private_key, xmlsec1
 
@@ -317,3 +325,47 @@ def test_responses_are_valid_under_the_saml_schemas(encrypted: bool) -> None:
     checked = OneLogin_Saml2_XML.validate_xml(message, "saml-schema-protocol-2.0.xsd")
     assert not isinstance(checked, str), checked
     assert do_import(message).attributes[EIDAS.names["family_name"]] == "SPECIMEN"
+
+
+def test_a_response_signed_only_at_the_response_level(tmp_path: Path) -> None:
+    """Keycloak and the Shibboleth IdP sign the Response, not the assertion, by default.
+
+    Refused unless the portal allows it for that provider; then the Response's signature
+    covers the assertion, and a change anywhere in it still fails.
+    """
+    response = _pysaml2_server(tmp_path).create_authn_response(
+        identity={"givenName": ["Alice"]},
+        in_response_to="_pysaml2-request",
+        destination=ACS,
+        sp_entity_id=SP,
+        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="alice-pairwise"),
+        authn={"class_ref": "http://eidas.europa.eu/LoA/substantial"},
+        sign_assertion=False,
+        sign_response=True,
+        encrypt_assertion=False,
+        sign_alg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        digest_alg="http://www.w3.org/2001/04/xmlenc#sha256",
+    )
+    message = str(response).encode()
+    strict = SamlIdentityProvider(PYSAML_IDP, (certificate("rsa", "pysaml2"),))
+    relaxed = replace(strict, require_signed_assertion=False)
+
+    def attempt(data: bytes, provider: SamlIdentityProvider) -> Imported:
+        return import_saml_response(
+            data,
+            idp=provider,
+            audience=SP,
+            recipient=ACS,
+            in_response_to="_pysaml2-request",
+            replay=MemoryReplayStore(),
+        )
+
+    with pytest.raises(AssertionSignatureMissing):
+        attempt(message, strict)
+    assert attempt(message, relaxed).subject == "alice-pairwise"
+    with pytest.raises(AssertionSignatureInvalid):
+        attempt(message.replace(b"alice-pairwise", b"mallory"), relaxed)
+    stripped = etree.fromstring(message)
+    stripped.remove(stripped.find(f"{{{DSIG_NS}}}Signature"))
+    with pytest.raises(AssertionSignatureMissing):
+        attempt(etree.tostring(stripped), relaxed)

@@ -109,6 +109,7 @@ class ImportRequest:
     metadata_cert: Path | None = None
     idp_trust: TrustStore | None = None
     idp_revocation: RevocationSettings | None = None
+    allow_unsigned_assertion: bool = False
 
 
 def _issue_oidc(provider: IdentityProvider, auth: AuthResult, request: IssueRequest) -> str:
@@ -192,9 +193,12 @@ def _saml_idp(request: ImportRequest) -> SamlIdentityProvider:
         provider = SamlIdentityProvider(
             request.issuer, _pem_certificates(request.idp_cert), allow_sha1=request.allow_sha1
         )
-    if request.idp_trust is None:
-        return provider
-    return replace(provider, trust=request.idp_trust, revocation=request.idp_revocation)
+    return replace(
+        provider,
+        require_signed_assertion=not request.allow_unsigned_assertion,
+        trust=request.idp_trust,
+        revocation=request.idp_revocation if request.idp_trust is not None else None,
+    )
 
 
 def _metadata_idp(
@@ -405,6 +409,12 @@ def _read(path: Path) -> str:
 )
 @click.option("--allow-sha1", is_flag=True, help="Accept SHA-1 signatures from this IdP (SAML).")
 @click.option(
+    "--allow-unsigned-assertion",
+    is_flag=True,
+    help="Accept an unsigned assertion in a signed Response, which then covers it (SAML; "
+    "Keycloak and Shibboleth IdP defaults).",
+)
+@click.option(
     "--idp-pkix",
     is_flag=True,
     help="Validate the IdP certificate to --trust (default: belgium) and its revocation (SAML).",
@@ -427,6 +437,7 @@ def verify_command(
     idp_metadata: str | None,
     metadata_cert: Path | None,
     allow_sha1: bool,
+    allow_unsigned_assertion: bool,
     idp_pkix: bool,
     trust: tuple[str, ...],
     revocation: str,
@@ -449,6 +460,7 @@ def verify_command(
             in_response_to, idp_cert, idp_metadata, allow_sha1, parse_time(at_time),
             metadata_cert, trust_store(trust) if idp_pkix else None,
             revocation_settings(revocation, no_revocation),
+            allow_unsigned_assertion=allow_unsigned_assertion,
         )  # fmt: skip
         imported = handler(request)
         out.emit(imported.to_dict(), lambda: print_imported(out, imported))

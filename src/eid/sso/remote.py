@@ -195,7 +195,8 @@ class RemoteMetadata(_Remote[SamlIdentityProvider]):
 
     Pass ``remote.idp()`` as ``idp`` to `eid.sso.import_saml_response`. ``signer`` pins the
     certificate the metadata must be signed with (recommended whenever the metadata comes
-    over a network); ``allow_sha1`` as in `idp_from_metadata`. The metadata is kept as
+    over a network); ``allow_sha1`` and ``require_signed_assertion`` as in
+    `idp_from_metadata`. The metadata is kept as
     `CacheRules` say, never past its ``validUntil``.
     """
 
@@ -205,18 +206,23 @@ class RemoteMetadata(_Remote[SamlIdentityProvider]):
         *,
         signer: x509.Certificate | None = None,
         allow_sha1: bool = False,
+        require_signed_assertion: bool = True,
         cache: CacheRules = CacheRules(),
         timeout: float = 10.0,
         clock: Callable[[], dt.datetime] = _now,
     ) -> None:
         """Fetch lazily: the first `idp` fetches."""
         super().__init__(url, cache=cache, timeout=timeout, clock=clock)
-        self._signer, self._allow_sha1 = signer, allow_sha1
+        self._signer = signer
+        self._policy = {
+            "allow_sha1": allow_sha1,
+            "require_signed_assertion": require_signed_assertion,
+        }
 
     def _read(
         self, body: bytes, now: dt.datetime
     ) -> tuple[SamlIdentityProvider, dt.datetime | None]:
-        idp = idp_from_metadata(body, signer=self._signer, allow_sha1=self._allow_sha1, at=now)
+        idp = idp_from_metadata(body, signer=self._signer, at=now, **self._policy)
         return idp, idp.valid_until
 
     def idp(self) -> SamlIdentityProvider:

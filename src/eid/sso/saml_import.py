@@ -10,7 +10,9 @@ the verified assertion only: issuer, bearer subject confirmation (recipient,
 ``InResponseTo``, ``NotOnOrAfter``), conditions (time window with clock skew, audience),
 the authentication statement, and one-time use of the assertion ID.
 A signed Response is verified too; the Response and the assertion are read where they stand,
-by child tags only, so nothing outside what their signatures cover is read.
+by child tags only, so nothing outside what their signatures cover is read. Where the
+portal allows it for that provider (``require_signed_assertion=False``), the Response's
+signature alone may cover an unsigned assertion.
 """
 
 from __future__ import annotations
@@ -123,12 +125,15 @@ class SamlIdentityProvider:
     verified (with ``revocation`` settings; `eid.pki.validate_certificate`); ``allow_sha1``
     accepts RSA-SHA1 and SHA-1 digests from this provider; ``methods`` is the signature
     method allow-list; ``valid_until`` the end of the metadata's validity (``validUntil``),
-    after which nothing verifies (`MetadataExpired`).
+    after which nothing verifies (`MetadataExpired`). ``require_signed_assertion`` False
+    accepts an unsigned assertion inside a Response whose own signature verified (and so
+    covers it): Keycloak and the Shibboleth IdP sign only the Response by default.
     """
 
     entity_id: str | None
     certificates: tuple[x509.Certificate, ...]
     allow_sha1: bool = False
+    require_signed_assertion: bool = True
     methods: frozenset[str] = SAML_METHODS
     trust: TrustStore | None = None
     revocation: RevocationSettings | None = None
@@ -371,7 +376,8 @@ def _signed_assertion(
     if document.tag != _P + "Response" or document.get("Version") != "2.0":
         raise AssertionMalformed("not a SAML 2.0 Response", source=_SOURCE)
     response = children_by_tag(document)
-    if _SIGNATURE in response:
+    response_signed = _SIGNATURE in response
+    if response_signed:
         idp.verify(document, now)
     destination = document.get("Destination")
     if destination is not None and destination != recipient:
@@ -382,6 +388,8 @@ def _signed_assertion(
     _check_status(response)
     _check_in_response_to(document.get("InResponseTo"), in_response_to)
     found = _the_assertion(document, response, decryption_keys)
+    if response_signed and not idp.require_signed_assertion and found.find(_SIGNATURE) is None:
+        return found, response_issuer  # a child of the verified Response: covered by it
     return idp.verify(found, now).signed, response_issuer
 
 

@@ -158,6 +158,7 @@ def idp_from_metadata(
     *,
     signer: x509.Certificate | None = None,
     allow_sha1: bool = False,
+    require_signed_assertion: bool = True,
     at: dt.datetime | None = None,
 ) -> SamlIdentityProvider:
     """The identity provider described by metadata ``data``: its entity ID and signing keys.
@@ -165,7 +166,8 @@ def idp_from_metadata(
     With ``signer``, the metadata must be signed by that certificate's key, and only the
     signed content is read. Without it, the metadata is trusted as a local file. Metadata
     past its ``validUntil`` at ``at`` (default now) is `MetadataExpired`, and the provider
-    returned stops verifying when it passes.
+    returned stops verifying when it passes. ``allow_sha1`` and ``require_signed_assertion``
+    are the portal's policy for this provider (`SamlIdentityProvider`).
     """
     root, _ = _entity(data, "IDPSSODescriptor")
     if signer is not None:
@@ -182,6 +184,7 @@ def idp_from_metadata(
         entity_id=str(root.get("entityID")),
         certificates=tuple(certificates),
         allow_sha1=allow_sha1,
+        require_signed_assertion=require_signed_assertion,
         valid_until=valid_until,
     )
 
