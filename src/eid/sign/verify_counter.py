@@ -49,12 +49,11 @@ class _Walk:
     later: dt.datetime | None
     found: list[SignatureReport] = field(default_factory=list)
 
-    def refuse(self, parent: SignatureReport, number: int, reason: str) -> SignatureReport:
+    def refuse(self, parent: SignatureReport, number: int, reason: str) -> None:
         """An entry for what could not be verified: TOTAL_FAILED/FORMAT_FAILURE."""
         report = _entry(parent, number)
         report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, reason)
         self.found.append(report)
-        return report
 
 
 def _entry(parent: SignatureReport, number: int) -> SignatureReport:
