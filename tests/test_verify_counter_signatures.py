@@ -422,6 +422,19 @@ def test_unreadable_unsigned_attributes_of_a_counter_signature_fail_it(tmp_path:
     ]
 
 
+def test_an_archive_timestamp_in_a_counter_signature_is_named_not_used(tmp_path: Path) -> None:
+    fields = counter_signature(_master(_p7m()), witness()).contents
+    archive = core.ObjectIdentifier("0.4.0.1733.2.4").dump()
+    token = tlv(0x30, archive + tlv(0x31, core.OctetString(b"no token").dump()))
+    counter = tlv(0x30, fields + tlv(0xA1, token))
+    report = _check(_written(tmp_path, _with_raw(_p7m(), _raw_counter_attribute(counter))))
+    assert report.passed, report.to_dict()
+    assert report.signatures[1].timestamps == []
+    assert report.signatures[1].warnings == [
+        "archive timestamps inside a counter-signature are not checked"
+    ]
+
+
 def test_a_revoked_counter_signer_is_revoked(tmp_path: Path) -> None:
     with TestServices() as services:
         signer = software_signer(services.pki)

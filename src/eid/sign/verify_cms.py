@@ -7,7 +7,9 @@ CMS) are checked the same way, their imprint against the signature value, and th
 certificate through `eid.pki`. Archive-time-stamp-v3 tokens are checked too (imprint per
 EN 319 122-1 through `eid.sign.archive`), and serve as the later proof of existence that past
 signature validation (EN 319 102-1) judges the earlier timestamps' TSA certificates at.
-Every problem lands in the `SignatureReport`; nothing raises.
+A counter-signature (`eid.sign.verify_counter`) is checked here as well, its message digest
+over the signature value it counter-signs. Every problem lands in the `SignatureReport`;
+nothing raises.
 """
 
 from __future__ import annotations
