@@ -119,7 +119,7 @@ def _made(target: str) -> Iterator[bytes]:
     elif target == "crl":
         yield material.crl()
     elif target == "cms":
-        yield from (docs.p7s.read_bytes(), docs.p7m.read_bytes())
+        yield from (docs.p7s.read_bytes(), docs.p7m.read_bytes(), docs.countersigned.read_bytes())
     elif target == "pdf":
         yield docs.pdf.read_bytes()
     elif target == "asic":

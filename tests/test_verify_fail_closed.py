@@ -3,16 +3,17 @@
 Every function the verification modules call (their own and those they import), and the
 third-party steps that read the files, is replaced in turn by one that raises an arbitrary
 exception type on its n-th call, for every format, through the library and the command
-line. The files are good B-T signatures (and a B-LTA PDF) that pass untouched, verified
-with revocation required against loopback services, so every step of a real verification
-runs. `EidError` subclasses are not injected: they are the outcomes the code handles on
-purpose (an expired certificate later found valid at its proof of existence may pass), each
-with tests of its own.
+line. The files are good B-T signatures (and a B-LTA PDF, and a CMS with a counter-signature
+and a counter-signature of that) that pass untouched, verified with revocation required
+against loopback services, so every step of a real verification runs. `EidError`
+subclasses are not injected: they are the outcomes the code handles on purpose (an expired
+certificate later found valid at its proof of existence may pass), each with tests of its own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import inspect
 import types
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asn1crypto import cms
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,7 +34,9 @@ from eid.cli.verify import verify as verify_command
 from eid.errors import EidError
 from eid.pki import TrustStore, ValidationCache
 from eid.pki.services import TestServices
+from eid.pki.testpki import Holder
 from eid.sign import Level, ValidationReport, verify
+from fuzz.material import counter_signature, counter_signature_attribute, with_unsigned
 from tests.sign_support import pem
 from tests.verify_support import options, sign_as, software_signer, trust_of
 
@@ -41,6 +45,7 @@ MODULES = (
     "eid.sign.verify_pdf",
     "eid.sign.verify_asic",
     "eid.sign.verify_cms",
+    "eid.sign.verify_counter",
     "eid.sign.verify_chain",
     "eid.sign.verify_crypto",
     "eid.sign.container",
@@ -74,7 +79,7 @@ INJECTED: tuple[type[Exception], ...] = (
     Exception,
 )
 
-KINDS = ("pdf", "pdf-lta", "cades-detached", "cades-enveloping", "asice", "asics")
+KINDS = ("pdf", "pdf-lta", "cades-detached", "cades-enveloping", "cades-counter", "asice", "asics")
 
 
 @dataclass(frozen=True)
@@ -169,15 +174,30 @@ def signed(services: TestServices, tmp_path_factory: pytest.TempPathFactory) -> 
     for kind in KINDS:
         folder = tmp_path_factory.mktemp(kind)
         level = Level.B_LTA if kind == "pdf-lta" else Level.B_T
-        path, detached, _ = sign_as(
-            kind.removesuffix("-lta"), signer, options(level, services), folder
-        )
+        made_as = {"pdf-lta": "pdf", "cades-counter": "cades-enveloping"}.get(kind, kind)
+        path, detached, _ = sign_as(made_as, signer, options(level, services), folder)
+        if kind == "cades-counter":
+            _counter_sign(path, services)
         trust_file = folder / "root.pem"
         trust_file.write_bytes(
             pem(services.pki.root.certificate) + pem(services.pki.citizen_ca.certificate)
         )
         made[kind] = Signed(path, detached, trust, trust_file)
     return made
+
+
+def _counter_sign(path: Path, services: TestServices) -> None:
+    """Add a counter-signature by another holder, itself counter-signed by the first."""
+    data = path.read_bytes()
+    master = cms.ContentInfo.load(data)["content"]["signer_infos"][0]
+    witness = services.pki.issue(Holder("Fail", "Witness", "85073003328"), "signature")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    first = counter_signature(master, witness, signing_time=now)
+    first["unsigned_attrs"] = [
+        counter_signature_attribute(counter_signature(first, witness, signing_time=now))
+    ]
+    attribute = counter_signature_attribute(first)
+    path.write_bytes(with_unsigned(data, attribute, [witness.cert_der()]))
 
 
 def _verify(case: Signed) -> ValidationReport:
@@ -224,6 +244,10 @@ def test_every_format_calls_steps_of_every_module(called: dict[str, dict[Step, i
         assert "eid.sign.verify_chain" in modules, kind
         assert "eid.sign.verify_crypto" in modules, kind
         assert len(steps) >= 10, (kind, sorted(map(str, steps)))
+    counter_steps = {
+        s.name for s in called["cades-counter"] if s.owner.__name__.endswith("counter")
+    }
+    assert {"_check_one", "_entry", "check_signed_data"} <= counter_steps, counter_steps
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -19,7 +19,13 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                            "trusted": bool,                 # the content of a .p7m or ASiC-S,
                            "reason": str | null},           # trusted only when "passed"
       "signatures": [{
-        "id": "Signature1" | "META-INF/signature001.p7s" | "signer 1",
+        "id": "Signature1" | "META-INF/signature001.p7s" | "signer 1"
+              | "signer 1 counter-signature 1" | "signer 1 counter-signature 1.2",
+        "counter_signature_of": null | "signer 1" | ...,   # a CAdES counter-signature: the id of
+                                           # the signature (or counter-signature) whose value it
+                                           # signs; listed after that one and judged as a
+                                           # signature of its own: its failure fails itself
+                                           # (and so the file), not the one it counter-signs
         "indication": "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE",
         "sub_indication": null | "HASH_FAILURE" | "SIG_CRYPTO_FAILURE" | "REVOKED" | ...,
                                            # GENERIC: an error stopped the checks
@@ -47,7 +53,9 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                                            # B-LTA and a valid archive timestamp (PDF only)
         "digest_algorithm": "sha256" | null, "signature_algorithm": "..." | null,
         "algorithm_rules": ["sha256: no end date", ...],  # crypto policy rules applied
-        "covers": {"kind": "bytes" | "files" | "content", "byte_range": [..] | null,
+        "covers": {"kind": "bytes" | "files" | "content" | "signature",  # signature: the value
+                                           # of counter_signature_of
+                   "byte_range": [..] | null,
                    "whole_file": bool | null, "files": ["..."], "size": int | null},
         "modifications": null | {"level": "NONE" | "LTA_UPDATES" | "FORM_FILLING" |
                                   "ANNOTATIONS" | "OTHER", "coverage": "ENTIRE_FILE" | ...,
@@ -200,7 +208,10 @@ class Extraction:
 
 @dataclass(frozen=True)
 class Covers:
-    """What a signature covers: PDF bytes (a /ByteRange), files of a container, or content."""
+    """What a signature covers: PDF bytes (a /ByteRange), files, content, or a signature value.
+
+    Kind ``signature``: a counter-signature, over the value of the signature it counter-signs.
+    """
 
     kind: str
     files: tuple[str, ...] = ()
@@ -284,6 +295,7 @@ class SignatureReport:
     covers: Covers | None = None
     modifications: dict[str, Any] | None = None
     revocation: dict[str, Any] | None = None
+    counter_signature_of: str | None = None
 
     def fail(self, indication: Indication, sub: SubIndication | None, reason: str) -> None:
         """Record a finding; the indication only ever gets worse (TOTAL_FAILED wins)."""
@@ -347,6 +359,7 @@ class SignatureReport:
         """JSON-ready form (schema in the module docstring)."""
         return {
             "id": self.id,
+            "counter_signature_of": self.counter_signature_of,
             "indication": self.indication.value,
             "sub_indication": self.sub_indication.value if self.sub_indication else None,
             "reasons": self.explained(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from eid.sign.report import Indication, SignatureReport, ValidationReport
-from eid.sign.report_text import signer_name
+from eid.sign.report_text import covered, signer_name
 
 __all__ = ["report_html"]
 
@@ -53,15 +53,15 @@ def _signature(number: int, signature: SignatureReport) -> str:
         + (" (valid)" if t.valid else " (not valid)")
         for t in signature.timestamps
     ]
-    covers = "-"
-    if signature.covers is not None:
-        c = signature.covers
-        covers = escape(", ".join(c.files) if c.files else f"bytes {list(c.byte_range or ())}")
-        covers += " (whole file)" if c.whole_file else ""
     rows = [
         _row(
             "Status",
             f'<span class="status {css}">{escape(words)}</span> <code>{escape(etsi)}</code>',
+        ),
+        *(
+            [_row("Counter-signature of", escape(signature.counter_signature_of))]
+            if signature.counter_signature_of is not None
+            else []
         ),
         _row("Signed by", escape(signer_name(signature))),
         _row("Certificate", escape(signature.signer.subject if signature.signer else "-")),
@@ -91,7 +91,7 @@ def _signature(number: int, signature: SignatureReport) -> str:
             ),
         ),
         _row("Timestamps", _list(times)),
-        _row("Covers", covers),
+        _row("Covers", escape(covered(signature))),
         _row(
             "Changes after signing",
             escape(str(signature.modifications["level"])) if signature.modifications else "-",

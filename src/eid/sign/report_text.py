@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eid.sign.report import SignatureReport, ValidationReport
 
-__all__ = ["report_lines", "signer_name"]
+__all__ = ["covered", "report_lines", "signer_name"]
 
 
 def signer_name(signature: SignatureReport) -> str:
@@ -16,6 +16,19 @@ def signer_name(signature: SignatureReport) -> str:
         signer.common_name or signer.subject
     )
     return f"{name} ({signer.national_number})" if signer.national_number else name
+
+
+def covered(signature: SignatureReport) -> str:
+    """What the signature covers, as a person reads it ("-" when unknown)."""
+    covers = signature.covers
+    if covers is None:
+        return "-"
+    if covers.kind == "signature":
+        return f"the signature value of {signature.counter_signature_of}"
+    if covers.kind == "content":
+        return f"the content it holds ({covers.size} bytes)"
+    what = ", ".join(covers.files) if covers.files else f"bytes {list(covers.byte_range or ())}"
+    return what + (" (whole file)" if covers.whole_file else "")
 
 
 def _time(value: object) -> str:
@@ -44,6 +57,8 @@ def report_lines(report: ValidationReport) -> list[str]:
         if signature.sub_indication is not None:
             status += f" / {signature.sub_indication.value}"
         lines.append(f"- {signature.id}: {status}")
+        if signature.counter_signature_of is not None:
+            lines.append(f"    counter-signature of: {signature.counter_signature_of}")
         lines.append(f"    signer: {signer_name(signature)}")
         qualified = "qualified (QcCompliance" + (", QcSSCD)" if signature.qc_sscd else ")")
         lines.append(
@@ -53,14 +68,7 @@ def report_lines(report: ValidationReport) -> list[str]:
         lines.append(f"    claimed signing time: {_time(signature.claimed_signing_time)}")
         lines.append(f"    proven signing time: {_time(signature.proven_signing_time)}")
         if signature.covers is not None:
-            covers = signature.covers
-            what = (
-                ", ".join(covers.files)
-                if covers.files
-                else f"bytes {list(covers.byte_range or ())}"
-            )
-            whole = " (whole file)" if covers.whole_file else ""
-            lines.append(f"    covers: {what}{whole}")
+            lines.append(f"    covers: {covered(signature)}")
         if signature.modifications is not None:
             lines.append(f"    changes after signing: {signature.modifications['level']}")
         lines += [f"    reason: {r}" for r in signature.explained()]

@@ -14,7 +14,9 @@ comes from the signatures and the manifests. Without a usable ``mimetype`` the t
 found from the structure (an ASiCManifest: ASiC-E; one data file: ASiC-S). Container
 metadata (mimetype, manifests, signatures) is read with a bound on its inflated size, and
 messages quote names and values briefly. Manifests with a DOCTYPE are refused (no entity
-expansion). XAdES signatures (``signatures*.xml``) are reported INDETERMINATE.
+expansion). XAdES signatures (``signatures*.xml``) are reported INDETERMINATE. Each
+counter-signature in a CAdES signature gets a report of its own after that signature's
+(`eid.sign.verify_counter`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from eid.sign.verify_cms import (
     check_timestamp_token,
     weigh_timestamps,
 )
+from eid.sign.verify_counter import counter_signatures
 
 __all__ = ["MAX_META_ENTRY", "name_problems", "verify_asic"]
 
@@ -211,17 +214,21 @@ def verify_asic(
         result.signatures.append(report)
         for problem in result.problems:
             report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, problem)
+        counters: list[SignatureReport] = []
         try:
+            signed_data, signer = _signed_data(_read(archive, info))
             if result.format == "asic-s":
-                _asics(archive, info, data, report, context)
+                _asics(archive, signed_data, signer, data, report, context)
             else:
-                _asice(archive, info, by_name, data, report, context)
+                _asice(archive, info, signed_data, signer, by_name, data, report, context)
+            counters = counter_signatures(report, signed_data, signer, context)
         except Exception as error:  # zlib, zipfile and asn1crypto raise many kinds of error
             report.fail(
                 Indication.TOTAL_FAILED,
                 SubIndication.FORMAT_FAILURE,
                 f"unreadable ({type(error).__name__}: {brief(error)})",
             )
+        result.signatures.extend(counters)
     if result.format == "asic-e" and result.signatures:
         try:
             _container_timestamps(archive, infos, by_name, result, context)
@@ -293,12 +300,12 @@ def _container_timestamps(
 
 def _asics(
     archive: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
+    signed_data: cms.SignedData,
+    signer: cms.SignerInfo,
     data: list[zipfile.ZipInfo],
     report: SignatureReport,
     context: VerifyContext,
 ) -> None:
-    signed_data, signer = _signed_data(_read(archive, info))
     if len(data) != 1:
         report.fail(
             Indication.TOTAL_FAILED,
@@ -315,12 +322,13 @@ def _asics(
 def _asice(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
+    signed_data: cms.SignedData,
+    signer: cms.SignerInfo,
     by_name: dict[str, zipfile.ZipInfo],
     data: list[zipfile.ZipInfo],
     report: SignatureReport,
     context: VerifyContext,
 ) -> None:
-    signed_data, signer = _signed_data(_read(archive, info))
     manifest: zipfile.ZipInfo | None = None
     references: list[tuple[str, str, bytes]] = []
     for candidate in by_name.values():

@@ -7,7 +7,9 @@ CMS) are checked the same way, their imprint against the signature value, and th
 certificate through `eid.pki`. Archive-time-stamp-v3 tokens are checked too (imprint per
 EN 319 122-1 through `eid.sign.archive`), and serve as the later proof of existence that past
 signature validation (EN 319 102-1) judges the earlier timestamps' TSA certificates at.
-Every problem lands in the `SignatureReport`; nothing raises.
+A counter-signature (`eid.sign.verify_counter`) is checked here as well, its message digest
+over the signature value it counter-signs. Every problem lands in the `SignatureReport`;
+nothing raises.
 """
 
 from __future__ import annotations
@@ -224,9 +226,13 @@ def _crypto(
     digest_of: DigestOf,
     pool: Sequence[LoadedCertificate],
     crypto: CryptoPolicy,
+    content_type: str | None,
 ) -> LoadedCertificate | None:
     """Digest, signature value and ESS checks of one signer info; the signer's certificate.
 
+    ``content_type``: the OID its content-type attribute must name; None for a
+    counter-signature (RFC 5652 11.4), which needs signed attributes with a message digest
+    (of the countersigned signature value) and no content type.
     A digest the crypto policy judges by date (SHA-1) is verified here and judged at the
     proven time afterwards (`eid.sign.verify_algorithms`).
     """
@@ -261,21 +267,33 @@ def _crypto(
             "the signer's certificate is not in the signature",
         )
         return None
+    counter = content_type is None
     if not signer["signed_attrs"]:
-        _check_without_attributes(
-            report, signed_data, signer, certificate, digest_of, digest, legacy
-        )
+        if counter:
+            report.fail(
+                Indication.TOTAL_FAILED,
+                SubIndication.FORMAT_FAILURE,
+                "the counter-signature has no signed attributes (a CAdES counter-signature "
+                "signs a message digest and its signing certificate)",
+            )
+        else:
+            _check_without_attributes(
+                report, signed_data, signer, certificate, digest_of, digest, legacy
+            )
         return certificate
     digests = _attribute(signer["signed_attrs"], "message_digest")
     types = _attribute(signer["signed_attrs"], "content_type")
-    if len(digests) != 1 or len(types) != 1:
+    if len(digests) != 1 or len(types) != (0 if counter else 1):
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.FORMAT_FAILURE,
-            "the signed attributes need exactly one message-digest and one content-type",
+            "a counter-signature's signed attributes need exactly one message-digest and no "
+            "content-type (RFC 5652 11.4)"
+            if counter
+            else "the signed attributes need exactly one message-digest and one content-type",
         )
         return certificate
-    if types[0].dotted != signed_data["encap_content_info"]["content_type"].dotted:
+    if not counter and types[0].dotted != content_type:
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.FORMAT_FAILURE,
@@ -292,7 +310,10 @@ def _crypto(
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.HASH_FAILURE,
-            "the content does not match the message digest that was signed: it changed after signing",
+            "the message digest that was signed is not that of the signature value it counter-signs"
+            if counter
+            else "the content does not match the message digest that was signed: "
+            "it changed after signing",
         )
     else:
         report.confirm(Check.CONTENT_DIGEST)
@@ -405,6 +426,7 @@ def check_timestamp_token(
         lambda name: hash_bytes(name, raw),
         pool,
         context.crypto,
+        encap["content_type"].dotted,
     )
     imprint = info["message_imprint"]
     algorithm = str(imprint["hash_algorithm"]["algorithm"].native)
@@ -524,16 +546,31 @@ def check_signed_data(
     context: VerifyContext,
     extra_certificates: Sequence[LoadedCertificate] = (),
     later: dt.datetime | None = None,
+    *,
+    counter_signature: bool = False,
 ) -> None:
     """Check one signer info of ``signed_data`` completely, filling ``report``.
 
     ``later``: a valid later proof of existence over the signature (a PDF document
-    timestamp), for its timestamps' past validation.
+    timestamp), for its timestamps' past validation. ``counter_signature``: ``signer`` is
+    a counter-signature (RFC 5652 11.4) from the unsigned attributes of another signer
+    info, and ``digest_of`` gives the digest of that one's signature value: it has no
+    content type, and no archive timestamps of its own (those of the signature it
+    counter-signs cover it, and give ``later``).
     """
     context = with_evidence(context, cms_evidence(signed_data))
     pool = [*embedded_certificates(signed_data), *extra_certificates]
-    certificate = _crypto(report, signed_data, signer, digest_of, pool, context.crypto)
-    archives = check_archive_timestamps(signed_data, signer, digest_of, context, later)
+    content_type = (
+        None if counter_signature else signed_data["encap_content_info"]["content_type"].dotted
+    )
+    certificate = _crypto(
+        report, signed_data, signer, digest_of, pool, context.crypto, content_type
+    )
+    archives: list[TimestampReport] = []
+    if not counter_signature:
+        archives = check_archive_timestamps(signed_data, signer, digest_of, context, later)
+    elif _attribute(signer["unsigned_attrs"], _ARCHIVE_TS_V3):
+        report.warnings.append("archive timestamps inside a counter-signature are not checked")
     poe = _earliest_valid(archives) or later
     value = bytes(signer["signature"].native)
     for token in _attribute(signer["unsigned_attrs"], _SIG_TS):

@@ -8,9 +8,11 @@ verified (the first object) with a warning. Each signature gets an ETSI EN 319 1
 says what is wrong (``problems``, or a signature with FORMAT_FAILURE); only bad usage
 (a file that cannot be read, bad arguments) raises.
 
-Trust, chains and revocation are `eid.pki`'s (`validate_certificate`), for the signer and
-for the timestamp authorities, with the given `TrustStore` and `RevocationSettings`;
-the signature values are checked by `eid.sign.verify_crypto.verify_signature_value`.
+Every CAdES counter-signature (`eid.sign.verify_counter`) gets a report of its own, after
+the signature it counter-signs. Trust, chains and revocation are `eid.pki`'s
+(`validate_certificate`), for the signer and for the timestamp authorities, with the given
+`TrustStore` and `RevocationSettings`; the signature values are checked by
+`eid.sign.verify_crypto.verify_signature_value`.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from eid.sign.times import as_utc
 from eid.sign.verify_asic import verify_asic
 from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import check_signed_data
+from eid.sign.verify_counter import counter_signatures
 from eid.sign.verify_pdf import verify_pdf
 
 __all__ = ["MAX_CMS_SIZE", "is_signed_data", "verify"]
@@ -221,6 +224,7 @@ def _verify_cms(
             )
         except Exception as error:  # whatever stopped the checks, the signature is not valid
             signature.could_not_judge(error)
+        report.signatures.extend(counter_signatures(signature, signed_data, signer, context))
     return bytes_writer(embedded) if embedded is not None else None
 
 

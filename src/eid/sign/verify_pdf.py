@@ -2,7 +2,8 @@
 
 pyHanko reads the document, computes the /ByteRange digest and runs its difference
 analysis over what was added after each signature (modification level). The CMS is
-checked by `eid.sign.verify_cms` and the signer by `eid.pki`. On top, the attacks that
+checked by `eid.sign.verify_cms` and the signer by `eid.pki`; a counter-signature in it
+is listed and judged as a signature of its own (`eid.sign.verify_counter`). On top, the attacks that
 pyHanko reports only as a coverage level or a read error are named:
 
 - the /ByteRange must be ``[0 a b c]`` with its hole exactly the ``<hex>`` of /Contents;
@@ -65,6 +66,7 @@ from eid.sign.verify_cms import (
     claimed_time,
     proven_level,
 )
+from eid.sign.verify_counter import counter_signatures
 from eid.sign.verify_ltv import pdf_evidence, with_evidence
 
 __all__ = ["verify_pdf"]
@@ -296,8 +298,12 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
             poe = stamp.time
     dss = _dss_revisions(reader)
     for embedded, report in sorted(signatures, key=lambda pair: pair[0].signed_revision):
+        counters: list[SignatureReport] = []
         try:
             _signature(embedded, stream, size, report, context, stamps, dss)
+            counters = counter_signatures(
+                report, embedded.signed_data, embedded.signer_info, context
+            )
         except Exception as error:  # a hostile structure gives a finding, not a crash
             report.fail(
                 Indication.TOTAL_FAILED,
@@ -305,6 +311,7 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
                 f"malformed signature ({type(error).__name__}: {brief(error)})",
             )
         result.signatures.append(report)
+        result.signatures.extend(counters)
     if not result.signatures:
         result.problems.append("the PDF holds no signature")
 
