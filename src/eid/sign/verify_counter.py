@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from asn1crypto import cms
 
+from eid.asn1 import MALFORMED_ASN1
 from eid.errors import MalformedInput
 from eid.hashing import hash_bytes
 from eid.sign.report import Covers, Indication, SignatureReport, SubIndication, brief
@@ -95,7 +96,7 @@ def _check_level(walk: _Walk, parent: SignatureReport, signer: cms.SignerInfo, d
             for attribute in signer["unsigned_attrs"] or []
             if attribute["type"].dotted == COUNTER_SIGNATURE
         ]
-    except Exception as error:  # asn1crypto raises many kinds of error on hostile input
+    except MALFORMED_ASN1 as error:
         parent.fail(
             Indication.TOTAL_FAILED,
             SubIndication.FORMAT_FAILURE,
@@ -105,7 +106,7 @@ def _check_level(walk: _Walk, parent: SignatureReport, signer: cms.SignerInfo, d
     for attribute in attributes:
         try:
             values = list(attribute["values"])
-        except Exception as error:  # not a SET OF SignerInfo
+        except MALFORMED_ASN1 as error:  # not a SET OF SignerInfo
             entries.append(f"the counter-signature is not a SignerInfo ({brief(error)})")
             continue
         entries.extend(values or ["a counter-signature attribute without any value"])
@@ -156,7 +157,7 @@ def _check_one(
             later=walk.later,
             counter_signature=True,
         )
-    except (ValueError, TypeError, KeyError, IndexError, MalformedInput) as error:
+    except (*MALFORMED_ASN1, MalformedInput) as error:
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.FORMAT_FAILURE,
