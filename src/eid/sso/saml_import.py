@@ -93,7 +93,6 @@ _P = f"{{{SAMLP_NS}}}"
 _A = f"{{{SAML_NS}}}"
 _SOURCE = "SAML response"
 _SIGNATURE = f"{{{DSIG_NS}}}Signature"
-_VALUE = _A + "AttributeValue"
 _ASSERTION_COUNT = etree.XPath(
     "count(//saml:Assertion | //saml:EncryptedAssertion)",
     namespaces={"saml": SAML_NS},
@@ -313,12 +312,11 @@ def _check_conditions(
     not_on_or_after = parse_instant(conditions.get("NotOnOrAfter"), "Conditions")
     if now >= not_on_or_after + leeway:
         raise AssertionExpired(f"the assertion expired at {not_on_or_after.isoformat()}")
-    restrictions = children_by_tag(conditions).get(_A + "AudienceRestriction", ())
+    restrictions = [c for c in conditions if c.tag == _A + "AudienceRestriction"]
     if not restrictions:
         raise AssertionAudienceMismatch("the assertion names no audience")
     for restriction in restrictions:
-        audiences = children_by_tag(restriction).get(_A + "Audience", ())
-        named = [_text(a, "Audience") for a in audiences]
+        named = [_text(a, "Audience") for a in restriction if a.tag == _A + "Audience"]
         if audience not in named:
             raise AssertionAudienceMismatch(f"the assertion is not meant for {audience}")
     return not_on_or_after
@@ -327,11 +325,13 @@ def _check_conditions(
 def _attributes(assertion: Children) -> dict[str, AttributeValue]:
     attributes: dict[str, AttributeValue] = {}
     for statement in assertion.get(_A + "AttributeStatement", ()):
-        for attribute in children_by_tag(statement).get(_A + "Attribute", ()):
+        for attribute in statement:
+            if attribute.tag != _A + "Attribute":
+                continue
             name = attribute.get("Name")
             if not name or name in attributes:
                 raise AssertionMalformed("an attribute without a name or twice", source=_SOURCE)
-            values = [_text(v, name) for v in children_by_tag(attribute).get(_VALUE, ())]
+            values = [_text(v, name) for v in attribute if v.tag == _A + "AttributeValue"]
             attributes[name] = (
                 values[0] if len(values) == 1 else {str(i): v for i, v in enumerate(values, 1)}
             )
@@ -441,8 +441,10 @@ def import_saml_response(
         raise AssertionExpired(f"the session ended at {session_end}")
     class_refs = [
         ref
-        for context in children_by_tag(authn).get(_A + "AuthnContext", ())
-        for ref in children_by_tag(context).get(_A + "AuthnContextClassRef", ())
+        for context in authn
+        if context.tag == _A + "AuthnContext"
+        for ref in context
+        if ref.tag == _A + "AuthnContextClassRef"
     ]
     class_ref = class_refs[0] if class_refs else None
     level_uri = _text(class_ref, "AuthnContextClassRef") if class_ref is not None else None

@@ -209,7 +209,7 @@ def _referenced(element: etree._Element, uri: str | None, id_attributes: tuple[s
 def _transforms(reference: Children) -> tuple[bool, tuple[str, ...]]:
     """Exclusive or not, and the inclusive prefixes, of the Reference's transforms."""
     transforms = reference.get(_DS + "Transforms", [])
-    nodes = list(transforms[0].iterchildren(_DS + "Transform")) if len(transforms) == 1 else []
+    nodes = [n for n in transforms[0] if n.tag == _DS + "Transform"] if len(transforms) == 1 else []
     if len(transforms) > 1 or not nodes or nodes[0].get("Algorithm") != ENVELOPED_SIGNATURE:
         raise AlgorithmRefused("the Reference must start with the enveloped-signature transform")
     if len(nodes) > 2 or len(transforms[0]) != len(nodes):
