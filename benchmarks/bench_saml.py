@@ -13,7 +13,7 @@ same response (certificate loaded once, one reference expected). Target: eid >= 
 The floor is the work in C that any verifier of the response does, with no check at all:
 parse, canonicalise SignedInfo and the assertion, one SHA-256 and one RSA verification;
 its ratio to signxml bounds what any import in Python can reach.
-Measured 2026-12-01 (busy shared 2-core machine, nine runs): eid 2.8-3.3x signxml, floor
+Measured 2026-12-01 (busy shared 2-core machine, 13 runs): eid 2.8-3.3x signxml, floor
 5.2-6.2x; the 5x target is out of reach of Python around lxml (docs/architecture.md).
 """
 
