@@ -317,11 +317,11 @@ def _check_conditions(
     not_on_or_after = parse_instant(conditions.get("NotOnOrAfter"), "Conditions")
     if now >= not_on_or_after + leeway:
         raise AssertionExpired(f"the assertion expired at {not_on_or_after.isoformat()}")
-    restrictions = list(conditions.iterchildren(_A + "AudienceRestriction"))
+    restrictions = [c for c in conditions if c.tag == _A + "AudienceRestriction"]
     if not restrictions:
         raise AssertionAudienceMismatch("the assertion names no audience")
     for restriction in restrictions:
-        named = [_text(a, "Audience") for a in restriction.iterchildren(_A + "Audience")]
+        named = [_text(a, "Audience") for a in restriction if a.tag == _A + "Audience"]
         if audience not in named:
             raise AssertionAudienceMismatch(f"the assertion is not meant for {audience}")
     return not_on_or_after
@@ -330,11 +330,13 @@ def _check_conditions(
 def _attributes(assertion: Children) -> dict[str, AttributeValue]:
     attributes: dict[str, AttributeValue] = {}
     for statement in assertion.get(_A + "AttributeStatement", ()):
-        for attribute in statement.iterchildren(_A + "Attribute"):
+        for attribute in statement:
+            if attribute.tag != _A + "Attribute":
+                continue
             name = attribute.get("Name")
             if not name or name in attributes:
                 raise AssertionMalformed("an attribute without a name or twice", source=_SOURCE)
-            values = [_text(v, name) for v in attribute.iterchildren(_A + "AttributeValue")]
+            values = [_text(v, name) for v in attribute if v.tag == _A + "AttributeValue"]
             attributes[name] = (
                 values[0] if len(values) == 1 else {str(i): v for i, v in enumerate(values, 1)}
             )
@@ -445,14 +447,14 @@ def import_saml_response(
     session_end = authn.get("SessionNotOnOrAfter")
     if session_end is not None and now >= parse_instant(session_end, "AuthnStatement") + leeway:
         raise AssertionExpired(f"the session ended at {session_end}")
-    class_ref = next(
-        (
-            ref
-            for context in authn.iterchildren(_A + "AuthnContext")
-            for ref in context.iterchildren(_A + "AuthnContextClassRef")
-        ),
-        None,
-    )
+    class_refs = [
+        ref
+        for context in authn
+        if context.tag == _A + "AuthnContext"
+        for ref in context
+        if ref.tag == _A + "AuthnContextClassRef"
+    ]
+    class_ref = class_refs[0] if class_refs else None
     level_uri = _text(class_ref, "AuthnContextClassRef") if class_ref is not None else None
     attributes = _attributes(parts)
     expires_at = min(confirmed_until, valid_until)

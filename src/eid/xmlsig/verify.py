@@ -41,6 +41,7 @@ from eid.xmlsig.algorithms import (
     C14N_11,
     C14N_EXCLUSIVE,
     CANONICALIZATIONS,
+    DIGESTS,
     DSIG_NS,
     ENVELOPED_SIGNATURE,
     SIGNATURE_METHODS,
@@ -60,7 +61,6 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 _DS = f"{{{DSIG_NS}}}"
 _SIGNATURE = _DS + "Signature"
 _SIGNED_INFO = _DS + "SignedInfo"
-_COMMENTS = etree.XPath("boolean(descendant::comment())", regexp=False)
 _XML_ATTRIBUTES = etree.XPath("boolean(//@xml:*)", regexp=False)
 _INCLUSIVE = f"{{{C14N_EXCLUSIVE}}}InclusiveNamespaces"
 
@@ -145,6 +145,10 @@ _PARAMETERS = {uri: _parameters(method) for uri, method in SIGNATURE_METHODS.ite
 """The hash and RSA padding of each signature method, made once (both are stateless)."""
 
 
+_HASHLIB = {name: getattr(hashlib, name) for name in DIGESTS.values()}
+"""The `hashlib` constructor of each digest (``hashlib.new`` looks the name up on each call)."""
+
+
 @cache
 def _key_type(kind: type) -> str:
     """The key type (``rsa`` or ``ec``) of a key class: one `isinstance` check per class."""
@@ -181,12 +185,13 @@ def _verify_value(
 
 
 @cache
-def _id_count(id_attributes: tuple[str, ...]) -> etree.XPath:
-    paths = " | ".join(f"//@{name}[.=$id]" for name in id_attributes)
-    return etree.XPath(f"count({paths})", regexp=False)
+def _id_values(id_attributes: tuple[str, ...]) -> etree.XPath:
+    """Every value of the ID attributes in the document, as plain strings."""
+    path = " | ".join(f"//@{name}" for name in id_attributes)
+    return etree.XPath(path, regexp=False, smart_strings=False)
 
 
-def _referenced(element: etree._Element, uri: str | None, id_attributes: Collection[str]) -> None:
+def _referenced(element: etree._Element, uri: str | None, id_attributes: tuple[str, ...]) -> None:
     if uri == "":
         if element.getparent() is not None:
             raise SignatureReferenceInvalid('Reference URI "" signs the document, not this element')
@@ -194,16 +199,17 @@ def _referenced(element: etree._Element, uri: str | None, id_attributes: Collect
     if not uri or not uri.startswith("#") or "(" in uri:
         raise SignatureReferenceInvalid(f"Reference URI {uri!r} is not a same-document ID")
     identifier = uri[1:]
-    if not any(element.get(name) == identifier for name in id_attributes):
+    if identifier not in [element.get(name) for name in id_attributes]:
         raise SignatureReferenceInvalid(f"Reference URI {uri!r} is not the signed element's ID")
-    if _id_count(tuple(id_attributes))(element, id=identifier) != 1:
+    values: list[str] = _id_values(id_attributes)(element)
+    if values.count(identifier) != 1:
         raise SignatureReferenceInvalid(f"the ID {identifier!r} is not unique in the document")
 
 
 def _transforms(reference: Children) -> tuple[bool, tuple[str, ...]]:
     """Exclusive or not, and the inclusive prefixes, of the Reference's transforms."""
     transforms = reference.get(_DS + "Transforms", [])
-    nodes = list(transforms[0].iterchildren(_DS + "Transform")) if len(transforms) == 1 else []
+    nodes = [n for n in transforms[0] if n.tag == _DS + "Transform"] if len(transforms) == 1 else []
     if len(transforms) > 1 or not nodes or nodes[0].get("Algorithm") != ENVELOPED_SIGNATURE:
         raise AlgorithmRefused("the Reference must start with the enveloped-signature transform")
     if len(nodes) > 2 or len(transforms[0]) != len(nodes):
@@ -233,7 +239,7 @@ def _enveloped(
         else:
             element.text = (before or "") + tail
     try:
-        if _COMMENTS(element):
+        if next(element.iter(etree.Comment), None) is not None:
             raise SignedCommentRefused("the signed content holds an XML comment")
         return canonicalize(element, exclusive=exclusive, inclusive_prefixes=prefixes)
     finally:
@@ -285,7 +291,7 @@ def verify_enveloped(
     )
     expected = _base64(_one(references, "DigestValue", "Reference"), "DigestValue")
     value = _base64(_one(parts, "SignatureValue", "Signature"), "SignatureValue")
-    _referenced(element, reference.get("URI"), id_attributes)
+    _referenced(element, reference.get("URI"), tuple(id_attributes))
     ref_exclusive, ref_prefixes = _transforms(references)
 
     key = _verify_value(
@@ -295,6 +301,6 @@ def verify_enveloped(
         canonicalize(signed_info, exclusive=exclusive, inclusive_prefixes=prefixes),
     )
     canonical = _enveloped(element, signature, ref_exclusive, ref_prefixes)
-    if not hmac.compare_digest(hashlib.new(digest_name, canonical).digest(), expected):
+    if not hmac.compare_digest(_HASHLIB[digest_name](canonical).digest(), expected):
         raise SignatureInvalid("the digest of the signed element does not match its Reference")
     return Verified(element, canonical, method, digest_name, key)
