@@ -144,12 +144,6 @@ class CompactJws(NamedTuple):
         return json_object(b64url_decode(self.payload_b64, "payload"), "payload")
 
 
-# Headers that passed every check, by their exact encoded text, with their alg and kid:
-# a provider sends few distinct ones.
-_HEADERS: dict[str, tuple[Mapping[str, Any], str, str | None]] = {}
-_HEADER_CACHE_SIZE = 256
-
-
 def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> CompactJws:
     """Split and check a compact JWS's form and header (not its signature)."""
     if len(token) > max_size:
@@ -167,36 +161,34 @@ def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> Comp
             )
         raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
     header_b64, payload_b64, signature_b64 = parts
-    cached = _HEADERS.get(header_b64)
-    if cached is None:
-        header = json_object(b64url_decode(header_b64, "header"), "header")
-        _check_header(header)
-        kid = header.get("kid")
-        cached = (MappingProxyType(header), header["alg"], kid)
-        if len(_HEADERS) >= _HEADER_CACHE_SIZE:
-            _HEADERS.clear()
-        _HEADERS[header_b64] = cached
+    header = json_object(b64url_decode(header_b64, "header"), "header")
+    algorithm, kid = _check_header(header)
     signature = b64url_decode(signature_b64, "signature")
     signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
-    return CompactJws(*cached, payload_b64, signing_input, signature)
+    return CompactJws(
+        MappingProxyType(header), algorithm, kid, payload_b64, signing_input, signature
+    )
 
 
-def _check_header(header: Mapping[str, Any]) -> None:
+def _check_header(header: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The header's ``alg`` and ``kid`` once every header check passed."""
     alg = header.get("alg")
     if not isinstance(alg, str):
         raise AssertionMalformed("the header has no 'alg'", source=_SOURCE, field="alg")
     if alg.lower() == "none" or alg.upper().startswith("HS"):
         raise AssertionAlgorithmRefused(f"algorithm {alg!r} is never accepted for ID tokens")
-    refused = REFUSED_HEADERS.intersection(header)
-    if refused:
+    if not REFUSED_HEADERS.isdisjoint(header):
+        refused = ", ".join(sorted(REFUSED_HEADERS.intersection(header)))
         raise AssertionHeaderRefused(
-            f"header member(s) {', '.join(sorted(refused))} are not accepted: keys come from "
+            f"header member(s) {refused} are not accepted: keys come from "
             "the provider's JWKS only, and no extension or nested token is understood"
         )
-    if "kid" in header and not isinstance(header["kid"], str):
+    kid = header.get("kid")
+    if "kid" in header and not isinstance(kid, str):
         raise AssertionMalformed("'kid' must be text", source=_SOURCE, field="kid")
     typ = header.get("typ")
     if typ is not None and (
         not isinstance(typ, str) or typ.lower() not in ("jwt", "application/jwt")
     ):
         raise AssertionHeaderRefused(f"typ {typ!r} is not an ID token")
+    return alg, kid
