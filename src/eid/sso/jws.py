@@ -48,6 +48,8 @@ REFUSED_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "crit", "b64", "zip", "
 """Header members whose presence alone refuses a token."""
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# pybase64 (SIMD) decodes a token's parts at a fraction of binascii's cost; its arguments go
+# by position, as its keyword parsing alone costs more than decoding a header.
 _URLSAFE = b"-_"
 _PADDING = {0: "", 2: "==", 3: "="}
 # The last character of a part whose length is 2 or 3 modulo 4 carries 4 or 2 unused bits,
@@ -57,9 +59,6 @@ _CANONICAL_LAST = {
     3: frozenset(c for i, c in enumerate(_ALPHABET) if i % 4 == 0),
 }
 _SOURCE = "ID token"
-
-# pybase64 (SIMD) decodes a token's parts at a fraction of binascii's cost; its arguments go
-# by position, as its keyword parsing alone costs more than decoding a header.
 
 
 def b64url_encode(data: bytes) -> str:
