@@ -95,11 +95,10 @@ class AttributeProfile:
         return rendered
 
     def _value(self, key: str, value: AttributeValue) -> AttributeValue:
-        if self.name_format is None:
-            return dict(value) if isinstance(value, Mapping) else value
-        if isinstance(value, Mapping):
-            return _address_line(value)
-        return value.capitalize() if key in self.capitalized else value
+        # text first: a str is no Mapping, and the ABC check costs more than the rest
+        if isinstance(value, str):
+            return value.capitalize() if key in self.capitalized else value
+        return dict(value) if self.name_format is None else _address_line(value)
 
 
 def _address_line(address: Mapping[str, str]) -> str:

@@ -81,12 +81,11 @@ def import_id_token(
             "the ID token's signature does not verify with the provider's key"
         )
     claims = jws.claims()
-    now = at or dt.datetime.now(dt.UTC)
     if claims.get("iss") != issuer:
         raise AssertionIssuerMismatch(
             f"the ID token was issued by {_shown(claims.get('iss'))}, not {issuer}"
         )
-    audiences = _audiences(claims)
+    audiences = _audiences(claims.get("aud"))
     if audience not in audiences:
         raise AssertionAudienceMismatch(f"the ID token is not meant for {audience}")
     azp = claims.get("azp")
@@ -94,7 +93,8 @@ def import_id_token(
         raise AssertionAuthorizedPartyMismatch(
             f"the ID token's authorized party (azp) is {_shown(azp)}, not {audience}"
         )
-    expires_at = _check_times(claims, now, leeway)
+    now = at or dt.datetime.now(dt.UTC)
+    expires_at = _check_times(claims, now.timestamp(), leeway.total_seconds())
     if nonce is not None and not _same_text(claims.get("nonce"), nonce):
         raise AssertionNonceMismatch("the ID token's nonce is missing or not the one sent")
     if access_token is not None and not _same_text(
@@ -126,8 +126,7 @@ def _shown(value: object) -> str:
     return repr(value)[:80]
 
 
-def _audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
-    aud = claims.get("aud")
+def _audiences(aud: object) -> tuple[str, ...]:
     if isinstance(aud, str):
         return (aud,)
     if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
@@ -135,16 +134,11 @@ def _audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
     raise AssertionMalformed("aud must be text or a list of text", source=_SOURCE, field="aud")
 
 
-def _seconds(claims: Mapping[str, Any], name: str) -> float:
-    value = claims.get(name)
+def _seconds(value: object, name: str) -> float:
     # exactly numbers (not bool, not text), and finite
     if value.__class__ not in (int, float) or not -_MAX_SECONDS < value < _MAX_SECONDS:
         raise AssertionMalformed(f"{name} must be a number of seconds", source=_SOURCE, field=name)
     return float(value)
-
-
-def _optional_seconds(claims: Mapping[str, Any], name: str) -> float | None:
-    return None if claims.get(name) is None else _seconds(claims, name)
 
 
 def _time(seconds: float, field: str) -> dt.datetime:
@@ -154,11 +148,10 @@ def _time(seconds: float, field: str) -> dt.datetime:
         raise AssertionMalformed("time out of range", source=_SOURCE, field=field) from None
 
 
-def _check_times(claims: Mapping[str, Any], now: dt.datetime, leeway: dt.timedelta) -> dt.datetime:
-    exp = _seconds(claims, "exp")
-    iat = _seconds(claims, "iat")
-    moment = now.timestamp()
-    skew = leeway.total_seconds()
+def _check_times(claims: Mapping[str, Any], moment: float, skew: float) -> dt.datetime:
+    """The expiry, once ``exp``, ``iat`` and ``nbf`` admit ``moment`` (seconds) give or take ``skew``."""
+    exp = _seconds(claims.get("exp"), "exp")
+    iat = _seconds(claims.get("iat"), "iat")
     if moment > exp + skew:
         raise AssertionExpired(f"the ID token expired at {_time(exp, 'exp').isoformat()}")
     if iat > moment + skew:
@@ -166,7 +159,7 @@ def _check_times(claims: Mapping[str, Any], now: dt.datetime, leeway: dt.timedel
             f"the ID token was issued in the future ({_time(iat, 'iat').isoformat()})"
         )
     if "nbf" in claims:
-        nbf = _seconds(claims, "nbf")
+        nbf = _seconds(claims["nbf"], "nbf")
         if nbf > moment + skew:
             raise AssertionNotYetValid(
                 f"the ID token is valid only from {_time(nbf, 'nbf').isoformat()}"
@@ -214,7 +207,7 @@ def _imported(
     if not isinstance(acr, str):
         acr = None
     amr = claims.get("amr")
-    auth_time = _optional_seconds(claims, "auth_time")
+    auth_time = claims.get("auth_time")
     sid = claims.get("sid")
     return Imported(
         subject=subject,
@@ -223,7 +216,9 @@ def _imported(
         expires_at=expires_at,
         level=level_from_uri(acr) if acr else None,
         level_uri=acr,
-        authenticated_at=_time(auth_time, "auth_time") if auth_time is not None else None,
+        authenticated_at=None
+        if auth_time is None
+        else _time(_seconds(auth_time, "auth_time"), "auth_time"),
         methods=tuple(m for m in amr if isinstance(m, str)) if isinstance(amr, list) else (),
         attributes=_attributes(claims),
         mandate=_mandate(claims) if "legal_person_identifier" in claims else None,

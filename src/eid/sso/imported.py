@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from eid.sso.attributes import AttributeValue
 from eid.sso.levels import Level
@@ -13,8 +14,7 @@ from eid.sso.mandates import Mandate
 __all__ = ["Imported"]
 
 
-@dataclass(frozen=True)
-class Imported:
+class Imported(NamedTuple):
     """An imported statement whose every check passed.
 
     ``attributes`` are the identity attributes under the names they arrived with (OIDC
@@ -31,7 +31,7 @@ class Imported:
     level_uri: str | None = None
     authenticated_at: dt.datetime | None = None
     methods: tuple[str, ...] = ()
-    attributes: Mapping[str, AttributeValue] = field(default_factory=dict)
+    attributes: Mapping[str, AttributeValue] = MappingProxyType({})
     mandate: Mandate | None = None
     session_index: str | None = None
     identifier: str | None = None

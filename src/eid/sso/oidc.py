@@ -11,6 +11,7 @@ released identity claims under the OIDC profile. It is signed as a compact JWS w
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
@@ -61,7 +62,7 @@ def id_token_claims(
         "exp": iat + int(lifetime.total_seconds()),
         "iat": iat,
         "auth_time": int(statement.authenticated_at.timestamp()),
-        "jti": secrets.token_urlsafe(18),
+        "jti": b64url_encode(secrets.token_bytes(18)),
         "acr": statement.level_uri,
         "amr": list(statement.methods),
         "sid": statement.session_index,
@@ -73,22 +74,11 @@ def id_token_claims(
     return claims
 
 
-class _HeaderCache:
-    """Encoded JWS headers by (kid, alg): they never change for a key."""
-
-    def __init__(self) -> None:
-        self._encoded: dict[tuple[str, str], str] = {}
-
-    def get(self, kid: str, algorithm: str) -> str:
-        found = self._encoded.get((kid, algorithm))
-        if found is None:
-            header = {"alg": algorithm, "kid": kid, "typ": "JWT"}
-            found = b64url_encode(json.dumps(header, separators=(",", ":")).encode())
-            self._encoded[(kid, algorithm)] = found
-        return found
-
-
-_HEADERS = _HeaderCache()
+@functools.cache
+def _encoded_header(kid: str, algorithm: str) -> str:
+    """The encoded JWS header of ``kid`` and ``algorithm``: the same for every token they sign."""
+    header = {"alg": algorithm, "kid": kid, "typ": "JWT"}
+    return b64url_encode(json.dumps(header, separators=(",", ":")).encode())
 
 
 def sign_jwt(claims: Mapping[str, object], key: ProviderKey, algorithm: str) -> str:
@@ -96,7 +86,7 @@ def sign_jwt(claims: Mapping[str, object], key: ProviderKey, algorithm: str) -> 
     if algorithm not in ALGORITHMS:
         signature_algorithm(algorithm)  # raises with the list of algorithms
     payload = b64url_encode(orjson.dumps(claims))
-    signing_input = f"{_HEADERS.get(key.kid, algorithm)}.{payload}"
+    signing_input = f"{_encoded_header(key.kid, algorithm)}.{payload}"
     signature = key.sign(signing_input.encode("ascii"), algorithm)
     return f"{signing_input}.{b64url_encode(signature)}"
 

@@ -11,7 +11,6 @@ identifier, new on every login.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Literal, TypeAlias
 
 from eid.auth import AuthResult
 from eid.errors import UsageError
+from eid.sso.jws import b64url_encode
 
 __all__ = ["MIN_SECRET_BYTES", "Subject", "SubjectKind", "SubjectMinter", "person_key"]
 
@@ -72,7 +72,7 @@ class SubjectMinter:
         """The pseudonym of ``person`` (see `person_key`) within ``sector``."""
         message = b"eid.sso pairwise v1\x00" + sector.encode() + b"\x00" + person.encode()
         digest = hmac.digest(self._secret, message, "sha256")
-        return Subject(base64.urlsafe_b64encode(digest).rstrip(b"=").decode(), "pairwise")
+        return Subject(b64url_encode(digest), "pairwise")
 
     @staticmethod
     def transient() -> Subject:
