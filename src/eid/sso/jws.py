@@ -16,6 +16,7 @@ one meaning:
 from __future__ import annotations
 
 import binascii
+import functools
 import json
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -166,13 +167,22 @@ def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> Comp
             )
         raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
     header_b64, payload_b64, signature_b64 = parts
-    header = json_object(b64url_decode(header_b64, "header"), "header")
-    algorithm, kid = _check_header(header)
+    header, algorithm, kid = _checked_header(header_b64)
     signature = b64url_decode(signature_b64, "signature")
     signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
-    return CompactJws(
-        MappingProxyType(header), algorithm, kid, payload_b64, signing_input, signature
-    )
+    return CompactJws(header, algorithm, kid, payload_b64, signing_input, signature)
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_header(header_b64: str) -> tuple[Mapping[str, Any], str, str | None]:
+    """The decoded header of ``header_b64`` with its ``alg`` and ``kid``, every check passed.
+
+    A pure function of the header's text, remembered for the few texts a provider sends
+    (an exception is never remembered: a refused header is parsed again each time).
+    """
+    header = json_object(b64url_decode(header_b64, "header"), "header")
+    algorithm, kid = _check_header(header)
+    return MappingProxyType(header), algorithm, kid
 
 
 def _check_header(header: Mapping[str, Any]) -> tuple[str, str | None]:
