@@ -35,7 +35,6 @@ from .flows import CANCELLED, LOGIN_FAILED, Flow, explanation
 from .forms import oauth_form
 from .i18n import LANGUAGES, negotiate
 from .pages import LANGUAGE_COOKIE
-from .persons import auth_result_of
 from .problems import OAuthError
 from .scopes import MANDATE_SCOPE, scoped_attributes, supported_scopes
 from .service import Service, address_of, service_of
@@ -390,10 +389,10 @@ def _check_grant(record: Mapping[str, Any], client: Client, form: Mapping[str, s
         raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
 
 
-def _released(service: Service, record: Mapping[str, Any]) -> Statement:
+async def _released(service: Service, record: Mapping[str, Any]) -> Statement:
     """The statement a code's record grants its portal: the login rebuilt, granted attributes only."""
     statement = service.provider.statement(
-        auth_result_of(record["person"], service.trust),
+        await service.logins.of(record["person"]),
         record["client_id"],
         acting_for=record.get("acting_for"),
         language=record.get("language"),
@@ -427,7 +426,7 @@ async def exchange(
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
     try:
         _check_grant(record, client, form)
-        statement = _released(service, record)
+        statement = await _released(service, record)
         id_token = service.provider.id_token(
             statement, nonce=record.get("nonce"), access_token=access_token
         )
@@ -470,7 +469,7 @@ async def userinfo(request: Request) -> Response:
             headers={"www-authenticate": 'Bearer error="invalid_token"'},
         )
     await service.clients.get(record["client_id"])  # a registered client known to this instance
-    statement = _released(service, record)
+    statement = await _released(service, record)
     claims = {"sub": statement.subject.value, **statement.rendered_attributes()}
     return JSONResponse(claims, headers={"cache-control": "no-store"})
 
