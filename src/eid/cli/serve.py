@@ -18,9 +18,13 @@ from eid.cli.testpki import test_pki_services
 from eid.errors import UsageError
 from eid.web import create_app, load_config
 
-__all__ = ["serve"]
+__all__ = ["UVICORN_SETTINGS", "serve"]
 
-_UVICORN: dict[str, Any] = {"log_level": "warning", "access_log": False, "proxy_headers": False}
+UVICORN_SETTINGS: dict[str, Any] = {
+    "log_level": "warning",
+    "access_log": False,
+    "proxy_headers": False,
+}
 """How the provider runs under uvicorn: no access log (the audit log says what matters), and
 client addresses from ``X-Forwarded-For`` only as the service's ``trusted_proxies`` allow
 (uvicorn would otherwise take them from any proxy on 127.0.0.1 first)."""
@@ -68,7 +72,7 @@ async def _serve_all(host: str, apps: list[Any]) -> None:
     import uvicorn
 
     servers = [
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, **_UVICORN))
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, **UVICORN_SETTINGS))
         for _name, app, port in apps
     ]
     await asyncio.gather(*(server.serve() for server in servers))
@@ -94,7 +98,7 @@ def _serve_config(config_path: Path, workers: int) -> None:
         host=config.host,
         port=config.port,
         workers=workers,
-        **_UVICORN,
+        **UVICORN_SETTINGS,
     )
 
 
