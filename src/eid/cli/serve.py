@@ -24,10 +24,12 @@ UVICORN_SETTINGS: dict[str, Any] = {
     "log_level": "warning",
     "access_log": False,
     "proxy_headers": False,
+    "server_header": False,
 }
-"""How the provider runs under uvicorn: no access log (the audit log says what matters), and
+"""How the provider runs under uvicorn: no access log (the audit log says what matters),
 client addresses from ``X-Forwarded-For`` only as the service's ``trusted_proxies`` allow
-(uvicorn would otherwise take them from any proxy on 127.0.0.1 first)."""
+(uvicorn would otherwise take them from any proxy on 127.0.0.1 first), and no ``Server``
+header naming the software."""
 
 
 def _development(host: str, port: int, with_examples: bool, stack: ExitStack) -> list[Any]:
