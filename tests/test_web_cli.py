@@ -61,6 +61,7 @@ def test_a_configured_provider_serves(
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         assert metadata.json()["issuer"] == f"http://127.0.0.1:{port}"
+        assert "server" not in metadata.headers  # the software is not named
         # No proxy is trusted: a forwarded address is not believed, by uvicorn either.
         refused = httpx.post(
             f"http://127.0.0.1:{port}/token",

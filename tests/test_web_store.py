@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +59,27 @@ def test_sixteen_racers_for_one_value_make_one_winner(store: Store, how: str) ->
 
     won = [value for value in asyncio.run(scenario()) if value is not None]
     assert won == [{"who": "a"}]
+
+
+def test_a_silent_redis_is_given_up_on_after_the_timeout() -> None:
+    """A server that takes connections and never answers: each operation, its wait for a
+    free connection included, ends with TimeoutError after the store's timeout."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        port = listener.getsockname()[1]
+        store = RedisStore.from_url(f"redis://127.0.0.1:{port}/0", connections=1, timeout=0.3)
+
+        async def attempt() -> float:
+            start = time.monotonic()
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(store.move("code", "access", 60), 10)
+            return time.monotonic() - start
+
+        async def scenario() -> list[float]:
+            # Two at once (the second waits for the only connection), then one more.
+            together = await asyncio.gather(attempt(), attempt())
+            return [*together, await attempt()]
+
+        for elapsed in asyncio.run(scenario()):
+            assert 0.25 < elapsed < 3

@@ -18,12 +18,18 @@ from eid.cli.testpki import test_pki_services
 from eid.errors import UsageError
 from eid.web import create_app, load_config
 
-__all__ = ["serve"]
+__all__ = ["UVICORN_SETTINGS", "serve"]
 
-_UVICORN: dict[str, Any] = {"log_level": "warning", "access_log": False, "proxy_headers": False}
-"""How the provider runs under uvicorn: no access log (the audit log says what matters), and
+UVICORN_SETTINGS: dict[str, Any] = {
+    "log_level": "warning",
+    "access_log": False,
+    "proxy_headers": False,
+    "server_header": False,
+}
+"""How the provider runs under uvicorn: no access log (the audit log says what matters),
 client addresses from ``X-Forwarded-For`` only as the service's ``trusted_proxies`` allow
-(uvicorn would otherwise take them from any proxy on 127.0.0.1 first)."""
+(uvicorn would otherwise take them from any proxy on 127.0.0.1 first), and no ``Server``
+header naming the software."""
 
 
 def _development(host: str, port: int, with_examples: bool, stack: ExitStack) -> list[Any]:
@@ -68,7 +74,7 @@ async def _serve_all(host: str, apps: list[Any]) -> None:
     import uvicorn
 
     servers = [
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, **_UVICORN))
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, **UVICORN_SETTINGS))
         for _name, app, port in apps
     ]
     await asyncio.gather(*(server.serve() for server in servers))
@@ -94,7 +100,7 @@ def _serve_config(config_path: Path, workers: int) -> None:
         host=config.host,
         port=config.port,
         workers=workers,
-        **_UVICORN,
+        **UVICORN_SETTINGS,
     )
 
 

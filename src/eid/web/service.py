@@ -24,6 +24,7 @@ from .audit import AuditLog
 from .clients import ClientRegistry, client_from_dict
 from .config import KeyConfig, WebConfig
 from .flows import Flow, FlowStore
+from .persons import Logins
 from .ratelimit import RateLimiter
 from .sessions import Session, SessionManager
 from .store import Store, open_store
@@ -58,6 +59,7 @@ class Service:
     sessions: SessionManager
     audit: AuditLog
     trust: TrustStore
+    logins: Logins
     revocation: RevocationSettings
     authenticator: Authenticator
     pin_limit: RateLimiter
@@ -152,6 +154,7 @@ def build_service(config: WebConfig, *, secure_cookies: bool = True) -> Service:
         sessions=SessionManager(store, ttl=config.session_ttl, secure=secure_cookies),
         audit=AuditLog(config.secret, path=config.audit_log),
         trust=trust,
+        logins=Logins(trust),
         revocation=revocation,
         authenticator=Authenticator(
             origin=config.webeid_origin,
