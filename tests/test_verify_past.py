@@ -86,6 +86,13 @@ def _after_expiry(path: Path, detached: Path | None, pki: TestPKI) -> SignatureR
     return signature
 
 
+def _assert_proven_b_lta(signature: SignatureReport, kinds: list[str]) -> None:
+    """Assert ``signature`` passed at a proven B-LTA with valid timestamps of ``kinds``."""
+    assert signature.indication is Indication.TOTAL_PASSED, signature.to_dict()
+    assert (signature.level, signature.proven_level) == ("B-LTA", "B-LTA")
+    assert [(t.kind, t.valid) for t in signature.timestamps] == [(kind, True) for kind in kinds]
+
+
 def test_renewed_archive_timestamp_proves_the_expired_tsa(
     virtual_card: VirtualCard, services: TestServices, tmp_path: Path
 ) -> None:
@@ -97,13 +104,7 @@ def test_renewed_archive_timestamp_proves_the_expired_tsa(
     services.stop()
 
     signature = _after_expiry(renewed, detached, services.pki)
-    assert signature.indication is Indication.TOTAL_PASSED, signature.to_dict()
-    assert (signature.level, signature.proven_level) == ("B-LTA", "B-LTA")
-    assert [(t.kind, t.valid) for t in signature.timestamps] == [
-        ("signature", True),
-        ("archive", True),
-        ("archive", True),
-    ]
+    _assert_proven_b_lta(signature, ["signature", "archive", "archive"])
     assert signature.revocation["origin"] == "document"
 
     # Only the first archive timestamp: its TSA expired too, nothing later proves anything.
@@ -161,13 +162,7 @@ def test_renewed_document_timestamp_proves_the_expired_tsa(
     services.stop()
 
     signature = _after_expiry(renewed, None, services.pki)
-    assert signature.indication is Indication.TOTAL_PASSED, signature.to_dict()
-    assert (signature.level, signature.proven_level) == ("B-LTA", "B-LTA")
-    assert [(t.kind, t.valid) for t in signature.timestamps] == [
-        ("document", True),
-        ("document", True),
-        ("signature", True),
-    ]
+    _assert_proven_b_lta(signature, ["document", "document", "signature"])
 
     signature = _after_expiry(signed, None, services.pki)
     assert signature.indication is Indication.INDETERMINATE, signature.to_dict()
