@@ -16,13 +16,13 @@ import xmlsec
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml import XMLSigner, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod
 
 from benchmarks.timing import compare
 from eid.xmlsig import parse_xml, public_keys, sign_enveloped, software_signer, verify_enveloped
+from tests.self_signed import self_signed
 
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -30,18 +30,8 @@ ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
 
 def certificate(key: rsa.RSAPrivateKey) -> x509.Certificate:
     """A self-signed certificate for ``key``, valid for a day."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "benchmark IdP")])
     now = datetime.datetime.now(datetime.UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    return self_signed(key, "benchmark IdP", not_before=now, days=1)
 
 
 def assertion() -> etree._Element:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from asn1crypto import x509 as asn1_x509
+
 from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
 from eid.pki._keys import Drbg, deterministic_ec_key
 from eid.pki.services import TestServices
@@ -30,3 +32,12 @@ def new_card(pki: TestPKI, holder: Holder = ALICE) -> CardCredentials:
         authentication=pki.issue(holder, "authentication", key=CARD_KEY),
         signature=pki.issue(holder, "signature", key=CARD_KEY),
     )
+
+
+def with_policy(der: bytes, oid: str) -> bytes:
+    """The certificate with ``oid`` as its only certificate policy (its signature broken)."""
+    parsed = asn1_x509.Certificate.load(der)
+    for extension in parsed["tbs_certificate"]["extensions"]:
+        if extension["extn_id"].native == "certificate_policies":
+            extension["extn_value"] = asn1_x509.CertificatePolicies([{"policy_identifier": oid}])
+    return bytes(parsed.dump(force=True))

@@ -102,3 +102,14 @@ def fits_width(driver: webdriver.Chrome) -> bool:
             "return document.documentElement.scrollWidth <= window.innerWidth + 1;"
         )
     )
+
+
+def check_page(driver: webdriver.Chrome, what: str) -> None:
+    """Assert the current page has no axe-core violations, on a desktop and a phone screen,
+    and fits the phone's width (``what`` names it in the failure)."""
+    violations = axe_violations(driver)
+    assert not violations, f"{what}: {describe(violations)}"
+    with phone(driver):
+        assert fits_width(driver), f"{what} is wider than a phone screen"
+        violations = axe_violations(driver)
+        assert not violations, f"{what} (phone): {describe(violations)}"

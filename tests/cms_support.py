@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
-from asn1crypto import algos, cms
+from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -110,3 +111,28 @@ def signed_data(
             },
         }
     )
+
+
+def timestamp_token(
+    imprinted: bytes,
+    gen_time: dt.datetime | core.GeneralizedTime,
+    certificate: bytes,
+    *,
+    key: rsa.RSAPrivateKey | None = None,
+    serial_number: int = 1,
+) -> cms.ContentInfo:
+    """An RFC 3161 token over SHA-256 of ``imprinted`` at ``gen_time``, signed as `signer_info`."""
+    stamp = tsp.TSTInfo(
+        {
+            "version": "v1",
+            "policy": "1.2.3.4",
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": hashlib.sha256(imprinted).digest(),
+            },
+            "serial_number": serial_number,
+            "gen_time": gen_time,
+        }
+    )
+    signer = signer_info(certificate, "tst_info", hashlib.sha256(stamp.dump()).digest(), key=key)
+    return signed_data("tst_info", stamp, [certificate], signer)

@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+import httpx
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
+
+from tests.self_signed import self_signed
+
+SP = "https://tax.example/sp"
+ACS = "http://127.0.0.1:9/acs"
 
 
 def key_pair(directory: Path, name: str) -> tuple[Path, Path, str]:
     """An RSA-2048 key and self-signed certificate in ``directory``; the certificate as PEM too."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+    cert = self_signed(key, name, days=31)
     key_path, cert_path = directory / f"{name}.key", directory / f"{name}.crt"
     key_path.write_bytes(
         key.private_bytes(
@@ -73,3 +65,33 @@ def pysaml2_sp(
     config = SPConfig()
     config.load(settings)
     return Saml2Client(config)
+
+
+def tax_portal(certificate_pem: str, **extra: object) -> dict[str, object]:
+    """The SAML portal ``SP`` of the web tests, signing its requests with ``certificate_pem``."""
+    return {
+        "id": SP,
+        "kind": "saml",
+        "name": "Tax-on-web",
+        "acs_urls": [ACS],
+        "attributes": ["given_name", "family_name"],
+        "sp_certificate": certificate_pem,
+        "sign_requests": True,
+        **extra,
+    }
+
+
+def tax_sp(directory: Path, base: str, key: Path, cert: Path) -> tuple[Saml2Client, bytes]:
+    """The pysaml2 SP of `tax_portal` for the provider at ``base``, and that provider's metadata."""
+    metadata = httpx.get(f"{base}/saml/metadata").content
+    sp = pysaml2_sp(directory, entity_id=SP, acs=ACS, idp_metadata=metadata, key=key, cert=cert)
+    return sp, metadata
+
+
+def redirect_request(sp: Saml2Client, base: str, **kwargs: object) -> tuple[str, str]:
+    """A signed AuthnRequest of ``sp`` to ``base`` (HTTP-Redirect, RSA-SHA256): its ID and URL."""
+    request_id, info = sp.prepare_for_authenticate(
+        entityid=base, relay_state="back-to-page-7", binding=BINDING_HTTP_REDIRECT,
+        sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", **kwargs,
+    )  # fmt: skip
+    return request_id, dict(info["headers"])["Location"]

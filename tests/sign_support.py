@@ -294,5 +294,20 @@ def openssl_verify(
     return subprocess.run(command, capture_output=True, check=False)
 
 
+def card_ca_file(card: VirtualCard, tmp: Path) -> Path:
+    """A PEM file with the card's root and Citizen CA, for openssl's ``-CAfile``."""
+    pki = card.directory / "pki"
+    bundle = tmp / "root-and-ca.pem"
+    bundle.write_bytes((pki / "root.pem").read_bytes() + (pki / "citizen-ca.pem").read_bytes())
+    return bundle
+
+
+def openssl_ts_verify(data: Path, token: Path, ca_file: Path) -> None:
+    """Assert that ``openssl ts -verify`` accepts the DER timestamp ``token`` over ``data``."""
+    command = ["openssl", "ts", "-verify", "-data", str(data), "-in", str(token), "-token_in"]
+    checked = subprocess.run([*command, "-CAfile", str(ca_file)], capture_output=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def chain_pem(signer: EidSigner) -> bytes:
     return pem(*signer.chain) if signer.chain else pem(signer.certificate)

@@ -2,14 +2,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
 from eid.errors import MalformedInput, SignatureInvalid, SignatureMissing
 from eid.identity import Address, BirthDate, NationalNumber
@@ -34,6 +32,7 @@ from eid.tokens.belpic import (
 )
 from eid.tokens.belpic.labels import FILE_OBJECT_IDS, IDENTITY_FIELD_LABELS
 
+from .self_signed import self_signed
 from .test_identity import make_identity
 
 VECTORS = Path(__file__).resolve().parent.parent / "fixtures" / "belgium" / "identity-vectors"
@@ -407,19 +406,8 @@ def rrn_key(request: pytest.FixtureRequest) -> rsa.RSAPrivateKey | ec.EllipticCu
     return ec.generate_private_key(ec.SECP384R1())
 
 
-def self_signed(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test RRN")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+def rrn_certificate(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
+    certificate = self_signed(key, "test RRN", not_before=datetime.now(UTC), days=1)
     return certificate.public_bytes(serialization.Encoding.DER)
 
 
@@ -436,7 +424,7 @@ def made_card(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> dict[str, 
         SIGN_DATA_FILE: sign_data,
         SIGN_ADDRESS_FILE: sign_address,
         PHOTO_FILE: photo,
-        CERT_RN_FILE: self_signed(key),
+        CERT_RN_FILE: rrn_certificate(key),
     }
 
 

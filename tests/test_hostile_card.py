@@ -36,6 +36,7 @@ from eid.tokens.belpic import (
 from eid.tokens.belpic.labels import MAX_FILE_SIZES
 from eid.tokens.belpic.tlv import MAX_FILE_SIZE
 
+from ._pki_helpers import with_policy
 from .test_identity import make_identity
 
 PKI = TestPKI.create(
@@ -110,14 +111,6 @@ def test_a_long_der_length_in_an_ec_signature_file_is_refused() -> None:
     files[SIGN_DATA_FILE] = b"\x30\x81" + files[SIGN_DATA_FILE][1:]
     with pytest.raises(SignatureInvalid):
         read_card_files(files)
-
-
-def with_policy(der: bytes, oid: str) -> bytes:
-    parsed = asn1_x509.Certificate.load(der)
-    for extension in parsed["tbs_certificate"]["extensions"]:
-        if extension["extn_id"].native == "certificate_policies":
-            extension["extn_value"] = asn1_x509.CertificatePolicies([{"policy_identifier": oid}])
-    return bytes(parsed.dump(force=True))
 
 
 def test_a_policy_arc_of_2_to_the_128_is_no_belgian_policy() -> None:

@@ -26,6 +26,7 @@ from eid.auth.webeid_format import authentication_value, normalise_origin, parse
 from eid.errors import AuthTokenMalformed, CertificateMalformed, EidError
 from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
 from eid.pki.testpki import Holder, TestPKI
+from tests._pki_helpers import with_policy
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 PKI = TestPKI.create(key_kind="ec", seed=b"hostile webeid", now=NOW)
@@ -135,15 +136,6 @@ def test_an_unreadable_name_in_a_signing_certificate() -> None:
     entry["certificate"] = b64(with_broken_subject(CARD.signature.cert_der()))
     with pytest.raises(CertificateMalformed):
         parse_token(data)
-
-
-def with_policy(der: bytes, oid: str) -> bytes:
-    """The certificate with ``oid`` as its only certificate policy (its signature broken)."""
-    parsed = asn1_x509.Certificate.load(der)
-    for extension in parsed["tbs_certificate"]["extensions"]:
-        if extension["extn_id"].native == "certificate_policies":
-            extension["extn_value"] = asn1_x509.CertificatePolicies([{"policy_identifier": oid}])
-    return bytes(parsed.dump(force=True))
 
 
 def test_a_policy_arc_of_2_to_the_128_before_any_chain_check() -> None:

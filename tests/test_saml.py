@@ -303,21 +303,22 @@ def xsw_evil_inside_original(root: etree._Element) -> etree._Element:
     return root
 
 
-def xsw_moved_to_extensions(root: etree._Element) -> etree._Element:
-    assertion = assertion_of(root)
+def _into_extensions(root: etree._Element, assertion: etree._Element) -> None:
+    """Move ``assertion`` into a new samlp:Extensions after the response's Issuer."""
     extensions = etree.Element(f"{{{SAMLP_NS}}}Extensions")
     find(root, "saml:Issuer").addnext(extensions)
     extensions.append(assertion)
+
+
+def xsw_moved_to_extensions(root: etree._Element) -> etree._Element:
+    _into_extensions(root, assertion_of(root))
     return root
 
 
 def xsw_moved_evil_in_place(root: etree._Element) -> etree._Element:
     assertion = assertion_of(root)
-    evil = _evil_copy(assertion)
-    assertion.addprevious(evil)
-    extensions = etree.Element(f"{{{SAMLP_NS}}}Extensions")
-    find(root, "saml:Issuer").addnext(extensions)
-    extensions.append(assertion)
+    assertion.addprevious(_evil_copy(assertion))
+    _into_extensions(root, assertion)
     return root
 
 
@@ -367,30 +368,27 @@ def duplicate_id_elsewhere(root: etree._Element) -> etree._Element:
     return root
 
 
+def _split_by_comment(element: etree._Element, at: int, comment: str) -> None:
+    """Cut ``element``'s text after ``at`` characters with a comment holding ``comment``."""
+    text = element.text or ""
+    element.text = text[:at]
+    inserted = etree.Comment(comment)
+    inserted.tail = text[at:]
+    element.append(inserted)
+
+
 def comment_in_name_id(root: etree._Element) -> etree._Element:
-    name_id = find(root, "saml:Assertion/saml:Subject/saml:NameID")
-    value = name_id.text or ""
-    name_id.text = value[:5]
-    comment = etree.Comment("x")
-    comment.tail = value[5:]
-    name_id.append(comment)
+    _split_by_comment(find(root, "saml:Assertion/saml:Subject/saml:NameID"), 5, "x")
     return root
 
 
 def comment_in_attribute_value(root: etree._Element) -> etree._Element:
-    value = find(root, ".//saml:AttributeValue")
-    text = value.text or ""
-    value.text = text[:3]
-    comment = etree.Comment("")
-    comment.tail = text[3:]
-    value.append(comment)
+    _split_by_comment(find(root, ".//saml:AttributeValue"), 3, "")
     return root
 
 
 def unsigned_assertion_in_signed_response(root: etree._Element) -> etree._Element:
-    assertion = assertion_of(root)
-    assertion.remove(find(assertion, "ds:Signature"))
-    sign_as_idp(root)
+    sign_as_idp(signature_removed(root))
     return root
 
 
@@ -421,16 +419,19 @@ def audience_tampered(root: etree._Element) -> etree._Element:
     return root
 
 
-def signed_by_attacker(root: etree._Element) -> etree._Element:
-    assertion = assertion_of(root)
-    assertion.remove(find(assertion, "ds:Signature"))
+def _sign_as_attacker(element: etree._Element) -> None:
+    """Sign ``element`` with an attacker's RSA key, its certificate in KeyInfo."""
     sign_enveloped(
-        assertion,
+        element,
         signer=software_signer(private_key("rsa", "attacker"), RSA_SHA256),
         method=RSA_SHA256,
         certificates=[certificate("rsa", "attacker")],
         index=1,
     )
+
+
+def signed_by_attacker(root: etree._Element) -> etree._Element:
+    _sign_as_attacker(assertion_of(signature_removed(root)))
     return root
 
 
@@ -567,10 +568,7 @@ def test_hostile_response_refused(name: str) -> None:
 
 
 def _response_signed_only() -> etree._Element:
-    root = tree(issue())
-    assertion = assertion_of(root)
-    assertion.remove(find(assertion, "ds:Signature"))
-    return root
+    return signature_removed(tree(issue()))
 
 
 def _then_signed(change: Callable[[etree._Element], object]) -> Callable[[], etree._Element]:
@@ -598,20 +596,12 @@ def _wrapped_in_evil_response(root: etree._Element) -> None:
     original = copy.deepcopy(root)
     root.remove(find(root, "ds:Signature"))
     find(root, "saml:Assertion/saml:Subject/saml:NameID").text = "mallory"
-    extensions = etree.Element(f"{{{SAMLP_NS}}}Extensions")
-    extensions.append(original)
-    find(root, "saml:Issuer").addnext(extensions)
+    _into_extensions(root, original)
 
 
 def _attacker_signed() -> etree._Element:
     root = _response_signed_only()
-    sign_enveloped(
-        root,
-        signer=software_signer(private_key("rsa", "attacker"), RSA_SHA256),
-        method=RSA_SHA256,
-        certificates=[certificate("rsa", "attacker")],
-        index=1,
-    )
+    _sign_as_attacker(root)
     return root
 
 

@@ -19,16 +19,9 @@ from pyhanko_certvalidator import ValidationContext
 from eid.tokens.virtual import VirtualCard
 
 from .cli_support import as_json, eid
-from .sign_support import make_pdf
+from .sign_support import card_ca_file, make_pdf, openssl_ts_verify
 
 LEVELS = ["B-B", "B-T"]
-
-
-def _ca_file(card: VirtualCard, tmp: Path) -> Path:
-    pki = card.directory / "pki"
-    bundle = tmp / "root-and-ca.pem"
-    bundle.write_bytes((pki / "root.pem").read_bytes() + (pki / "citizen-ca.pem").read_bytes())
-    return bundle
 
 
 def _openssl_verify(
@@ -64,23 +57,7 @@ def _check_timestamp(signature: Path, ca_file: Path, timestamped: bool) -> None:
     token_file.write_bytes(token.dump())
     value = signature.with_suffix(".sigvalue")
     value.write_bytes(info["signature"].native)
-    checked = subprocess.run(
-        [
-            "openssl",
-            "ts",
-            "-verify",
-            "-data",
-            str(value),
-            "-in",
-            str(token_file),
-            "-token_in",
-            "-CAfile",
-            str(ca_file),
-        ],
-        capture_output=True,
-        check=False,
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    openssl_ts_verify(value, token_file, ca_file)
 
 
 def _pdf_status(path: Path, card: VirtualCard) -> object:
@@ -125,7 +102,7 @@ def test_pdf_and_another_file_each_get_a_signed_copy(
         assert status.timestamp_validity.valid  # type: ignore[attr-defined]
         assert status.timestamp_validity.trusted  # type: ignore[attr-defined]
 
-    ca_file = _ca_file(virtual_card, tmp_path)
+    ca_file = card_ca_file(virtual_card, tmp_path)
     checked = _openssl_verify(p7s, ca_file, content=data)
     assert checked.returncode == 0, checked.stderr
     _check_timestamp(p7s, ca_file, level == "B-T")
@@ -145,7 +122,7 @@ def test_cades_enveloping(
     p7m = tmp_path / "notes.txt.p7m"
     (output,) = as_json(result)["outputs"]
     assert (output["output"], output["format"]) == (str(p7m), "cades-enveloping")
-    ca_file = _ca_file(virtual_card, tmp_path)
+    ca_file = card_ca_file(virtual_card, tmp_path)
     checked = _openssl_verify(p7m, ca_file)
     assert checked.returncode == 0, checked.stderr
     assert p7m.with_suffix(".out").read_bytes() == data.read_bytes()
@@ -165,7 +142,7 @@ def test_asics(home: Path, virtual_card: VirtualCard, tmp_path: Path, level: str
         assert archive.namelist()[0] == "mimetype"
         assert archive.read("mimetype") == b"application/vnd.etsi.asic-s+zip"
         archive.extractall(extracted)
-    ca_file = _ca_file(virtual_card, tmp_path)
+    ca_file = card_ca_file(virtual_card, tmp_path)
     signature = extracted / "META-INF" / "signature.p7s"
     checked = _openssl_verify(signature, ca_file, content=extracted / "report.csv")
     assert checked.returncode == 0, checked.stderr
@@ -201,7 +178,7 @@ def test_several_files_into_one_asice(
         listed[reference.get("URI")] = base64.b64decode(value.text)
     digest = hashlib.sha384 if virtual_card.key_kind == "ec" else hashlib.sha256
     assert listed == {f.name: digest(f.read_bytes()).digest() for f in files}
-    ca_file = _ca_file(virtual_card, tmp_path)
+    ca_file = card_ca_file(virtual_card, tmp_path)
     signature = extracted / "META-INF" / "signature001.p7s"
     checked = _openssl_verify(signature, ca_file, content=manifest)
     assert checked.returncode == 0, checked.stderr
@@ -220,7 +197,7 @@ def test_b_lt_cades_embeds_revocation_data(
     responses = [c.chosen for c in signed_data["crls"] if c.name == "other"]
     assert responses
     assert all(r["other_rev_info_format"].native == "ocsp_response" for r in responses)
-    checked = _openssl_verify(p7s, _ca_file(virtual_card, tmp_path), content=data)
+    checked = _openssl_verify(p7s, card_ca_file(virtual_card, tmp_path), content=data)
     assert checked.returncode == 0, checked.stderr
     subjects = [c.chosen.subject.human_friendly for c in signed_data["certificates"]]
     assert any("(Authentication)" in subject for subject in subjects)

@@ -20,6 +20,7 @@ from asn1crypto import algos, cms, core, tsp
 from eid.tokens.virtual import VirtualCard
 
 from .cli_support import as_json, eid
+from .sign_support import card_ca_file, openssl_ts_verify
 
 ATS_V3 = "0.4.0.1733.2.4"
 HASH_INDEX_V3 = "0.4.0.19122.1.5"
@@ -46,13 +47,6 @@ class _HashIndex(core.Sequence):
         ("crls", _OctetStrings),
         ("attribute_values", _OctetStrings),
     ]
-
-
-def _ca_file(card: VirtualCard, tmp: Path) -> Path:
-    pki = card.directory / "pki"
-    bundle = tmp / "root-and-ca.pem"
-    bundle.write_bytes((pki / "root.pem").read_bytes() + (pki / "citizen-ca.pem").read_bytes())
-    return bundle
 
 
 def _check_archive_timestamp(signature: Path, content: bytes, ca_file: Path, tmp: Path) -> None:
@@ -102,23 +96,7 @@ def _check_archive_timestamp(signature: Path, content: bytes, ca_file: Path, tmp
     data_file, token_file = tmp / "ats-input.bin", tmp / "ats-token.der"
     data_file.write_bytes(imprint_input)
     token_file.write_bytes(token.dump())
-    checked = subprocess.run(
-        [
-            "openssl",
-            "ts",
-            "-verify",
-            "-data",
-            str(data_file),
-            "-in",
-            str(token_file),
-            "-token_in",
-            "-CAfile",
-            str(ca_file),
-        ],
-        capture_output=True,
-        check=False,
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    openssl_ts_verify(data_file, token_file, ca_file)
 
 
 def _openssl_cms(signature: Path, content: Path, ca_file: Path) -> None:
@@ -155,7 +133,7 @@ def test_b_lta_archive_timestamp_recomputed(
     assert result.returncode == 0, result.stdout + result.stderr
     (output,) = as_json(result)["outputs"]
     assert output["level"] == "B-LTA"
-    ca_file = _ca_file(virtual_card, tmp_path)
+    ca_file = card_ca_file(virtual_card, tmp_path)
     if format_ == "cades":
         signature, content = tmp_path / "record.txt.p7s", data
     else:

@@ -33,6 +33,12 @@ def _verify(
     return result.returncode, as_json(result)
 
 
+def _failure(home: Path, *args: str) -> tuple[int, str]:
+    """``eid *args --json`` that is meant to fail: its exit code and error code."""
+    result = eid(*args, "--json", home=home)
+    return result.returncode, str(as_json(result)["error"]["code"])
+
+
 def test_issue_verify_rotate(home: Path, tmp_path: Path) -> None:
     token = _issue(home, "--nonce", "n-1", "--access-token", "at-1")
     token_file = tmp_path / "id_token.jwt"
@@ -100,54 +106,19 @@ def test_portal_configuration(home: Path, tmp_path: Path) -> None:
     assert "family_name" in claims
     assert "given_name" not in claims  # only what the portal is registered for
     for audience, code in (("nobody", "portal_unknown"), ("https://sp.test", "usage")):
-        refused = eid(
-            "sso",
-            "issue",
-            "--portal-config",
-            str(config),
-            "--audience",
-            audience,
-            "--json",
-            home=home,
-        )
-        assert refused.returncode == 2
-        assert as_json(refused)["error"]["code"] == code
+        assert _failure(
+            home, "sso", "issue", "--portal-config", str(config), "--audience", audience
+        ) == (2, code)
 
 
 def test_usage_errors(home: Path, tmp_path: Path) -> None:
     token_file = tmp_path / "t.jwt"
     token_file.write_text("x.y.z")
-    missing = eid("sso", "verify", str(token_file), "--audience", "a", "--json", home=home)
-    assert missing.returncode == 2
-    assert as_json(missing)["error"]["code"] == "usage"
-    unreadable = eid(
-        "sso",
-        "verify",
-        str(tmp_path / "nope"),
-        "--audience",
-        "a",
-        "--issuer",
-        ISSUER,
-        "--jwks",
-        str(token_file),
-        home=home,
-    )
+    assert _failure(home, "sso", "verify", str(token_file), "--audience", "a") == (2, "usage")
+    bad_jwks = ("--audience", "a", "--issuer", ISSUER, "--jwks", str(token_file))
+    unreadable = eid("sso", "verify", str(tmp_path / "nope"), *bad_jwks, home=home)
     assert unreadable.returncode == 2
-    bad_jwks = eid(
-        "sso",
-        "verify",
-        str(token_file),
-        "--audience",
-        "a",
-        "--issuer",
-        ISSUER,
-        "--jwks",
-        str(token_file),
-        "--json",
-        home=home,
-    )
-    assert bad_jwks.returncode == 2
-    assert as_json(bad_jwks)["error"]["code"] == "malformed_input"
+    assert _failure(home, "sso", "verify", str(token_file), *bad_jwks) == (2, "malformed_input")
 
 
 def test_acting_for_an_enterprise(home: Path, tmp_path: Path) -> None:
@@ -170,20 +141,11 @@ def test_acting_for_an_enterprise(home: Path, tmp_path: Path) -> None:
         "name": "Example NV",
         "role": "director",
     }
-    refused = eid(
-        "sso",
-        "issue",
-        "--audience",
-        "portal-x",
-        "--acting-for",
-        "0403.170.701",
-        "--mandates",
-        str(mandates),
-        "--json",
-        home=home,
+    other = ("--acting-for", "0403.170.701", "--mandates", str(mandates))
+    assert _failure(home, "sso", "issue", "--audience", "portal-x", *other) == (
+        1,
+        "mandate_not_held",
     )
-    assert refused.returncode == 1
-    assert as_json(refused)["error"]["code"] == "mandate_not_held"
 
 
 def test_verify_with_the_jwks_fetched_from_a_url(home: Path, tmp_path: Path) -> None:

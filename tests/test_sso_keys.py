@@ -8,11 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 from eid.errors import AssertionReplayed, SsoKeyError
 from eid.sso import (
@@ -26,6 +24,7 @@ from eid.sso import (
 )
 from eid.sso.algorithms import verify
 from eid.tokens import Token
+from tests.self_signed import self_signed
 from tests.sso_support import ec_key, rsa_key
 
 from .redis_server import redis_server
@@ -83,23 +82,9 @@ def test_kid_is_rfc7638_thumbprint() -> None:
     assert ec_key().kid == ECKey.import_key(ec_key().jwk()).thumbprint()
 
 
-def _self_signed(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idp")])
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(NOW)
-        .not_valid_after(NOW + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-
-
 def test_keys_from_files(tmp_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = _self_signed(key)
+    cert = self_signed(key, "idp", not_before=NOW, days=1)
     p12 = tmp_path / "idp.p12"
     p12.write_bytes(
         pkcs12.serialize_key_and_certificates(

@@ -313,6 +313,11 @@ def _flipped_signature() -> str:
     return f"{head}.{b64url_encode(bytes(raw))}"
 
 
+def _with_header(**members: object) -> Callable[[], str]:
+    """A token well signed by SIGNER whose header has ``members`` besides its alg and kid."""
+    return lambda: forge({"alg": "ES256", "kid": SIGNER.kid, **members})
+
+
 iat = int(NOW.timestamp())
 HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
     "alg none": (
@@ -353,46 +358,14 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
         "assertion_header_refused",
         {},
     ),
-    "jku": (
-        lambda: forge({"alg": "ES256", "kid": SIGNER.kid, "jku": "https://evil.test/jwks"}),
-        "assertion_header_refused",
-        {},
-    ),
-    "x5u": (
-        lambda: forge({"alg": "ES256", "kid": SIGNER.kid, "x5u": "https://evil.test/c.pem"}),
-        "assertion_header_refused",
-        {},
-    ),
-    "x5c": (
-        lambda: forge({"alg": "ES256", "kid": SIGNER.kid, "x5c": ["MIIB"]}),
-        "assertion_header_refused",
-        {},
-    ),
-    "unknown crit": (
-        lambda: forge({"alg": "ES256", "kid": SIGNER.kid, "crit": ["exp"], "exp": 1}),
-        "assertion_header_refused",
-        {},
-    ),
-    "b64 false": (
-        lambda: forge({"alg": "ES256", "kid": SIGNER.kid, "b64": False, "crit": ["b64"]}),
-        "assertion_header_refused",
-        {},
-    ),
-    "compressed": (
-        lambda: forge({"alg": "ES256", "kid": SIGNER.kid, "zip": "DEF"}),
-        "assertion_header_refused",
-        {},
-    ),
-    "nested (cty JWT)": (
-        lambda: forge({"alg": "ES256", "kid": SIGNER.kid, "cty": "JWT"}),
-        "assertion_header_refused",
-        {},
-    ),
-    "typ of an access token": (
-        lambda: forge({"alg": "ES256", "kid": SIGNER.kid, "typ": "at+jwt"}),
-        "assertion_header_refused",
-        {},
-    ),
+    "jku": (_with_header(jku="https://evil.test/jwks"), "assertion_header_refused", {}),
+    "x5u": (_with_header(x5u="https://evil.test/c.pem"), "assertion_header_refused", {}),
+    "x5c": (_with_header(x5c=["MIIB"]), "assertion_header_refused", {}),
+    "unknown crit": (_with_header(crit=["exp"], exp=1), "assertion_header_refused", {}),
+    "b64 false": (_with_header(b64=False, crit=["b64"]), "assertion_header_refused", {}),
+    "compressed": (_with_header(zip="DEF"), "assertion_header_refused", {}),
+    "nested (cty JWT)": (_with_header(cty="JWT"), "assertion_header_refused", {}),
+    "typ of an access token": (_with_header(typ="at+jwt"), "assertion_header_refused", {}),
     "duplicate header member": (
         lambda: forge(
             b64url_encode(f'{{"alg":"ES256","kid":"{SIGNER.kid}","alg":"none"}}'.encode())

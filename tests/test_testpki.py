@@ -242,19 +242,25 @@ def test_now_is_truncated_and_defaults_to_utc() -> None:
 # -- the CAs and the RRN certificate -------------------------------------------------------------
 
 
+def _assert_ca(cert: x509.Certificate, *, path_length: int) -> x509.Extension[x509.ExtensionType]:
+    """Assert the critical CA constraint of ``path_length`` and the critical CA key usage."""
+    constraints = ext(cert, x509.BasicConstraints)
+    assert constraints.critical
+    assert constraints.value.ca
+    assert constraints.value.path_length == path_length
+    usage = ext(cert, x509.KeyUsage)
+    assert usage.critical
+    assert usage.value.key_cert_sign
+    assert usage.value.crl_sign
+    return usage
+
+
 def test_root_shape(pki: TestPKI) -> None:
     cert = pki.root.certificate
     assert cert.subject == cert.issuer
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == TEST_ROOT_NAME
     assert cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value == "BE"
-    constraints = ext(cert, x509.BasicConstraints)
-    assert constraints.critical
-    assert constraints.value.ca
-    assert constraints.value.path_length == 1
-    usage = ext(cert, x509.KeyUsage)
-    assert usage.critical
-    assert usage.value.key_cert_sign
-    assert usage.value.crl_sign
+    usage = _assert_ca(cert, path_length=1)
     assert not usage.value.digital_signature
     ski = ext(cert, x509.SubjectKeyIdentifier).value.digest
     assert ext(cert, x509.AuthorityKeyIdentifier).value.key_identifier == ski
@@ -273,14 +279,7 @@ def test_issuing_ca_shape(pki: TestPKI, attribute: str, name: str) -> None:
     expected_cn = "Citizen Test CA" if name == "citizen" else "Foreigner Test CA"
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == expected_cn
     assert cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value.startswith("2025")
-    constraints = ext(cert, x509.BasicConstraints)
-    assert constraints.critical
-    assert constraints.value.ca
-    assert constraints.value.path_length == 0
-    usage = ext(cert, x509.KeyUsage)
-    assert usage.critical
-    assert usage.value.key_cert_sign
-    assert usage.value.crl_sign
+    _assert_ca(cert, path_length=0)
     assert policies_of(cert) == [CertificatePoliciesOID.ANY_POLICY.dotted_string]
     assert list(ext(cert, x509.ExtendedKeyUsage).value) == [
         ExtendedKeyUsageOID.CLIENT_AUTH,

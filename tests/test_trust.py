@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asn1crypto import algos, core
@@ -23,6 +24,7 @@ from eid.errors import (
 )
 from eid.pki import (
     TrustStore,
+    ValidatedCertificate,
     ValidationCache,
     classify,
     load_certificate,
@@ -46,6 +48,16 @@ def services(request: pytest.FixtureRequest) -> Iterator[TestServices]:
 @pytest.fixture(scope="module")
 def ec_pki() -> TestPKI:
     return TestPKI.create(key_kind="ec", seed=b"trust-ec-offline")
+
+
+def _offline(
+    pki: TestPKI, der: bytes, trust: TrustStore | None = None, **options: Any
+) -> ValidatedCertificate:
+    """``der`` validated at ``pki``'s time without revocation, against ``trust`` (by default
+    ``pki``'s root and Citizen CA)."""
+    if trust is None:
+        trust = TrustStore([pki.root.cert_der()], [pki.citizen_ca.cert_der()])
+    return validate_certificate(der, trust=trust, at=pki.now, revocation=OFF, **options)
 
 
 @pytest.mark.parametrize("purpose", ["authentication", "signature"])
@@ -85,12 +97,7 @@ def test_foreigner_classified(ec_pki: TestPKI) -> None:
 def test_expired(ec_pki: TestPKI) -> None:
     old = ec_pki.issue(ALICE, "authentication", not_after=ec_pki.now - dt.timedelta(days=2))
     with pytest.raises(CertificateExpired) as caught:
-        validate_certificate(
-            old.cert_der(),
-            trust=TrustStore([ec_pki.root.cert_der()], [ec_pki.citizen_ca.cert_der()]),
-            at=ec_pki.now,
-            revocation=OFF,
-        )
+        _offline(ec_pki, old.cert_der())
     assert caught.value.code == "certificate_expired"
     assert "Alice SPECIMEN" in caught.value.message
 
@@ -98,65 +105,28 @@ def test_expired(ec_pki: TestPKI) -> None:
 def test_not_yet_valid(ec_pki: TestPKI) -> None:
     later = ec_pki.issue(ALICE, "authentication", not_before=ec_pki.now + dt.timedelta(days=2))
     with pytest.raises(CertificateNotYetValid) as caught:
-        validate_certificate(
-            later.cert_der(),
-            trust=TrustStore([ec_pki.root.cert_der()], [ec_pki.citizen_ca.cert_der()]),
-            at=ec_pki.now,
-            revocation=OFF,
-        )
+        _offline(ec_pki, later.cert_der())
     assert caught.value.code == "certificate_not_yet_valid"
 
 
 def test_wrong_purpose(ec_pki: TestPKI) -> None:
     card = ec_pki.issue_card(ALICE)
-    trust = TrustStore([ec_pki.root.cert_der()], [ec_pki.citizen_ca.cert_der()])
     with pytest.raises(WrongPurpose) as caught:
-        validate_certificate(
-            card.signature.cert_der(),
-            trust=trust,
-            purpose="authentication",
-            at=ec_pki.now,
-            revocation=OFF,
-        )
+        _offline(ec_pki, card.signature.cert_der(), purpose="authentication")
     assert caught.value.code == "wrong_purpose"
     with pytest.raises(WrongPurpose):
-        validate_certificate(
-            card.authentication.cert_der(),
-            trust=trust,
-            purpose="signature",
-            at=ec_pki.now,
-            revocation=OFF,
-        )
+        _offline(ec_pki, card.authentication.cert_der(), purpose="signature")
     with pytest.raises(WrongPurpose):
-        validate_certificate(
-            ec_pki.citizen_ca.cert_der(),
-            trust=trust,
-            purpose="signature",
-            at=ec_pki.now,
-            revocation=OFF,
-        )
+        _offline(ec_pki, ec_pki.citizen_ca.cert_der(), purpose="signature")
 
 
 def test_disallowed_policy(ec_pki: TestPKI) -> None:
     card = ec_pki.issue_card(ALICE)
-    trust = TrustStore([ec_pki.root.cert_der()], [ec_pki.citizen_ca.cert_der()])
     refused = policy_oid(TEST_POLICY_ARC, "citizen_signature")
     with pytest.raises(DisallowedPolicy) as caught:
-        validate_certificate(
-            card.signature.cert_der(),
-            trust=trust,
-            at=ec_pki.now,
-            revocation=OFF,
-            disallowed_policies=[refused],
-        )
+        _offline(ec_pki, card.signature.cert_der(), disallowed_policies=[refused])
     assert caught.value.code == "disallowed_policy"
-    validate_certificate(
-        card.authentication.cert_der(),
-        trust=trust,
-        at=ec_pki.now,
-        revocation=OFF,
-        disallowed_policies=[refused.dotted_string],
-    )
+    _offline(ec_pki, card.authentication.cert_der(), disallowed_policies=[refused.dotted_string])
 
 
 def test_untrusted_root(ec_pki: TestPKI) -> None:
@@ -186,12 +156,7 @@ def test_intermediate_as_anchor(ec_pki: TestPKI) -> None:
     ]
     # ... and a foreigner's certificate does not chain to the Citizen CA.
     with pytest.raises(CertificateUntrusted):
-        validate_certificate(
-            ec_pki.issue_card(BOB).authentication.cert_der(),
-            trust=trust,
-            at=ec_pki.now,
-            revocation=OFF,
-        )
+        _offline(ec_pki, ec_pki.issue_card(BOB).authentication.cert_der(), trust)
 
 
 def test_from_paths_files_and_folders(ec_pki: TestPKI, tmp_path: Path) -> None:

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from eid.errors import CertificateRevoked, WrongPurpose
-from eid.pki import RevocationPolicy, RevocationSettings, ValidationCache, validate_certificate
+from eid.pki import (
+    RevocationPolicy,
+    RevocationSettings,
+    ValidatedCertificate,
+    ValidationCache,
+    validate_certificate,
+)
 from eid.pki.services import TestServices
+from eid.pki.testpki import CardCredentials
 
 from ._pki_helpers import new_card, trust_of
+
+
+def _validate(
+    services: TestServices, card: CardCredentials, cache: ValidationCache, **options: Any
+) -> ValidatedCertificate:
+    """``card``'s authentication certificate validated under ``services``' PKI with ``cache``."""
+    return validate_certificate(
+        card.authentication.certificate, trust=trust_of(services), cache=cache, **options
+    )
 
 
 def test_a_clean_validation_is_reused_until_its_answers_go_stale() -> None:
@@ -21,12 +38,7 @@ def test_a_clean_validation_is_reused_until_its_answers_go_stale() -> None:
         card = new_card(services.pki)
         cache = ValidationCache()
         settings = RevocationSettings(clock=lambda: now[0])
-        check = lambda: validate_certificate(  # noqa: E731
-            card.authentication.certificate,
-            trust=trust_of(services),
-            revocation=settings,
-            cache=cache,
-        )
+        check = lambda: _validate(services, card, cache, revocation=settings)  # noqa: E731
         first = check()
         assert first.revocation.status == "good"
         asked = services.request_count
@@ -47,20 +59,10 @@ def test_a_soft_failure_is_not_remembered() -> None:
         cache = ValidationCache()
         prefer = RevocationSettings(policy=RevocationPolicy.PREFER)
         services.ocsp_enabled = services.crl_enabled = False
-        soft = validate_certificate(
-            card.authentication.certificate,
-            trust=trust_of(services),
-            revocation=prefer,
-            cache=cache,
-        )
+        soft = _validate(services, card, cache, revocation=prefer)
         assert soft.revocation.status == "unknown_soft_fail"
         services.ocsp_enabled = services.crl_enabled = True
-        again = validate_certificate(
-            card.authentication.certificate,
-            trust=trust_of(services),
-            revocation=prefer,
-            cache=cache,
-        )
+        again = _validate(services, card, cache, revocation=prefer)
         assert again.revocation.status == "good"
 
 
@@ -77,15 +79,8 @@ def test_a_clean_validation_is_not_worked_out_again(monkeypatch: pytest.MonkeyPa
             validate_module, "check_path", lambda *a, **k: calls.append(1) or checked(*a, **k)
         )
         for _ in range(3):
-            validate_certificate(
-                card.authentication.certificate, trust=trust_of(services), cache=cache
-            )
+            _validate(services, card, cache)
         assert len(calls) == 1
         # Another purpose is another question: worked out once more.
         with pytest.raises(WrongPurpose):
-            validate_certificate(
-                card.authentication.certificate,
-                trust=trust_of(services),
-                cache=cache,
-                purpose="signature",
-            )
+            _validate(services, card, cache, purpose="signature")

@@ -15,7 +15,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from asn1crypto import tsp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,7 +22,7 @@ from eid.pki.testpki import TestPKI
 from eid.sign import Indication, SubIndication, sign_asice, verify
 from eid.sign.entry_names import colliding_names, file_system_key
 from eid.sign.report import Check
-from tests.cms_support import signed_data, signer_info
+from tests.cms_support import timestamp_token
 from tests.verify_support import OFF, software_signer, trust_of
 
 FIXTURES = Path(__file__).parent.parent / "fixtures/interop"
@@ -315,27 +314,14 @@ def _archive_manifest(entries: dict[str, bytes]) -> bytes:
 
 
 def _container_token(pki: TestPKI, manifest: bytes) -> bytes:
-    stamp = tsp.TSTInfo(
-        {
-            "version": "v1",
-            "policy": "1.2.3.4",
-            "message_imprint": {
-                "hash_algorithm": {"algorithm": "sha256"},
-                "hashed_message": hashlib.sha256(manifest).digest(),
-            },
-            "serial_number": 9,
-            "gen_time": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5),
-        }
-    )
     tsa = pki.tsa()
-    der = tsa.cert_der()
-    signer = signer_info(
-        der,
-        "tst_info",
-        hashlib.sha256(stamp.dump()).digest(),
+    return timestamp_token(
+        manifest,
+        dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5),
+        tsa.cert_der(),
         key=tsa.key,  # type: ignore[arg-type]
-    )
-    return signed_data("tst_info", stamp, [der], signer).dump()
+        serial_number=9,
+    ).dump()
 
 
 @pytest.mark.parametrize("change", ["none", "covered file", "imprint"])

@@ -17,10 +17,8 @@ from typing import Any
 import pytest
 from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
-from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +30,7 @@ from eid.sign import Indication, SignatureOptions, SubIndication, verify, verify
 from eid.sign.report import Check, SignatureReport
 from eid.sign.verify_algorithms import judge_algorithms
 from eid.sign.verify_crypto import digest_name
+from tests.self_signed import self_signed
 from tests.verify_support import OFF, sign_as, software_signer
 
 EdKey = ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
@@ -43,19 +42,7 @@ CONTENT = b"An EdDSA-signed letter.\n" * 20
 
 
 def _certificate(key: EdKey) -> bytes:
-    now = dt.datetime.now(dt.UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EdDSA signer")])
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, None)
-        .public_bytes(serialization.Encoding.DER)
-    )
+    return self_signed(key, "EdDSA signer", days=366).public_bytes(serialization.Encoding.DER)
 
 
 def _cms(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asn1crypto import algos, cms, tsp
+from asn1crypto import algos, cms
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -24,7 +24,7 @@ from eid.errors import MalformedInput
 from eid.pki import TrustStore
 from eid.pki.testpki import TestPKI
 from eid.sign import Indication, SignatureOptions, verify, verify_signature_value
-from tests.cms_support import OVERFLOW, certificate, pss, signed_data, signer_info
+from tests.cms_support import OVERFLOW, certificate, pss, signed_data, signer_info, timestamp_token
 from tests.verify_support import OFF, sign_as, software_signer, trust_of
 
 CONTENT = b"I owe Mallory 1,000,000 EUR.\n"
@@ -95,20 +95,7 @@ def test_overflowing_unsigned_timestamp_does_not_make_an_untrusted_signer_truste
     untrusted = verify(_write(tmp_path / "plain.p7m", signed_data("data", CONTENT, [cert], plain)))
     assert untrusted.signatures[0].indication is Indication.INDETERMINATE
     value = bytes(plain["signature"].native)
-    stamp_info = tsp.TSTInfo(
-        {
-            "version": "v1",
-            "policy": "1.2.3.4",
-            "message_imprint": {
-                "hash_algorithm": {"algorithm": "sha256"},
-                "hashed_message": hashlib.sha256(value).digest(),
-            },
-            "serial_number": 1,
-            "gen_time": dt.datetime.now(dt.UTC),
-        }
-    )
-    stamp_signer = signer_info(cert, "tst_info", hashlib.sha256(stamp_info.dump()).digest())
-    token = signed_data("tst_info", stamp_info, [cert], stamp_signer)
+    token = timestamp_token(value, dt.datetime.now(dt.UTC), cert)
     stamped = signer_info(
         cert,
         "data",

@@ -26,7 +26,7 @@ from eid.sign import EidSigner, Indication, Level, SubIndication, TokenSigner, v
 from eid.sign.report import ValidationReport
 from eid.tokens.virtual import VirtualCard
 from tests import verify_support as support
-from tests.verify_support import options, replace_entry, sign_as, trust_of
+from tests.verify_support import card_signed, options, replace_entry, sign_as, trust_of
 
 services = support.services
 
@@ -135,10 +135,7 @@ def test_b_lt_verifies_from_its_own_data(
 def test_b_b_has_no_data_of_its_own(
     virtual_card: VirtualCard, services: TestServices, tmp_path: Path
 ) -> None:
-    with virtual_card.open() as token:
-        signed, detached, _ = sign_as(
-            "cades-detached", TokenSigner(token), options(Level.B_T, services), tmp_path
-        )
+    signed, detached = card_signed(virtual_card, "cades-detached", Level.B_T, services, tmp_path)
     services.stop()
     (signature,) = _offline(signed, detached, services).signatures
     assert signature.indication is Indication.INDETERMINATE

@@ -15,13 +15,9 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-from asn1crypto import cms, keys
+from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -31,7 +27,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from eid.pki import RevocationPolicy, RevocationSettings, TrustStore, ValidationCache
 from eid.pki.services import TestServices
 from eid.pki.testpki import TestPKI
-from eid.sign import Indication, Level, TokenSigner, verify
+from eid.sign import Indication, Level, verify
 from eid.sign.archive import ARCHIVE_TIME_STAMP_V3 as ATS_V3
 from eid.sign.archive import add_archive_timestamp
 from eid.sign.report import SignatureReport
@@ -39,41 +35,22 @@ from eid.sign.verify_chain import VerifyContext
 from eid.sign.verify_cms import check_archive_timestamps
 from eid.tokens.virtual import VirtualCard
 from tests import verify_support as support
-from tests.verify_support import options, sign_as, trust_of
+from tests.verify_support import card_signed, other_tsa, trust_of
 
 services = support.services
 
 
 def _renewed_tsa(pki: TestPKI) -> DummyTimeStamper:
     """A second TSA under the test root, certified for 15 years (the first: 10)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = dt.datetime.now(dt.UTC)
-    root = pki.root.certificate
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Renewed Test TSA")]))
-        .issuer_name(root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=15 * 365))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root.public_key()),  # type: ignore[arg-type]
-            critical=False,
-        )
-        .sign(pki.root.key, hashes.SHA256())  # type: ignore[arg-type]
+    certificate, key = other_tsa(
+        pki,
+        "Renewed Test TSA",
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        now - dt.timedelta(days=1),
+        now + dt.timedelta(days=15 * 365),
     )
-    return DummyTimeStamper(
-        tsa_cert=asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
-        tsa_key=keys.PrivateKeyInfo.load(
-            key.private_bytes(
-                serialization.Encoding.DER,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        ),
-    )
+    return DummyTimeStamper(tsa_cert=certificate, tsa_key=key)
 
 
 def _renew(signed: Path, content: bytes, stamper: DummyTimeStamper, target: Path) -> Path:
@@ -109,13 +86,17 @@ def _after_expiry(path: Path, detached: Path | None, pki: TestPKI) -> SignatureR
     return signature
 
 
+def _assert_proven_b_lta(signature: SignatureReport, kinds: list[str]) -> None:
+    """Assert ``signature`` passed at a proven B-LTA with valid timestamps of ``kinds``."""
+    assert signature.indication is Indication.TOTAL_PASSED, signature.to_dict()
+    assert (signature.level, signature.proven_level) == ("B-LTA", "B-LTA")
+    assert [(t.kind, t.valid) for t in signature.timestamps] == [(kind, True) for kind in kinds]
+
+
 def test_renewed_archive_timestamp_proves_the_expired_tsa(
     virtual_card: VirtualCard, services: TestServices, tmp_path: Path
 ) -> None:
-    with virtual_card.open() as token:
-        signed, detached, _ = sign_as(
-            "cades-detached", TokenSigner(token), options(Level.B_LTA, services), tmp_path
-        )
+    signed, detached = card_signed(virtual_card, "cades-detached", Level.B_LTA, services, tmp_path)
     assert detached is not None
     content = detached.read_bytes()
     renewed = _renew(signed, content, _renewed_tsa(services.pki), tmp_path / "renewed.p7s")
@@ -123,13 +104,7 @@ def test_renewed_archive_timestamp_proves_the_expired_tsa(
     services.stop()
 
     signature = _after_expiry(renewed, detached, services.pki)
-    assert signature.indication is Indication.TOTAL_PASSED, signature.to_dict()
-    assert (signature.level, signature.proven_level) == ("B-LTA", "B-LTA")
-    assert [(t.kind, t.valid) for t in signature.timestamps] == [
-        ("signature", True),
-        ("archive", True),
-        ("archive", True),
-    ]
+    _assert_proven_b_lta(signature, ["signature", "archive", "archive"])
     assert signature.revocation["origin"] == "document"
 
     # Only the first archive timestamp: its TSA expired too, nothing later proves anything.
@@ -149,10 +124,7 @@ def test_archive_index_must_match_the_signature(
     virtual_card: VirtualCard, services: TestServices, tmp_path: Path
 ) -> None:
     """Validation data the archive timestamp lists, removed afterwards: the level fails."""
-    with virtual_card.open() as token:
-        signed, detached, _ = sign_as(
-            "cades-detached", TokenSigner(token), options(Level.B_LTA, services), tmp_path
-        )
+    signed, detached = card_signed(virtual_card, "cades-detached", Level.B_LTA, services, tmp_path)
     services.stop()
     info = cms.ContentInfo.load(signed.read_bytes())
     signed_data = info["content"]
@@ -185,19 +157,12 @@ def _renew_pdf(signed: Path, stamper: DummyTimeStamper, target: Path) -> Path:
 def test_renewed_document_timestamp_proves_the_expired_tsa(
     virtual_card: VirtualCard, services: TestServices, tmp_path: Path
 ) -> None:
-    with virtual_card.open() as token:
-        signed, _, _ = sign_as("pdf", TokenSigner(token), options(Level.B_LTA, services), tmp_path)
+    signed, _ = card_signed(virtual_card, "pdf", Level.B_LTA, services, tmp_path)
     renewed = _renew_pdf(signed, _renewed_tsa(services.pki), tmp_path / "renewed.pdf")
     services.stop()
 
     signature = _after_expiry(renewed, None, services.pki)
-    assert signature.indication is Indication.TOTAL_PASSED, signature.to_dict()
-    assert (signature.level, signature.proven_level) == ("B-LTA", "B-LTA")
-    assert [(t.kind, t.valid) for t in signature.timestamps] == [
-        ("document", True),
-        ("document", True),
-        ("signature", True),
-    ]
+    _assert_proven_b_lta(signature, ["document", "document", "signature"])
 
     signature = _after_expiry(signed, None, services.pki)
     assert signature.indication is Indication.INDETERMINATE, signature.to_dict()
@@ -208,10 +173,7 @@ def test_tsa_revoked_before_the_renewal_is_not_proven(
     virtual_card: VirtualCard, services: TestServices, tmp_path: Path
 ) -> None:
     """The first TSA revoked (a CRL in the file says so) before the renewal: no proof."""
-    with virtual_card.open() as token:
-        signed, detached, _ = sign_as(
-            "cades-detached", TokenSigner(token), options(Level.B_LTA, services), tmp_path
-        )
+    signed, detached = card_signed(virtual_card, "cades-detached", Level.B_LTA, services, tmp_path)
     assert detached is not None
     services.revoke(services.pki.tsa())
     info = cms.ContentInfo.load(signed.read_bytes())

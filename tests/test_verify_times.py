@@ -7,12 +7,11 @@ that `datetime` can hold; an ``at`` at datetime's edges must still validate.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
-from asn1crypto import cms, core, tsp
+from asn1crypto import cms, core
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +19,7 @@ from eid.errors import UsageError
 from eid.pki.testpki import TestPKI
 from eid.sign import Indication, SignatureOptions, verify
 from eid.sign.times import as_utc, iso_utc
-from tests.cms_support import signed_data, signer_info
+from tests.cms_support import timestamp_token
 from tests.verify_support import OFF, sign_as, software_signer, trust_of
 
 PLUS_14 = dt.timezone(dt.timedelta(hours=14))
@@ -69,27 +68,14 @@ def _stamped(pki: TestPKI, signed: Path, gen_time: bytes, target: Path) -> Path:
     info = cms.ContentInfo.load(signed.read_bytes())
     signer = info["content"]["signer_infos"][0]
     value = bytes(signer["signature"].native)
-    stamp = tsp.TSTInfo(
-        {
-            "version": "v1",
-            "policy": "1.2.3.4",
-            "message_imprint": {
-                "hash_algorithm": {"algorithm": "sha256"},
-                "hashed_message": hashlib.sha256(value).digest(),
-            },
-            "serial_number": 7,
-            "gen_time": core.GeneralizedTime.load(bytes([0x18, len(gen_time)]) + gen_time),
-        }
-    )
     tsa = pki.tsa()
-    der = tsa.cert_der()
-    stamp_signer = signer_info(
-        der,
-        "tst_info",
-        hashlib.sha256(stamp.dump()).digest(),
+    token = timestamp_token(
+        value,
+        core.GeneralizedTime.load(bytes([0x18, len(gen_time)]) + gen_time),
+        tsa.cert_der(),
         key=tsa.key,  # type: ignore[arg-type]
+        serial_number=7,
     )
-    token = signed_data("tst_info", stamp, [der], stamp_signer)
     signer["unsigned_attrs"] = [{"type": "signature_time_stamp_token", "values": [token]}]
     target.write_bytes(info.dump())
     return target

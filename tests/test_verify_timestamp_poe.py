@@ -23,7 +23,6 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
@@ -36,7 +35,7 @@ from eid.sign import Indication, SubIndication, verify
 from eid.sign.archive import add_archive_timestamp
 from eid.sign.report import SignatureReport
 from tests.sign_support import make_pdf
-from tests.verify_support import HOLDER, trust_of
+from tests.verify_support import HOLDER, key_info, other_tsa, trust_of
 
 UTC = dt.UTC
 ERA = dt.datetime(2011, 1, 1, tzinfo=UTC)
@@ -54,16 +53,6 @@ RSA_1024 = "rsa >= 1024 bits: not accepted after 2019-10-01"
 def pki() -> TestPKI:
     """A PKI of 2011 (certificates of 10 years, CAs of 12, root of 20)."""
     return TestPKI.create(key_kind="rsa", seed=b"timestamp poe", now=ERA)
-
-
-def _key_info(key: rsa.RSAPrivateKey) -> keys.PrivateKeyInfo:
-    return keys.PrivateKeyInfo.load(
-        key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
 
 
 def _with_sha1(certificate: asn1_x509.Certificate, key: rsa.RSAPrivateKey) -> asn1_x509.Certificate:
@@ -86,27 +75,13 @@ def _old_tsa(
     """A TSA of 2011 under the test root with a ``bits`` RSA key (its certificate signed
     with SHA-1 when ``sha1_certificate``)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    root = pki.root.certificate
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Old Test TSA")]))
-        .issuer_name(root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(ERA - dt.timedelta(days=1))
-        .not_valid_after(ERA + dt.timedelta(days=3650))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier(pki.root.key_id(), None, None),
-            critical=False,
-        )
-        .sign(pki.root.key, hashes.SHA256())  # type: ignore[arg-type]
+    loaded, info = other_tsa(
+        pki, "Old Test TSA", key, ERA - dt.timedelta(days=1), ERA + dt.timedelta(days=3650)
     )
-    loaded = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
     if sha1_certificate:
         assert isinstance(pki.root.key, rsa.RSAPrivateKey)
         loaded = _with_sha1(loaded, pki.root.key)
-    return loaded, _key_info(key)
+    return loaded, info
 
 
 def _stamper(
@@ -116,7 +91,7 @@ def _stamper(
 ) -> DummyTimeStamper:
     if isinstance(tsa, Issued):
         assert isinstance(tsa.key, rsa.RSAPrivateKey)
-        tsa = (asn1_x509.Certificate.load(tsa.cert_der()), _key_info(tsa.key))
+        tsa = (asn1_x509.Certificate.load(tsa.cert_der()), key_info(tsa.key))
     return DummyTimeStamper(tsa_cert=tsa[0], tsa_key=tsa[1], fixed_dt=at, override_md=digest)
 
 
@@ -126,7 +101,7 @@ def _signer(pki: TestPKI) -> signers.SimpleSigner:
     issued = pki.issue(HOLDER, "signature", key=key)
     return signers.SimpleSigner(
         asn1_x509.Certificate.load(issued.cert_der()),
-        _key_info(key),
+        key_info(key),
         SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
             [asn1_x509.Certificate.load(pki.citizen_ca.cert_der())]
         ),

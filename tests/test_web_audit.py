@@ -15,14 +15,10 @@ import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 
-from eid.pki.services import TestServices
 from eid.tokens.virtual import VirtualCard
-from eid.web import create_app
-from eid.web.audit import AuditLog
 from eid.web.dev import example_portals
-from eid.web.service import build_service
 
-from .web_support import browser, csrf_of, flow_of, new_port, serving, web_config
+from .web_support import browser, csrf_of, flow_of, serving_with_services
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
@@ -35,17 +31,11 @@ FIELDS = {"time", "event", "outcome", "pseudonym", "portal", "level", "method", 
 def provider(
     virtual_card: VirtualCard, tmp_path: Path
 ) -> Iterator[tuple[str, io.StringIO, dict[str, str]]]:
-    pki = virtual_card.pki()
-    port = new_port()
     portals, oidc, builds = example_portals(virtual_card, tmp_path, oidc_url=OIDC, saml_url=SAML)
-    config = web_config(virtual_card, port, tmp_path, portals=portals, tables={"oidc": oidc})
-    service = build_service(config)
     audit = io.StringIO()
-    service.audit = AuditLog(config.secret, stream=audit)
-    with (
-        TestServices(pki, port=urlsplit(pki.base_url).port or 0),
-        serving(create_app(config, service=service), port) as base,
-    ):
+    with serving_with_services(
+        virtual_card, tmp_path, portals=portals, tables={"oidc": oidc}, audit=audit
+    ) as (base, _):
         yield base, audit, builds
 
 

@@ -22,7 +22,7 @@ import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc6749.errors import MissingCodeException
 from cryptography.x509.oid import NameOID
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_POST
 from saml2.client import Saml2Client
 from saml2.response import StatusAuthnFailed, StatusError, StatusRequestDenied
 
@@ -30,26 +30,19 @@ from eid.pki.cache import default_cache
 from eid.pki.services import TestServices
 from eid.tokens import Role
 from eid.tokens.virtual import VirtualCard
-from eid.web import create_app
-from eid.web.audit import AuditLog
-from eid.web.service import build_service
 
-from .pysaml2_sp import key_pair, pysaml2_sp
+from .pysaml2_sp import ACS, SP, key_pair, redirect_request, tax_portal, tax_sp
 from .web_support import (
     Browser,
     browser,
     client_certificate_header,
     csrf_of,
     flow_of,
-    new_port,
-    serving,
-    web_config,
+    serving_with_services,
 )
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
-SP = "https://tax.example/sp"
-ACS = "http://127.0.0.1:9/acs"
 CALLBACK = "http://127.0.0.1:9/callback"
 SECRET = "my-enterprise-secret-0123456789"
 CANCEL_FORM = 'action="/cancel"'
@@ -69,19 +62,9 @@ class Provider:
 
 @pytest.fixture
 def provider(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Provider]:
-    pki = virtual_card.pki()
-    port = new_port()
     key, cert, pem = key_pair(tmp_path, "sp")
     portals = [
-        {
-            "id": SP,
-            "kind": "saml",
-            "name": "Tax-on-web",
-            "acs_urls": [ACS],
-            "attributes": ["given_name", "family_name"],
-            "sp_certificate": pem,
-            "sign_requests": True,
-        },
+        tax_portal(pem),
         {
             "id": "my-enterprise",
             "kind": "oidc",
@@ -99,28 +82,17 @@ def provider(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Provider]:
             "client_secret": SECRET,
         },
     ]
-    config = web_config(
-        virtual_card, port, tmp_path, portals=portals, trusted_proxies=["127.0.0.1"]
-    )
-    service = build_service(config)
     audit = io.StringIO()
-    service.audit = AuditLog(config.secret, stream=audit)
-    with (
-        TestServices(pki, port=urlsplit(pki.base_url).port or 0) as services,
-        serving(create_app(config, service=service), port) as base,
-    ):
-        metadata = httpx.get(f"{base}/saml/metadata").content
-        sp = pysaml2_sp(tmp_path, entity_id=SP, acs=ACS, idp_metadata=metadata, key=key, cert=cert)
+    with serving_with_services(
+        virtual_card, tmp_path, portals=portals, audit=audit, trusted_proxies=["127.0.0.1"]
+    ) as (base, services):
+        sp, _ = tax_sp(tmp_path, base, key, cert)
         yield Provider(base, sp, audit, services, virtual_card)
 
 
 def saml_request(provider: Provider) -> tuple[str, str]:
     """A signed AuthnRequest of the pysaml2 SP (HTTP-Redirect): its ID and URL."""
-    request_id, info = provider.sp.prepare_for_authenticate(
-        entityid=provider.base, relay_state="back-to-page-7", binding=BINDING_HTTP_REDIRECT,
-        sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-    )  # fmt: skip
-    return request_id, dict(info["headers"])["Location"]
+    return redirect_request(provider.sp, provider.base)
 
 
 def login_page(person: Browser, portal_url: str) -> tuple[str, httpx.Response]:

@@ -22,7 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from eid.tokens.virtual import VirtualCard
 
-from .browser_support import axe_violations, chromium, describe, fits_width, phone
+from .browser_support import check_page, chromium
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
@@ -90,15 +90,6 @@ def driver() -> Iterator[webdriver.Chrome]:
         yield browser
 
 
-def accessible(driver: webdriver.Chrome, what: str) -> None:
-    violations = axe_violations(driver)
-    assert not violations, f"{what}: {describe(violations)}"
-    with phone(driver):
-        assert fits_width(driver), f"{what} is wider than a phone screen"
-        violations = axe_violations(driver)
-        assert not violations, f"{what} (phone): {describe(violations)}"
-
-
 def wait_for(driver: webdriver.Chrome, text: str) -> None:
     WebDriverWait(driver, 60, ignored_exceptions=[WebDriverException]).until(
         lambda d: text in d.execute_script("return document.body ? document.body.innerText : ''"),
@@ -128,7 +119,7 @@ def test_login_sso_and_logout_in_each_language(
 
     driver.get(oidc + "/")
     wait_for(driver, "You are not logged in")
-    accessible(driver, "OIDC portal, logged out")
+    check_page(driver, "OIDC portal, logged out")
     click(driver, By.LINK_TEXT, "Log in")
     wait_for(driver, "Virtual eID")
     assert driver.current_url.startswith(provider)
@@ -138,7 +129,7 @@ def test_login_sso_and_logout_in_each_language(
             lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
         )
     assert driver.find_element(By.TAG_NAME, "h1").text == title
-    accessible(driver, f"login page ({language})")
+    check_page(driver, f"login page ({language})")
     choice = driver.find_element(By.CSS_SELECTOR, "form[action='/login/virtual'] button")
     assert "Virtual eID" in choice.accessible_name
     pin = driver.find_element(By.NAME, "pin")
@@ -147,26 +138,26 @@ def test_login_sso_and_logout_in_each_language(
     choice.click()
 
     WebDriverWait(driver, 60).until(lambda d: "/enterprise" in d.page_source)
-    accessible(driver, f"enterprise choice ({language})")
+    check_page(driver, f"enterprise choice ({language})")
     click(driver, By.CSS_SELECTOR, "form[action='/enterprise'] button[type='submit']")
     wait_for(driver, accept)
-    accessible(driver, f"consent page ({language})")
+    check_page(driver, f"consent page ({language})")
     click(driver, By.CSS_SELECTOR, "button[value='accept']")
     wait_for(driver, f"Welcome, {NAME}.")
     assert "Acting for Specimen Bakery BV (0202.020.118)" in driver.page_source
-    accessible(driver, "OIDC portal, logged in")
+    check_page(driver, "OIDC portal, logged in")
 
     # Single sign-on: the SAML portal gets its assertion without a PIN.
     driver.get(saml + "/")
     wait_for(driver, "You are not logged in")
-    accessible(driver, "SAML portal, logged out")
+    check_page(driver, "SAML portal, logged out")
     click(driver, By.LINK_TEXT, "Log in")
     wait_for(driver, accept)
     assert driver.find_elements(By.NAME, "pin") == []
     click(driver, By.CSS_SELECTOR, "button[value='accept']")
     wait_for(driver, f"Welcome, {NAME}.")
     assert driver.current_url.startswith(saml)
-    accessible(driver, "SAML portal, logged in")
+    check_page(driver, "SAML portal, logged in")
 
     # Log out at the OIDC portal: the provider ends the session, tells both portals.
     driver.get(oidc + "/")
@@ -194,7 +185,7 @@ def test_cancel_after_a_failed_login_returns_to_the_portal(
     click(driver, By.CSS_SELECTOR, "form[action='/login/virtual'] button")
     wait_for(driver, "The PIN is incorrect.")
     assert driver.current_url.startswith(provider)
-    accessible(driver, "login error page within a portal's flow")
+    check_page(driver, "login error page within a portal's flow")
     click(driver, By.CSS_SELECTOR, "form[action='/cancel'] button")
     wait_for(driver, "Login failed: access_denied.")
     assert driver.current_url.startswith(oidc + "/callback?")

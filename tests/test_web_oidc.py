@@ -21,13 +21,9 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
-from eid.pki.services import TestServices
 from eid.sso import VerificationKeys, import_id_token
 from eid.tokens.virtual import VirtualCard
-from eid.web import create_app
-from eid.web.audit import AuditLog
 from eid.web.oidc import s256
-from eid.web.service import build_service
 
 from .web_support import (
     Browser,
@@ -35,9 +31,7 @@ from .web_support import (
     csrf_of,
     flow_of,
     follow_to_portal,
-    new_port,
-    serving,
-    web_config,
+    serving_with_services,
 )
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
@@ -69,8 +63,6 @@ class Provider:
 
 @pytest.fixture
 def provider(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Provider]:
-    pki = virtual_card.pki()
-    port = new_port()
     portals = [
         {
             "id": "my-enterprise",
@@ -114,14 +106,8 @@ def provider(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Provider]:
             "client_secret": SECRET,
         },
     ]
-    config = web_config(virtual_card, port, tmp_path, portals=portals)
-    service = build_service(config)
     audit = io.StringIO()
-    service.audit = AuditLog(config.secret, stream=audit)
-    with (
-        TestServices(pki, port=urlsplit(pki.base_url).port or 0),
-        serving(create_app(config, service=service), port) as base,
-    ):
+    with serving_with_services(virtual_card, tmp_path, portals=portals, audit=audit) as (base, _):
         yield Provider(base, audit, virtual_card)
 
 

@@ -16,7 +16,7 @@ from eid.pki.services import TestServices
 from eid.tokens.virtual import VirtualCard
 from eid.web import create_app
 
-from .browser_support import axe_violations, chromium, describe, fits_width, phone
+from .browser_support import check_page, chromium
 from .web_support import new_port, serving, web_config
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
@@ -43,15 +43,6 @@ def driver() -> Iterator[webdriver.Chrome]:
 def click_and_wait(driver: webdriver.Chrome, selector: str, text: str) -> None:
     driver.find_element(By.CSS_SELECTOR, selector).click()
     WebDriverWait(driver, 30).until(lambda d: text in d.page_source)
-
-
-def check_page(driver: webdriver.Chrome, what: str) -> None:
-    violations = axe_violations(driver)
-    assert not violations, f"{what}: {describe(violations)}"
-    with phone(driver):
-        assert fits_width(driver), f"{what} is wider than a phone screen"
-        violations = axe_violations(driver)
-        assert not violations, f"{what} (phone): {describe(violations)}"
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])

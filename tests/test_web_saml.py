@@ -33,7 +33,7 @@ from eid.sso.saml_metadata import idp_from_metadata
 from eid.tokens.virtual import VirtualCard
 from eid.web import create_app
 
-from .pysaml2_sp import key_pair, pysaml2_sp
+from .pysaml2_sp import ACS, SP, key_pair, redirect_request, tax_portal, tax_sp
 from .web_support import (
     Browser,
     browser,
@@ -49,8 +49,6 @@ from .web_support import (
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
-SP = "https://tax.example/sp"
-ACS = "http://127.0.0.1:9/acs"
 HIGH = "http://eidas.europa.eu/LoA/high"
 
 
@@ -65,21 +63,9 @@ class Setup:
 @pytest.fixture
 def setup(virtual_card: VirtualCard, tmp_path: Path) -> Iterator[Setup]:
     key, cert, pem = key_pair(tmp_path, "sp")
-    portals = [
-        {
-            "id": SP,
-            "kind": "saml",
-            "name": "Tax-on-web",
-            "acs_urls": [ACS],
-            "attributes": ["given_name", "family_name"],
-            "sp_certificate": pem,
-            "sign_requests": True,
-            "slo_url": ACS + "/slo",
-        }
-    ]
+    portals = [tax_portal(pem, slo_url=ACS + "/slo")]
     with serving_provider(virtual_card, tmp_path, portals=portals) as base:
-        metadata = httpx.get(f"{base}/saml/metadata").content
-        sp = pysaml2_sp(tmp_path, entity_id=SP, acs=ACS, idp_metadata=metadata, key=key, cert=cert)
+        sp, metadata = tax_sp(tmp_path, base, key, cert)
         yield Setup(base, sp, metadata, key)
 
 
@@ -89,11 +75,7 @@ def posted(page: httpx.Response) -> dict[str, str]:
 
 
 def request_url(setup: Setup, **kwargs: object) -> tuple[str, str]:
-    request_id, info = setup.sp.prepare_for_authenticate(
-        entityid=setup.base, relay_state="back-to-page-7", binding=BINDING_HTTP_REDIRECT,
-        sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", **kwargs,
-    )  # fmt: skip
-    return request_id, dict(info["headers"])["Location"]
+    return redirect_request(setup.sp, setup.base, **kwargs)
 
 
 def test_pysaml2_sp_logs_in_by_redirect_binding(setup: Setup) -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from asn1crypto import keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from eid.pki import RevocationPolicy, RevocationSettings, TrustStore
 from eid.pki.services import TestServices
@@ -63,6 +70,47 @@ def any_signer(
             yield TokenSigner(token), virtual_card.national_number
     else:
         yield software_signer(services.pki), HOLDER.national_number
+
+
+def card_signed(
+    virtual_card: VirtualCard, kind: str, level: Level, services: TestServices, tmp: Path
+) -> tuple[Path, Path | None]:
+    """Sign in format ``kind`` at ``level`` with the card's signature key: (file, detached data)."""
+    with virtual_card.open() as token:
+        signed, detached, _ = sign_as(kind, TokenSigner(token), options(level, services), tmp)
+    return signed, detached
+
+
+def key_info(key: rsa.RSAPrivateKey) -> keys.PrivateKeyInfo:
+    """``key`` as the PKCS#8 structure pyHanko's signers and time-stampers take."""
+    return keys.PrivateKeyInfo.load(
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+
+def other_tsa(
+    pki: TestPKI, common_name: str, key: rsa.RSAPrivateKey, start: dt.datetime, end: dt.datetime
+) -> tuple[asn1_x509.Certificate, keys.PrivateKeyInfo]:
+    """A TSA besides ``pki.tsa()``: ``key`` certified by the root from ``start`` to ``end``."""
+    root = pki.root
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(root.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier(root.key_id(), None, None), critical=False)
+        .sign(root.key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    loaded = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+    return loaded, key_info(key)
 
 
 def options(level: Level, services: TestServices) -> SignatureOptions:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 import threading
 import time
@@ -20,8 +21,10 @@ from starlette.types import ASGIApp
 from eid.pki.services import TestServices
 from eid.tokens.virtual import VirtualCard
 from eid.web import create_app
+from eid.web.audit import AuditLog
 from eid.web.config import WebConfig, config_from_mapping
 from eid.web.dev import development_config
+from eid.web.service import build_service
 
 from .redis_server import free_port
 
@@ -157,6 +160,34 @@ def follow_to_portal(client: Browser, url: str, *, pin: str = "1234") -> httpx.R
 
 
 @contextmanager
+def serving_with_services(
+    card: VirtualCard,
+    tmp: Path,
+    *,
+    portals: list[dict[str, Any]] | None = None,
+    tables: dict[str, dict[str, Any]] | None = None,
+    audit: io.StringIO | None = None,
+    **server: Any,
+) -> Iterator[tuple[str, TestServices]]:
+    """The provider on a free loopback port, and the card's OCSP/CRL services running.
+
+    ``portals``, ``tables`` and ``server`` go to `web_config`; the audit log is written to
+    ``audit`` when given. Yields the provider's base URL and the services.
+    """
+    pki = card.pki()
+    port = new_port()
+    config = web_config(card, port, tmp, portals=portals, tables=tables, **server)
+    service = build_service(config)
+    if audit is not None:
+        service.audit = AuditLog(config.secret, stream=audit)
+    with (
+        TestServices(pki, port=urlsplit(pki.base_url).port or 0) as services,
+        serving(create_app(config, service=service), port) as base,
+    ):
+        yield base, services
+
+
+@contextmanager
 def serving_provider(
     card: VirtualCard,
     tmp: Path,
@@ -168,13 +199,7 @@ def serving_provider(
 
     Yields the provider's base URL.
     """
-    pki = card.pki()
-    port = new_port()
-    config = web_config(card, port, tmp, portals=portals, tables=tables)
-    with (
-        TestServices(pki, port=urlsplit(pki.base_url).port or 0),
-        serving(create_app(config), port) as base,
-    ):
+    with serving_with_services(card, tmp, portals=portals, tables=tables) as (base, _):
         yield base
 
 

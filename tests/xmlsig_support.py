@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import base64
-import datetime
 import subprocess
 from functools import cache
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from eid.xmlsig import DSIG_NS, canonicalize, software_signer
+from tests.self_signed import self_signed
 
 RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -47,19 +46,7 @@ def certificate(kind: str, label: str = "idp") -> x509.Certificate:
 
 @cache
 def _certificate(kind: str, label: str) -> x509.Certificate:
-    key = private_key(kind, label)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{label} {kind}")])
-    now = datetime.datetime.now(datetime.UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+    return self_signed(private_key(kind, label), f"{label} {kind}", days=31)
 
 
 def pem(cert: x509.Certificate) -> bytes:
