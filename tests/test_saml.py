@@ -571,24 +571,29 @@ def _response_signed_only() -> etree._Element:
     return signature_removed(tree(issue()))
 
 
-def _then_signed(change: Callable[[etree._Element], object]) -> Callable[[], etree._Element]:
+def _made(
+    change: Callable[[etree._Element], object], *, signed_after: bool
+) -> Callable[[], etree._Element]:
+    """A Response signed only by the IdP, with ``change`` made before or after signing."""
+
     def made() -> etree._Element:
         root = _response_signed_only()
-        change(root)
+        if signed_after:
+            change(root)
         sign_as_idp(root)
+        if not signed_after:
+            change(root)
         return root
 
     return made
+
+
+def _then_signed(change: Callable[[etree._Element], object]) -> Callable[[], etree._Element]:
+    return _made(change, signed_after=True)
 
 
 def _signed_then(change: Callable[[etree._Element], object]) -> Callable[[], etree._Element]:
-    def made() -> etree._Element:
-        root = _response_signed_only()
-        sign_as_idp(root)
-        change(root)
-        return root
-
-    return made
+    return _made(change, signed_after=False)
 
 
 def _wrapped_in_evil_response(root: etree._Element) -> None:

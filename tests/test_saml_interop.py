@@ -261,22 +261,26 @@ def _pysaml2_server(tmp_path: Path) -> Server:
     return Server(config=config)
 
 
-def test_pysaml2_response_imports(tmp_path: Path) -> None:
-    server = _pysaml2_server(tmp_path)
-    response = server.create_authn_response(
+def _pysaml2_response(tmp_path: Path, *, sign_assertion: bool, sign_response: bool) -> bytes:
+    """A response of pysaml2's IdP about Alice (RSA-SHA256), signed where asked."""
+    response = _pysaml2_server(tmp_path).create_authn_response(
         identity={"givenName": ["Alice"], "sn": ["Specimen"]},
         in_response_to="_pysaml2-request",
         destination=ACS,
         sp_entity_id=SP,
         name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="alice-pairwise"),
         authn={"class_ref": "http://eidas.europa.eu/LoA/substantial"},
-        sign_assertion=True,
-        sign_response=False,
+        sign_assertion=sign_assertion,
+        sign_response=sign_response,
         encrypt_assertion=False,
         sign_alg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
         digest_alg="http://www.w3.org/2001/04/xmlenc#sha256",
     )
-    message = str(response).encode()
+    return str(response).encode()
+
+
+def test_pysaml2_response_imports(tmp_path: Path) -> None:
+    message = _pysaml2_response(tmp_path, sign_assertion=True, sign_response=False)
     assert etree.fromstring(message).find(f"{{{SAML_NS}}}Assertion") is not None
     provider = SamlIdentityProvider(PYSAML_IDP, (certificate("rsa", "pysaml2"),))
     imported = import_saml_response(
@@ -333,20 +337,7 @@ def test_a_response_signed_only_at_the_response_level(tmp_path: Path) -> None:
     Refused unless the portal allows it for that provider; then the Response's signature
     covers the assertion, and a change anywhere in it still fails.
     """
-    response = _pysaml2_server(tmp_path).create_authn_response(
-        identity={"givenName": ["Alice"]},
-        in_response_to="_pysaml2-request",
-        destination=ACS,
-        sp_entity_id=SP,
-        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="alice-pairwise"),
-        authn={"class_ref": "http://eidas.europa.eu/LoA/substantial"},
-        sign_assertion=False,
-        sign_response=True,
-        encrypt_assertion=False,
-        sign_alg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-        digest_alg="http://www.w3.org/2001/04/xmlenc#sha256",
-    )
-    message = str(response).encode()
+    message = _pysaml2_response(tmp_path, sign_assertion=False, sign_response=True)
     strict = SamlIdentityProvider(PYSAML_IDP, (certificate("rsa", "pysaml2"),))
     relaxed = replace(strict, require_signed_assertion=False)
 
