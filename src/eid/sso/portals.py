@@ -38,6 +38,7 @@ __all__ = [
     "Portal",
     "PortalKind",
     "PortalRegistry",
+    "config_flag",
     "load_portals",
     "portal_from_dict",
 ]
@@ -177,8 +178,9 @@ def _text(entry: Mapping[str, object], key: str, source: str, default: str | Non
     return value
 
 
-def _flag(entry: Mapping[str, object], key: str, source: str) -> bool:
-    value = entry.get(key, False)
+def config_flag(entry: Mapping[str, object], key: str, source: str, default: bool = False) -> bool:
+    """The true/false setting ``key`` of a registration entry (``default`` when absent)."""
+    value = entry.get(key, default)
     if not isinstance(value, bool):
         raise MalformedInput("must be true or false", source=source, field=key)
     return value
@@ -220,11 +222,11 @@ def portal_from_dict(entry: Mapping[str, object], *, source: str = "portal") -> 
             minimum_level=cast(Level | None, _text(entry, "minimum_level", source, None)),
             sector=_text(entry, "sector", source, None),
             subject_kind=cast(SubjectKind, _text(entry, "subject", source, "pairwise")),
-            may_receive_national_number=_flag(entry, "national_number", source),
-            may_receive_mandates=_flag(entry, "mandates", source),
+            may_receive_national_number=config_flag(entry, "national_number", source),
+            may_receive_mandates=config_flag(entry, "mandates", source),
             encryption_certificate=certificate,
             algorithms=algorithms,
-            allow_sha1=_flag(entry, "allow_sha1", source),
+            allow_sha1=config_flag(entry, "allow_sha1", source),
             country=_text(entry, "country", source, "BE") or "BE",
         )
     except UsageError as error:

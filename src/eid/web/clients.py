@@ -36,7 +36,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from eid.errors import MalformedInput, PortalUnknown
 from eid.sso import Portal, PortalRegistry
 from eid.sso.attributes import PROFILES
-from eid.sso.portals import portal_from_dict
+from eid.sso.portals import config_flag, portal_from_dict
 from eid.sso.saml_metadata import ServiceProviderMetadata, sp_from_metadata
 
 from .store import Store
@@ -137,13 +137,6 @@ def _certificate(entry: Mapping[str, Any], source: str) -> tuple[x509.Certificat
     return (certificate,)
 
 
-def _flag(entry: Mapping[str, Any], name: str, default: bool, source: str) -> bool:
-    value = entry.get(name, default)
-    if not isinstance(value, bool):
-        raise MalformedInput("must be true or false", source=source, field=name)
-    return value
-
-
 def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Client:
     """A client from a ``[[portals]]`` table or a stored registration."""
     sp = _sp_metadata(entry, source) if "sp_metadata" in entry else None
@@ -156,10 +149,8 @@ def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Cli
     jwks = entry.get("jwks")
     if jwks is not None and not isinstance(jwks, dict):
         raise MalformedInput("must be a JWKS object", source=source, field="jwks")
-    sign_response, require_pkce = (
-        _flag(entry, "sign_response", False, source),
-        _flag(entry, "require_pkce", True, source),
-    )
+    sign_response = config_flag(entry, "sign_response", source)
+    require_pkce = config_flag(entry, "require_pkce", source, default=True)
     return Client(
         portal=portal,
         name=str(entry.get("name") or portal.id),
