@@ -19,8 +19,10 @@ from eid.web.config import config_from_mapping
 from eid.web.flows import LOGIN_FAILED, FlowStore, cancel_reason, explanation
 from eid.web.forms import MAX_FIELDS, parse_oauth_form
 from eid.web.i18n import LANGUAGES, negotiate
+from eid.web.oidc import parse_max_age
 from eid.web.pages import local_path
 from eid.web.problems import FlowExpired, InvalidRequest, OAuthError
+from eid.web.response_modes import DEFAULT_RESPONSE_MODE, RESPONSE_MODES, parse_response_mode
 from eid.web.saml_bindings import decode_post, decode_redirect
 from eid.web.scopes import SCOPES, scoped_attributes
 from eid.web.store import MemoryStore
@@ -152,3 +154,26 @@ def test_oauth_form_parsing_fails_only_with_oauth_errors(body: bytes) -> None:
     with contextlib.suppress(OAuthError):
         form = parse_oauth_form(body)
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in form.items())
+
+
+@given(st.one_of(st.none(), text, st.sampled_from(RESPONSE_MODES)))
+def test_a_response_mode_is_a_supported_one_or_none(value: str | None) -> None:
+    """Absent or empty: the default; a supported name: itself; anything else: refused (None)."""
+    mode = parse_response_mode(value)
+    if not value:
+        assert mode == DEFAULT_RESPONSE_MODE
+    else:
+        assert mode == (value if value in RESPONSE_MODES else None)
+
+
+@given(st.one_of(st.none(), text, st.integers(min_value=-(10**13), max_value=10**13).map(str)))
+def test_max_age_is_a_non_negative_whole_number_of_seconds_or_refused(value: str | None) -> None:
+    """Absent or empty: None; 1 to 12 ASCII digits: their number; anything else: ValueError."""
+    digits = bool(value) and value.isascii() and value.isdigit() and len(value) <= 12
+    if not value:
+        assert parse_max_age(value) is None
+    elif digits:
+        assert parse_max_age(value) == int(value)
+    else:
+        with pytest.raises(ValueError, match="non-negative integer"):
+            parse_max_age(value)

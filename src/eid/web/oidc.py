@@ -3,7 +3,9 @@
 Authorization requests are checked in an order that never sends the browser to an
 address the portal did not register: the client and its exact redirect URI first
 (errors there are pages), then everything else (errors there go back to the
-portal, with ``state``). Only ``response_type=code`` with PKCE ``S256``. Codes live
+portal, with ``state``, in the ``response_mode`` asked for, see `eid.web.response_modes`).
+Only ``response_type=code`` with PKCE ``S256``. ``prompt=login`` and ``max_age`` set the
+flow's ``login_after``: a session login before it is asked again. Codes live
 60 seconds and are taken from the shared store in one step, so one is redeemed at
 most once, on whichever instance. The ID token is `eid.sso`'s.
 """
@@ -19,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import unquote_plus, urlencode
+from urllib.parse import unquote_plus
 
 import orjson
 from starlette.requests import Request
@@ -37,18 +39,20 @@ from .forms import oauth_form
 from .i18n import LANGUAGES, negotiate
 from .pages import LANGUAGE_COOKIE
 from .problems import OAuthError
+from .response_modes import DEFAULT_RESPONSE_MODE, RESPONSE_MODES, parse_response_mode, send_answer
 from .scopes import MANDATE_SCOPE, scoped_attributes, supported_scopes
 from .service import Service, address_of, service_of
 from .sessions import Session
 from .steps import silent_obstacle
 
-__all__ = ["JWT_BEARER", "exchange", "finish", "hashed_key", "routes", "s256"]
+__all__ = ["JWT_BEARER", "exchange", "finish", "hashed_key", "parse_max_age", "routes", "s256"]
 
 CODE_TTL = 60
 ACCESS_TOKEN_TTL = 600
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+_MAX_AGE = re.compile(r"[0-9]{1,12}")
 _ASSERTION_LEEWAY = 60
 _ASSERTION_MAX_LIFE = 600
 _OAUTH_ERRORS = {CANCELLED: "access_denied", LOGIN_FAILED: "access_denied"}
@@ -78,9 +82,16 @@ def hashed_key(kind: str, value: str) -> str:
     return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
-def _with_query(url: str, values: Mapping[str, str | None]) -> str:
-    query = urlencode({k: v for k, v in values.items() if v is not None})
-    return f"{url}{'&' if '?' in url else '?'}{query}"
+def parse_max_age(value: str | None) -> int | None:
+    """The seconds of ``max_age`` (OIDC Core 3.1.2.1), None when absent or empty.
+
+    `ValueError` unless it is a non-negative decimal integer of at most 12 digits.
+    """
+    if not value:
+        return None
+    if not _MAX_AGE.fullmatch(value):
+        raise ValueError("max_age must be a non-negative integer of seconds (at most 12 digits)")
+    return int(value)
 
 
 def _endpoints(service: Service) -> dict[str, str]:
@@ -103,7 +114,7 @@ async def discovery(request: Request) -> Response:
             "end_session_endpoint": f"{base}/logout/oidc",
             "registration_endpoint": f"{base}/register",
             "grant_types_supported": ["authorization_code"],
-            "response_modes_supported": ["query"],
+            "response_modes_supported": list(RESPONSE_MODES),
             "prompt_values_supported": ["none", "login", "consent"],
             "scopes_supported": supported_scopes(service.provider.mandates is not None),
             "ui_locales_supported": list(LANGUAGES),
@@ -147,7 +158,10 @@ class _Refusal(Exception):
         self.description = description
 
 
-def _check_request(params: Mapping[str, str], client: Client) -> tuple[set[str], list[str]]:
+def _check_request(
+    params: Mapping[str, str], client: Client
+) -> tuple[set[str], list[str], float | None]:
+    """The request's prompt values, scope and login_after; `_Refusal` for what is wrong."""
     if params.get("response_type") != "code":
         raise _Refusal("unsupported_response_type", "only response_type=code is supported")
     scope = (params.get("scope") or "").split()
@@ -160,7 +174,18 @@ def _check_request(params: Mapping[str, str], client: Client) -> tuple[set[str],
     prompt = set((params.get("prompt") or "").split())
     if prompt - {"none", "login", "consent"} or ("none" in prompt and len(prompt) > 1):
         raise _Refusal("invalid_request", "prompt must be none, or login and/or consent")
-    return prompt, scope
+    return prompt, scope, _login_after(prompt, params.get("max_age"))
+
+
+def _login_after(prompt: set[str], max_age: str | None) -> float | None:
+    """The time a session's login must be after: now for ``prompt=login``, else ``max_age`` ago."""
+    try:
+        seconds = parse_max_age(max_age)
+    except ValueError as malformed:
+        raise _Refusal("invalid_request", str(malformed)) from None
+    if "login" in prompt:
+        seconds = 0
+    return None if seconds is None else dt.datetime.now(dt.UTC).timestamp() - seconds
 
 
 def _check_pkce(params: Mapping[str, str], client: Client) -> None:
@@ -183,39 +208,46 @@ async def authorize(request: Request) -> Response:
     client = await service.clients.get(params.get("client_id"))
     if client.portal.kind != "oidc":
         raise PortalUnknown(f"{client.id} is not an OpenID Connect client")
-    redirect_uri = client.portal.check_endpoint(params.get("redirect_uri") or "")
-    state = params.get("state")
-    try:
-        prompt, scope = _check_request(params, client)
-        minimum = _requested_level(params.get("acr_values"), client.portal.minimum_level)
-    except _Refusal as refusal:
-        return _refuse(service, redirect_uri, state, refusal.error, refusal.description, client)
     language = negotiate(
         ui_locales=params.get("ui_locales"),
         remembered=request.cookies.get(LANGUAGE_COOKIE),
         accept_language=request.headers.get("accept-language"),
     )
+    request.state.language = language  # also of a form_post answer's page
+    answer_to = {
+        "redirect_uri": client.portal.check_endpoint(params.get("redirect_uri") or ""),
+        "state": params.get("state"),
+        "response_mode": DEFAULT_RESPONSE_MODE,
+    }
+    mode = parse_response_mode(params.get("response_mode"))
+    if mode is None:
+        message = f"response_mode must be one of {', '.join(RESPONSE_MODES)}"
+        return _refuse(request, service, client, answer_to, "invalid_request", message)
+    answer_to["response_mode"] = mode
+    try:
+        prompt, scope, login_after = _check_request(params, client)
+        minimum = _requested_level(params.get("acr_values"), client.portal.minimum_level)
+    except _Refusal as refusal:
+        return _refuse(request, service, client, answer_to, refusal.error, refusal.description)
     flow = await service.flows.start(
         {
             "protocol": "oidc",
             "portal": client.id,
             "portal_name": client.name,
             "params": {
-                "redirect_uri": redirect_uri,
-                "state": state,
+                **answer_to,
                 "nonce": params.get("nonce"),
                 "code_challenge": params.get("code_challenge"),
                 "language": language,
             },
             "min_level": minimum,
-            "login_after": dt.datetime.now(dt.UTC).timestamp() if "login" in prompt else None,
+            "login_after": login_after,
             "ask_consent": "consent" in prompt,
             "attributes": scoped_attributes(scope, client.portal.attributes),
             "mandates": client.portal.may_receive_mandates and MANDATE_SCOPE in scope,
             "consented": False,
         }
     )
-    request.state.language = language
     if "none" in prompt:
         response = await _silent(request, service, client, flow)
     else:
@@ -234,33 +266,32 @@ async def _silent(request: Request, service: Service, client: Client, flow: Flow
     error = silent_obstacle(service, session, flow)
     if error is not None:
         await service.flows.finish(flow)
-        redirect_uri = str(flow.params["redirect_uri"])
-        return _refuse(service, redirect_uri, flow.params.get("state"), *error, client)
+        return _refuse(request, service, client, flow.params, *error)
     return await finish(request, service, session, flow, None)
 
 
 def _refuse(
+    request: Request,
     service: Service,
-    redirect_uri: str,
-    state: str | None,
+    client: Client,
+    answer_to: Mapping[str, Any],
     error: str,
     description: str,
-    client: Client,
     *,
     reason: str | None = None,
 ) -> Response:
-    """Send ``error`` to the portal's redirect URI; the audit line says ``reason`` (default: it)."""
+    """Send ``error`` to the redirect URI of ``answer_to`` (a flow's parameters) in its mode.
+
+    The audit line says ``reason`` (default: the error).
+    """
     service.audit.record("failure", outcome="failure", portal=client.id, error=reason or error)
-    target = _with_query(
-        redirect_uri,
-        {
-            "error": error,
-            "error_description": description,
-            "state": state,
-            "iss": service.config.issuer,
-        },
-    )
-    return RedirectResponse(target, status_code=303)
+    values = {
+        "error": error,
+        "error_description": description,
+        "state": answer_to.get("state"),
+        "iss": service.config.issuer,
+    }
+    return send_answer(request, answer_to, values, client.name)
 
 
 async def finish(
@@ -273,12 +304,12 @@ async def finish(
     if error is not None or session.person is None:
         reason = error or "login_required"
         return _refuse(
+            request,
             service,
-            str(params["redirect_uri"]),
-            params.get("state"),
+            client,
+            params,
             _OAUTH_ERRORS.get(reason, reason),
             explanation(flow, reason),
-            client,
             reason=reason,
         )
     code = secrets.token_urlsafe(32)
@@ -298,13 +329,8 @@ async def finish(
         CODE_TTL,
     )
     session.use_portal(client.id)
-    response = RedirectResponse(
-        _with_query(
-            str(params["redirect_uri"]),
-            {"code": code, "state": params.get("state"), "iss": service.config.issuer},
-        ),
-        status_code=303,
-    )
+    values = {"code": code, "state": params.get("state"), "iss": service.config.issuer}
+    response = send_answer(request, params, values, client.name)
     await service.sessions.save(session, response)
     return response
 

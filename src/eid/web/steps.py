@@ -43,11 +43,18 @@ def _shown_values(service: Service, person: dict[str, Any], flow: Flow) -> dict[
     }
 
 
+def _login_too_old(person: dict[str, Any], flow: Flow) -> bool:
+    """Whether the person logged in before the flow's ``login_after`` (prompt=login, max_age)."""
+    return flow.login_after is not None and float(person["auth_time"]) < flow.login_after
+
+
 def silent_obstacle(service: Service, session: Session, flow: Flow) -> tuple[str, str] | None:
     """Why ``flow`` cannot be answered without showing a page (OIDC error, reason), or None."""
     person = session.person
     if person is None:
         return "login_required", "no one is logged in"
+    if _login_too_old(person, flow):
+        return "login_required", "the login is older than the portal accepts"
     if flow.min_level and LEVELS.index(person["level"]) < LEVELS.index(flow.min_level):
         return "login_required", "the session's level of assurance is too low"
     if flow.mandates and service.mandates(person):
@@ -60,9 +67,7 @@ def silent_obstacle(service: Service, session: Session, flow: Flow) -> tuple[str
 async def advance(request: Request, service: Service, session: Session, flow: Flow) -> Response:
     """The next step of ``flow`` for this session."""
     person = session.person
-    if person is None or (
-        flow.login_after is not None and float(person["auth_time"]) < flow.login_after
-    ):
+    if person is None or _login_too_old(person, flow):
         return RedirectResponse(f"/login?flow={flow.id}", status_code=303)
     try:
         require_level(person["level"], flow.min_level)

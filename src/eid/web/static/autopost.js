@@ -1,4 +1,5 @@
-// Sends the SAML POST-binding form on load; without JavaScript its button does the same.
+// Sends a POST form to a portal on load (SAML POST binding, OIDC form_post);
+// without JavaScript its button does the same.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   var form = document.getElementById("autopost");
