@@ -12,7 +12,9 @@ CSP = (
 )
 """The Content-Security-Policy: scripts and styles from files of this origin only.
 
-``form-action`` stays open because the SAML POST binding submits to the portal.
+``form-action`` stays open: the SAML POST binding and the OIDC ``form_post`` response mode
+submit to the portal, and Chromium applies ``form-action`` to the redirects that follow a
+form's post too (after consent or a cancel, the ``query`` and ``fragment`` answers).
 """
 
 _HEADERS = (
