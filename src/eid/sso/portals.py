@@ -14,6 +14,10 @@ reads a TOML or JSON file::
     attributes = ["given_name", "family_name"]
     profile = "eidas"
     minimum_level = "substantial"
+    allow_sha1 = false   # true: its AuthnRequests / LogoutRequests may be signed with SHA-1
+
+A portal registered from SAML metadata (`eid.sso.saml_metadata.portal_from_sp_metadata`)
+also gets its ACS indexes and the encryption its ``EncryptionMethod`` list allows.
 """
 
 from __future__ import annotations
