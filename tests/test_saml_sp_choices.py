@@ -1,5 +1,5 @@
-"""What a service provider's metadata and AuthnRequest choose: its ACS (URL, index, default)
-and the encryption of its assertions (from the EncryptionMethods it lists)."""
+"""What a service provider's metadata and AuthnRequest choose: its ACS (URL, index, default),
+the encryption of its assertions (from the EncryptionMethods it lists), SHA-1 signatures."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -15,13 +18,19 @@ from onelogin.saml2.utils import OneLogin_Saml2_Utils
 from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 from saml2 import BINDING_HTTP_ARTIFACT, BINDING_HTTP_POST
 
-from eid.errors import EidError, MalformedInput, RedirectUriMismatch
+from eid.errors import (
+    AssertionSha1Refused,
+    AssertionSignatureInvalid,
+    EidError,
+    MalformedInput,
+    RedirectUriMismatch,
+)
 from eid.sso import Portal
 from eid.sso.saml import SAML_NS, SAMLP_NS, parse_index
 from eid.sso.saml_encryption import DEFAULT_ENCRYPTION, AssertionEncryption
 from eid.sso.saml_metadata import portal_from_sp_metadata, sp_from_metadata
 from eid.web.problems import InvalidRequest
-from eid.web.saml_bindings import response_endpoint
+from eid.web.saml_bindings import ReceivedRequest, response_endpoint, verify_request
 from eid.xmlsig import (
     AES128_GCM,
     AES256_GCM,
@@ -31,8 +40,9 @@ from eid.xmlsig import (
     KeyTransport,
 )
 from tests.saml_support import do_import, issue, sp_key
+from tests.self_signed import self_signed
 from tests.test_saml_interop import XENC, sp_metadata
-from tests.xmlsig_support import key_pem
+from tests.xmlsig_support import certificate, key_pem, private_key
 
 XENC11 = "http://www.w3.org/2009/xmlenc11#"
 XMLENC = "http://www.w3.org/2001/04/xmlenc#"
@@ -393,3 +403,45 @@ def test_any_list_of_methods_chooses_ours_or_is_refused(
         assert chosen.transport == DEFAULT_ENCRYPTION.transport
     assert chosen.transport.mgf in ("sha1", "sha256")
     assert chosen.transport.digest in ("sha1", "sha256", "sha512")
+
+
+# -- request signatures ------------------------------------------------------------------------
+
+
+def _query_signed(
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, method: str
+) -> ReceivedRequest:
+    """An AuthnRequest with a query-string signature by ``key`` under ``method`` (XML-DSig URI)."""
+    signed = b"SAMLRequest=abc&RelayState=rs&SigAlg=" + method.encode()
+    digest = hashes.SHA1() if method.endswith("sha1") else hashes.SHA256()
+    if isinstance(key, rsa.RSAPrivateKey):
+        value = key.sign(signed, padding.PKCS1v15(), digest)
+    else:
+        r, s = decode_dss_signature(key.sign(signed, ec.ECDSA(digest)))
+        value = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return ReceivedRequest(_request(), "rs", "redirect", (method, value, signed))
+
+
+@pytest.mark.parametrize(
+    ("kind", "method"),
+    [("rsa", "http://www.w3.org/2000/09/xmldsig#rsa-sha1"),
+     ("p256", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1")],
+)  # fmt: skip
+def test_sha1_query_signatures_verify_only_when_allowed(kind: str, method: str) -> None:
+    received = _query_signed(private_key(kind, "sp"), method)
+    keys = (certificate(kind, "sp"),)
+    with pytest.raises(AssertionSha1Refused, match="allow_sha1"):
+        verify_request(received, keys, required=True)
+    assert verify_request(received, keys, required=True, allow_sha1=True)
+    with pytest.raises(AssertionSignatureInvalid):
+        verify_request(received, (certificate(kind, "other"),), required=True, allow_sha1=True)
+
+
+def test_query_signatures_need_a_strong_enough_key() -> None:
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    received = _query_signed(small, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+    with pytest.raises(AssertionSignatureInvalid, match="2048 bits"):
+        verify_request(received, (self_signed(small, "small", days=3),), required=True)
+    unknown = replace(received, query_signature=("urn:x:unknown", b"", b""))
+    with pytest.raises(AssertionSignatureInvalid, match="does not verify"):
+        verify_request(unknown, (certificate("rsa", "sp"),), required=True)

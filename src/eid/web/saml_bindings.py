@@ -50,6 +50,7 @@ __all__ = [
 
 MAX_REQUEST = 64 * 1024
 """The largest SAML request accepted (bytes of XML, after inflating)."""
+_RSA_BITS = 2048
 
 
 @dataclass(frozen=True)
@@ -145,9 +146,16 @@ def verify_request(
             raise AssertionSignatureMissing("this portal must sign its requests")
         return False
     keys = [c.public_key() for c in certificates]
-    usable = [k for k in keys if isinstance(k, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)]
+    usable = [
+        k
+        for k in keys
+        if isinstance(k, ec.EllipticCurvePublicKey)
+        or (isinstance(k, rsa.RSAPublicKey) and k.key_size >= _RSA_BITS)
+    ]
     if not usable:
-        raise AssertionSignatureInvalid("no RSA or EC certificate is registered to check this")
+        raise AssertionSignatureInvalid(
+            f"no EC or RSA ({_RSA_BITS} bits or more) certificate is registered to check this"
+        )
     if request.query_signature is not None:
         method, signature, signed = request.query_signature
         try:
