@@ -39,7 +39,7 @@ from eid.pki.revocation import RevInfoError
 from eid.sign import ValidationReport, verify
 from eid.sign.report_html import report_html
 from eid.sign.report_text import report_lines
-from eid.sso import AssuranceTable, VerificationKeys
+from eid.sso import AssuranceTable, Portal, VerificationKeys
 from eid.sso.algorithms import ALGORITHMS
 from eid.sso.imported import Imported
 from eid.sso.jws import b64url_encode, parse_compact
@@ -64,7 +64,13 @@ from eid.tokens.belpic import (
 )
 from eid.web.oidc import _ASSERTION_LEEWAY, _ASSERTION_MAX_LIFE, _assertion_problem
 from eid.web.saml import _check_time, _checked_id, _requested_level, _transient, _Unmet
-from eid.web.saml_bindings import ReceivedRequest, decode_post, decode_redirect, verify_request
+from eid.web.saml_bindings import (
+    ReceivedRequest,
+    decode_post,
+    decode_redirect,
+    response_endpoint,
+    verify_request,
+)
 from fuzz import material, sso_material
 from fuzz.mutation import Mutation, Op, SignedCase, signed_cases
 
@@ -548,8 +554,20 @@ def check_saml_request(data: bytes) -> None:
         raise InvariantBroken("a SAML request other than a signed one verified")
 
 
+_INDEXED_SP = Portal(
+    id=sso_material.SP,
+    kind="saml",
+    endpoints=(sso_material.ACS, sso_material.ACS + "/2"),
+    acs_indexes=((1, sso_material.ACS), (2, sso_material.ACS + "/2")),
+)
+"""A SAML portal with indexed ACS, for the endpoint a request names."""
+
+
 def _read_authn_request(root: etree._Element) -> None:
-    """What the SSO endpoint reads of a request: a level or None, a NameID choice, or `_Unmet`."""
+    """What the SSO endpoint reads of a request: a registered ACS, a level, a NameID choice."""
+    endpoint = _eid_errors_only(lambda: response_endpoint(root, _INDEXED_SP))
+    if endpoint is not None and endpoint not in _INDEXED_SP.endpoints:
+        raise InvariantBroken(f"the request is answered at {endpoint!r}, not a registered ACS")
     for names in ({}, AssuranceTable().national_names):
         try:
             level = _requested_level(root, names)

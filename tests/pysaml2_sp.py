@@ -35,22 +35,32 @@ def key_pair(directory: Path, name: str) -> tuple[Path, Path, str]:
     return key_path, cert_path, pem
 
 
-def pysaml2_sp(
-    directory: Path, *, entity_id: str, acs: str, idp_metadata: bytes, key: Path, cert: Path
-) -> Saml2Client:
-    """A pysaml2 SP that signs its AuthnRequests and wants signed assertions."""
+def sp_config(
+    directory: Path,
+    *,
+    entity_id: str,
+    acs: str,
+    idp_metadata: bytes | None,
+    key: Path,
+    cert: Path,
+    more_acs: tuple[str, ...] = (),
+) -> SPConfig:
+    """The configuration of `pysaml2_sp` (without ``idp_metadata``: enough for its metadata)."""
     metadata = directory / "idp-metadata.xml"
-    metadata.write_bytes(idp_metadata)
+    if idp_metadata is not None:
+        metadata.write_bytes(idp_metadata)
     settings: dict[str, Any] = {
         "entityid": entity_id,
         "key_file": str(key),
         "cert_file": str(cert),
         "xmlsec_binary": "/usr/bin/xmlsec1",
-        "metadata": {"local": [str(metadata)]},
+        "metadata": {"local": [str(metadata)] if idp_metadata is not None else []},
         "service": {
             "sp": {
                 "endpoints": {
-                    "assertion_consumer_service": [(acs, BINDING_HTTP_POST)],
+                    "assertion_consumer_service": [
+                        (url, BINDING_HTTP_POST) for url in (acs, *more_acs)
+                    ],
                     "single_logout_service": [(acs + "/slo", BINDING_HTTP_REDIRECT)],
                 },
                 "authn_requests_signed": True,
@@ -64,7 +74,30 @@ def pysaml2_sp(
     }
     config = SPConfig()
     config.load(settings)
-    return Saml2Client(config)
+    return config
+
+
+def pysaml2_sp(
+    directory: Path,
+    *,
+    entity_id: str,
+    acs: str,
+    idp_metadata: bytes,
+    key: Path,
+    cert: Path,
+    more_acs: tuple[str, ...] = (),
+) -> Saml2Client:
+    """A pysaml2 SP that signs its AuthnRequests and wants signed assertions.
+
+    ``acs`` is its first assertion consumer service (index 1 in its metadata), ``more_acs``
+    the next ones.
+    """
+    return Saml2Client(
+        sp_config(
+            directory, entity_id=entity_id, acs=acs, idp_metadata=idp_metadata, key=key,
+            cert=cert, more_acs=more_acs,
+        )
+    )  # fmt: skip
 
 
 def tax_portal(certificate_pem: str, **extra: object) -> dict[str, object]:

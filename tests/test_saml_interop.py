@@ -45,12 +45,12 @@ XENC = "{http://www.w3.org/2001/04/xmlenc#}"
 PYSAML_IDP = "https://pysaml2-idp.example.test"
 
 
-def _key_descriptor(use: str, label: str) -> str:
+def _key_descriptor(use: str, label: str, methods: str = "") -> str:
     der = certificate("rsa", label).public_bytes(serialization.Encoding.DER)
     return (
         f'<md:KeyDescriptor use="{use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
         f"{base64.b64encode(der).decode()}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
-        "</md:KeyDescriptor>"
+        f"{methods}</md:KeyDescriptor>"
     )
 
 
@@ -61,12 +61,22 @@ def sp_metadata(
     signed: str = "false",
     signing: tuple[str, ...] = (),
     slo: str = "",
+    acs: str | None = None,
+    encryption_methods: str = "",
 ) -> bytes:
     """A service provider's metadata with an encryption certificate and requested attributes.
 
     ``signed`` is its AuthnRequestsSigned, ``signing`` the labels of its signing
-    certificates, ``slo`` its SingleLogoutService elements.
+    certificates, ``slo`` its SingleLogoutService elements; ``acs`` replaces its
+    AssertionConsumerService elements, ``encryption_methods`` are the EncryptionMethod
+    elements of its encryption KeyDescriptor.
     """
+    if acs is None:
+        acs = (
+            f'<md:AssertionConsumerService Binding="{BINDING_HTTP_POST}" Location="{ACS}" '
+            'index="0"/><md:AssertionConsumerService Location="https://sp.example.test/paos" '
+            'Binding="urn:oasis:names:tc:SAML:2.0:bindings:PAOS" index="1"/>'
+        )
     name_format = (
         "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
         if transient
@@ -86,11 +96,8 @@ def sp_metadata(
         'WantAssertionsSigned="true" '
         'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
         + "".join(_key_descriptor("signing", label) for label in signing)
-        + _key_descriptor("encryption", "sp")
-        + f"{slo}<md:NameIDFormat>{name_format}</md:NameIDFormat>"
-        f'<md:AssertionConsumerService Binding="{BINDING_HTTP_POST}" Location="{ACS}" index="0"/>'
-        '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:PAOS" '
-        'Location="https://sp.example.test/paos" index="1"/>'
+        + _key_descriptor("encryption", "sp", encryption_methods)
+        + f"{slo}<md:NameIDFormat>{name_format}</md:NameIDFormat>{acs}"
         f'<md:AttributeConsumingService index="0"><md:ServiceName xml:lang="en">SP</md:ServiceName>'
         f"{requested}</md:AttributeConsumingService>"
         "</md:SPSSODescriptor></md:EntityDescriptor>"

@@ -316,5 +316,7 @@ def test_metadata_publishes_slo_and_whether_requests_must_be_signed(
     idp_from_metadata(metadata)  # still signed and readable
     assert unsigned.status_code == 403
     assert "assertion_signature_missing" in unsigned.text
-    with pytest.raises(MalformedInput):
+    with pytest.raises(
+        MalformedInput, match=r"\[saml\], field want_authn_requests_signed: must be"
+    ):
         web_config(virtual_card, port, tmp_path, tables={"saml": {"want_authn_requests_signed": 1}})

@@ -24,6 +24,7 @@ from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
 from eid.errors import EidError, MalformedInput
+from eid.sso.saml_encryption import DEFAULT_ENCRYPTION
 from eid.tokens.virtual import VirtualCard
 from eid.web.clients import client_from_dict
 from eid.web.config import config_from_mapping
@@ -81,8 +82,26 @@ def provider_key(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", "rsa"))
 
 
-def _sp_metadata(tmp_path: Path, entity_id: str, **options: object) -> tuple[str, str, str]:
-    """python3-saml's metadata of the SP in ``tmp_path``, and its key and certificate (PEM)."""
+ENCRYPTION_METHODS = "".join(
+    f'<md:EncryptionMethod Algorithm="{uri}">{digest}</md:EncryptionMethod>'
+    for uri, digest in (
+        ("http://www.w3.org/2001/04/xmlenc#aes128-cbc", ""),
+        ("http://www.w3.org/2009/xmlenc11#aes128-gcm", ""),
+        ("http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+         f'<ds:DigestMethod xmlns:ds="{C.NS_DS}" Algorithm="{C.SHA256}"/>'),
+    )
+)  # fmt: skip
+"""What `ENCRYPTED_SP` lists in its encryption KeyDescriptor (python3-saml publishes none):
+CBC it decrypts but we never encrypt with, AES-128-GCM, RSA-OAEP with SHA-256."""
+
+
+def _sp_metadata(
+    tmp_path: Path, entity_id: str, methods: str = "", **options: object
+) -> tuple[str, str, str]:
+    """python3-saml's metadata of the SP in ``tmp_path``, and its key and certificate (PEM).
+
+    ``methods`` are EncryptionMethod elements added to its encryption KeyDescriptor.
+    """
     name = entity_id.rsplit("/", 1)[1]
     key, _, cert = key_pair(tmp_path, name)
     sp = onelogin_settings(
@@ -91,6 +110,10 @@ def _sp_metadata(tmp_path: Path, entity_id: str, **options: object) -> tuple[str
     )  # fmt: skip
     metadata = sp.get_sp_metadata()
     assert sp.validate_metadata(metadata) == []
+    if methods:
+        encryption = metadata.index(b'<md:KeyDescriptor use="encryption">')
+        end = metadata.index(b"</md:KeyDescriptor>", encryption)
+        metadata = metadata[:end] + methods.encode() + metadata[end:]
     (tmp_path / f"{name}.xml").write_bytes(metadata)
     return f"{name}.xml", key.read_text(), cert
 
@@ -101,7 +124,7 @@ def idp(virtual_card: VirtualCard, tmp_path: Path, provider_key: str) -> Iterato
     files, sp_keys = [], {}
     for entity_id, options in (
         (SP, {"next_cert_pem": next_cert}),
-        (ENCRYPTED_SP, {"encrypted": True}),
+        (ENCRYPTED_SP, {"encrypted": True, "methods": ENCRYPTION_METHODS}),
     ):
         name, key, cert = _sp_metadata(tmp_path, entity_id, **options)
         files.append(name)
@@ -202,6 +225,10 @@ def test_encrypted_assertion_in_a_signed_response(idp: Provider, tmp_path: Path)
     xml = base64.b64decode(fields["SAMLResponse"])
     assert b"EncryptedAssertion" in xml
     assert b"urn:be:eid:attr:familyName" not in xml
+    # what its metadata lists and we make: AES-128-GCM, RSA-OAEP (mgf1p) with SHA-256
+    assert b'Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"' in xml
+    assert b'Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"><ds:DigestMethod' in xml
+    assert f'Algorithm="{C.SHA256}"'.encode() in xml
     acs = _accepted(encrypted, fields, request_id)  # wantMessagesSigned: the Response is signed
     assert acs.is_authenticated()
     assert "urn:be:eid:attr:familyName" in acs.get_attributes()
@@ -369,6 +396,11 @@ def test_registration_from_python3_saml_metadata(tmp_path: Path) -> None:
         {"sp_metadata": str(tmp_path / _sp_metadata(tmp_path, ENCRYPTED_SP, encrypted=True)[0])}
     )
     assert encrypted.portal.encryption_certificate is not None
+    assert encrypted.portal.encryption == DEFAULT_ENCRYPTION  # it lists no EncryptionMethod
+    cbc = '<md:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes256-cbc"/>'
+    cbc_only = _sp_metadata(tmp_path, ENCRYPTED_SP, methods=cbc, encrypted=True)[0]
+    with pytest.raises(MalformedInput, match=r"aes256-cbc.*never CBC"):
+        client_from_dict({"sp_metadata": str(tmp_path / cbc_only)})
     for wrong in (
         {"sp_metadata": path, "id": "https://other.example/sp"},
         {"sp_metadata": path, "acs_urls": ["https://evil.example/acs"]},

@@ -14,6 +14,10 @@ reads a TOML or JSON file::
     attributes = ["given_name", "family_name"]
     profile = "eidas"
     minimum_level = "substantial"
+    allow_sha1 = false   # true: its AuthnRequests / LogoutRequests may be signed with SHA-1
+
+A portal registered from SAML metadata (`eid.sso.saml_metadata.portal_from_sp_metadata`)
+also gets its ACS indexes and the encryption its ``EncryptionMethod`` list allows.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from eid.errors import MalformedInput, PortalUnknown, RedirectUriMismatch, UsageError
 from eid.sso.attributes import ATTRIBUTES, LEGAL_PERSON_ATTRIBUTES, PROFILES, AttributeProfile
 from eid.sso.levels import LEVELS, Level
+from eid.sso.saml_encryption import DEFAULT_ENCRYPTION, AssertionEncryption
 from eid.sso.subjects import SubjectKind
 
 __all__ = [
@@ -60,8 +65,11 @@ class Portal:
     attribute names (`eid.sso.attributes.ATTRIBUTES`); ``subject_kind`` the identifier it
     receives (``national_number`` only with ``may_receive_national_number``);
     ``algorithms`` the signature algorithms (JWS names) it accepts, the provider's choice
-    being the first its key can make; ``allow_sha1`` lets a SAML portal accept SHA-1
-    signatures from an identity provider that still makes them.
+    being the first its key can make. A SAML portal's ``acs_indexes`` map the indexes of
+    its HTTP-POST assertion consumer services (from its metadata) to their URLs, which
+    are endpoints too, and ``encryption`` is how its assertions are encrypted (with an
+    ``encryption_certificate``); ``allow_sha1`` lets it sign its requests with SHA-1
+    (older ADFS, Shibboleth SP 2 and Spring SAML still do).
     """
 
     id: str
@@ -78,6 +86,8 @@ class Portal:
     algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
     allow_sha1: bool = False
     country: str = "BE"
+    acs_indexes: tuple[tuple[int, str], ...] = ()
+    encryption: AssertionEncryption = DEFAULT_ENCRYPTION
 
     def __post_init__(self) -> None:
         """Refuse a registration that contradicts itself."""
@@ -100,6 +110,11 @@ class Portal:
             raise UsageError(f"portal {self.id}: unknown subject kind {self.subject_kind!r}")
         if not self.algorithms:
             raise UsageError(f"portal {self.id}: no signature algorithm allowed")
+        indexes = [index for index, _ in self.acs_indexes]
+        if len(set(indexes)) < len(indexes):
+            raise UsageError(f"portal {self.id}: an assertion consumer index is given twice")
+        if any(url not in self.endpoints for _, url in self.acs_indexes):
+            raise UsageError(f"portal {self.id}: an indexed assertion consumer is no endpoint")
 
     @property
     def sector_id(self) -> str:
@@ -125,8 +140,21 @@ class Portal:
 
     @property
     def default_endpoint(self) -> str | None:
-        """The first registered endpoint (None when none is registered)."""
+        """The first registered endpoint (None when none is registered).
+
+        From SAML metadata, the default assertion consumer service comes first.
+        """
         return self.endpoints[0] if self.endpoints else None
+
+    def acs_at(self, index: int) -> str:
+        """The assertion consumer URL registered at ``index``; `RedirectUriMismatch` if none."""
+        url = dict(self.acs_indexes).get(index)
+        if url is None:
+            raise RedirectUriMismatch(
+                f"portal {self.id} registered no HTTP-POST assertion consumer service at "
+                f"index {index}"
+            )
+        return url
 
 
 class PortalRegistry:

@@ -1,8 +1,9 @@
-"""SAML 2.0 names shared by issuance, import and metadata: namespaces, formats, times."""
+"""SAML 2.0 names shared by issuance, import and metadata: namespaces, formats, times, indexes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from eid.errors import AssertionMalformed
 
@@ -18,6 +19,7 @@ __all__ = [
     "SAMLP_NS",
     "SAML_NS",
     "STATUS_SUCCESS",
+    "parse_index",
     "parse_instant",
     "saml_instant",
 ]
@@ -42,6 +44,7 @@ NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 """A one-time subject identifier."""
 NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 """The format of the national number as a subject (for portals registered for it)."""
+_INDEX = re.compile(r"\+?0*([0-9]{1,5})")
 NAMEID_FORMATS = {
     "pairwise": NAMEID_PERSISTENT,
     "transient": NAMEID_TRANSIENT,
@@ -64,3 +67,15 @@ def parse_instant(text: str | None, field: str) -> dt.datetime:
     if moment is None or moment.tzinfo is None:
         raise AssertionMalformed("not a time with a time zone", source="SAML", field=field)
     return moment
+
+
+def parse_index(text: str | None) -> int | None:
+    """An endpoint index (``xs:unsignedShort``: 0 to 65535), None if ``text`` is not one.
+
+    Its lexical form: ASCII digits, an optional ``+`` and leading zeros, surrounding
+    whitespace (collapsed away, as XML Schema does).
+    """
+    found = _INDEX.fullmatch((text or "").strip(" \t\r\n"))
+    if found is None or int(found.group(1)) > 0xFFFF:
+        return None
+    return int(found.group(1))

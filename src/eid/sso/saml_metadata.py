@@ -34,9 +34,11 @@ from eid.sso.saml import (
     NAMEID_TRANSIENT,
     POST_BINDING,
     REDIRECT_BINDING,
+    parse_index,
     parse_instant,
     saml_instant,
 )
+from eid.sso.saml_encryption import DEFAULT_ENCRYPTION, AssertionEncryption, choose_encryption
 from eid.sso.saml_import import SamlIdentityProvider
 from eid.xmlsig import DSIG_NS, parse_xml, public_keys, sign_enveloped, verify_enveloped
 
@@ -193,11 +195,15 @@ def idp_from_metadata(
 class ServiceProviderMetadata:
     """What a service provider's ``SPSSODescriptor`` says about it.
 
-    ``acs_urls`` are its AssertionConsumerServices of the POST binding; ``slo_url`` its
-    SingleLogoutService of the Redirect binding; ``signing_certificates`` the keys its
-    requests are signed with (KeyDescriptor for signing or for any use, several during a
-    rollover), ``encryption_certificate`` the first for encryption or any use;
-    ``authn_requests_signed`` its ``AuthnRequestsSigned`` (it signs every AuthnRequest).
+    ``acs_urls`` are its AssertionConsumerServices of the POST binding, the default first
+    (SAML metadata 2.2.3: the first with ``isDefault`` true, else the first without
+    ``isDefault`` false, else the first), ``acs_indexes`` their (index, URL) pairs;
+    ``slo_url`` its SingleLogoutService of the Redirect binding; ``signing_certificates``
+    the keys its requests are signed with (KeyDescriptor for signing or for any use,
+    several during a rollover), ``encryption_certificate`` the first for encryption or any
+    use, ``encryption`` the methods chosen from that KeyDescriptor's EncryptionMethods
+    (`eid.sso.saml_encryption.choose_encryption`); ``authn_requests_signed`` its
+    ``AuthnRequestsSigned`` (it signs every AuthnRequest).
     """
 
     entity_id: str
@@ -208,6 +214,8 @@ class ServiceProviderMetadata:
     authn_requests_signed: bool
     name_id_formats: frozenset[str]
     requested_attributes: frozenset[str]
+    acs_indexes: tuple[tuple[int, str], ...] = ()
+    encryption: AssertionEncryption = DEFAULT_ENCRYPTION
 
     @property
     def transient_only(self) -> bool:
@@ -237,19 +245,65 @@ class ServiceProviderMetadata:
 _TRUE = {"true": True, "1": True, "false": False, "0": False}
 
 
+def _boolean(element: etree._Element, name: str) -> bool | None:
+    """The ``xs:boolean`` attribute ``name`` of ``element`` (None without it)."""
+    value = element.get(name)
+    if value is None:
+        return None
+    parsed = _TRUE.get(value.strip(" \t\r\n"))
+    if parsed is None:
+        raise MalformedInput(f"{name} is not a boolean", source=_SOURCE)
+    return parsed
+
+
+def _assertion_consumers(
+    descriptor: etree._Element,
+) -> tuple[tuple[str, ...], tuple[tuple[int, str], ...]]:
+    """The POST-binding ACS URLs, the default first, and the (index, URL) of each."""
+    services: list[tuple[str, bool | None]] = []
+    indexes: dict[int, str] = {}
+    seen: set[int] = set()
+    for service in descriptor.findall(_MD + "AssertionConsumerService"):
+        index = parse_index(service.get("index"))
+        if service.get("index") is not None and index is None:
+            raise MalformedInput("an ACS index is not a number from 0 to 65535", source=_SOURCE)
+        if index in seen:
+            raise MalformedInput(f"two ACS have index {index}", source=_SOURCE)
+        is_default = _boolean(service, "isDefault")
+        location = service.get("Location")
+        if index is not None:
+            seen.add(index)
+        if service.get("Binding") == POST_BINDING and location:
+            services.append((location, is_default))
+            if index is not None:
+                indexes[index] = location
+    if not services:
+        raise MalformedInput("no AssertionConsumerService with the POST binding", source=_SOURCE)
+    default = next(
+        (url for url, flag in services if flag is True),
+        next((url for url, flag in services if flag is None), services[0][0]),
+    )
+    urls = tuple(dict.fromkeys([default, *(url for url, _ in services)]))
+    return urls, tuple(sorted(indexes.items()))
+
+
+def _encryption_methods(descriptor: etree._Element) -> list[etree._Element]:
+    """The EncryptionMethods of the first KeyDescriptor for encryption (or any use) with a key."""
+    for key_descriptor in descriptor.findall(_MD + "KeyDescriptor"):
+        if (
+            key_descriptor.get("use", "") in ("encryption", "")
+            and key_descriptor.find(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate") is not None
+        ):
+            return key_descriptor.findall(_MD + "EncryptionMethod")
+    return []
+
+
 def sp_from_metadata(data: bytes) -> ServiceProviderMetadata:
     """Read a service provider's metadata ``data`` (trusted as the registration it is)."""
     root, descriptor = _entity(data, "SPSSODescriptor")
-    acs_urls = tuple(
-        str(service.get("Location"))
-        for service in descriptor.findall(_MD + "AssertionConsumerService")
-        if service.get("Binding") == POST_BINDING and service.get("Location")
-    )
-    if not acs_urls:
-        raise MalformedInput("no AssertionConsumerService with the POST binding", source=_SOURCE)
-    signed = _TRUE.get(descriptor.get("AuthnRequestsSigned", "false").strip())
-    if signed is None:
-        raise MalformedInput("AuthnRequestsSigned is not a boolean", source=_SOURCE)
+    entity_id = str(root.get("entityID"))
+    acs_urls, acs_indexes = _assertion_consumers(descriptor)
+    signed = bool(_boolean(descriptor, "AuthnRequestsSigned"))
     slo_url = next(
         (
             str(service.get("Location"))
@@ -263,8 +317,10 @@ def sp_from_metadata(data: bytes) -> ServiceProviderMetadata:
         raise MalformedInput("AuthnRequestsSigned without a signing certificate", source=_SOURCE)
     encryption = _certificates(descriptor, ("encryption", ""))
     return ServiceProviderMetadata(
-        entity_id=str(root.get("entityID")),
+        entity_id=entity_id,
         acs_urls=acs_urls,
+        acs_indexes=acs_indexes,
+        encryption=choose_encryption(_encryption_methods(descriptor), portal=entity_id),
         slo_url=slo_url,
         signing_certificates=signing,
         encryption_certificate=encryption[0] if encryption else None,
@@ -288,8 +344,9 @@ def portal_from_sp_metadata(
 ) -> Portal:
     """A SAML portal registered from its SP metadata ``data``.
 
-    Its ACS URLs (POST binding) become the endpoints, an encryption certificate (a
-    KeyDescriptor for encryption or for any use) the portal's; a service provider that
+    Its ACS URLs (POST binding, the default first) and their indexes become the endpoints,
+    an encryption certificate (a KeyDescriptor for encryption or for any use) and the
+    encryption chosen from its EncryptionMethods the portal's; a service provider that
     asks only for transient NameIDs gets transient subjects. ``attributes`` and ``profile``
     default to the RequestedAttributes it names in a known profile (eIDAS, Belgian).
     Other ``registration`` keywords go to `Portal`.
@@ -305,5 +362,7 @@ def portal_from_sp_metadata(
         attributes=sp.attributes(profile) if attributes is None else attributes,
         profile=PROFILES[profile],
         encryption_certificate=sp.encryption_certificate,
+        acs_indexes=sp.acs_indexes,
+        encryption=sp.encryption,
         **options,  # type: ignore[arg-type]
     )

@@ -6,13 +6,15 @@ kind, bearer ``SubjectConfirmationData`` with ``Recipient``, ``NotOnOrAfter`` an
 an ``AuthnStatement`` (``AuthnContextClassRef`` = the eIDAS level URI, ``SessionIndex``)
 and an ``AttributeStatement`` under the portal's attribute profile. It is signed with the
 provider's active key (exclusive C14N, the portal's first algorithm the key can make),
-then encrypted (``EncryptedAssertion``, AES-256-GCM + RSA-OAEP) when the portal registered
-an encryption certificate. The Response may be signed too.
+then encrypted (``EncryptedAssertion``, AES-GCM + RSA-OAEP) when the portal registered
+an encryption certificate, by the methods chosen at its registration (`Portal.encryption`).
+The Response may be signed too.
 
-The key transport is XML-Enc 1.0 ``rsa-oaep-mgf1p`` with SHA-1 (OAEP needs no collision
-resistance of its hash), the widely deployed form: xmlsec1 1.2 (Debian's, under pysaml2)
-knows no XML-Enc 1.1 key transport nor another digest there, and python3-saml checks every
-response against SAML 2.0's schemas, which declare no ``xenc11:MGF``.
+Unless the portal's metadata lists others, AES-256-GCM with the key transport XML-Enc 1.0
+``rsa-oaep-mgf1p`` and SHA-1 (OAEP needs no collision resistance of its hash), the widely
+deployed form: xmlsec1 1.2 (Debian's, under pysaml2) knows no XML-Enc 1.1 key transport nor
+another digest there, and python3-saml checks every response against SAML 2.0's schemas,
+which declare no ``xenc11:MGF``.
 """
 
 from __future__ import annotations
@@ -38,8 +40,6 @@ from eid.sso.saml import (
 )
 from eid.sso.statement import Statement
 from eid.xmlsig import (
-    MGF1P_SHA1,
-    KeyTransport,
     encrypt_element,
     enveloped_signature,
     sign_enveloped,
@@ -144,12 +144,12 @@ def saml_response(
     lifetime: dt.timedelta = DEFAULT_SAML_LIFETIME,
     sign_response: bool = False,
     encrypt: bool | None = None,
-    transport: KeyTransport = MGF1P_SHA1,
 ) -> bytes:
     """The SAML Response (XML bytes) that tells ``statement`` to its portal at ``recipient``.
 
     ``key`` signs (the portal's first accepted algorithm it can make); ``encrypt`` defaults
-    to whether the portal registered an encryption certificate. The Assertion is written
+    to whether the portal registered an encryption certificate (then with the portal's
+    `~eid.sso.saml_encryption.AssertionEncryption`). The Assertion is written
     in its canonical form at once (`eid.xmlsig.writer`), so signing it needs no tree.
     """
     portal = statement.portal
@@ -216,7 +216,10 @@ def saml_response(
         wrapper = etree.SubElement(response, _A + "EncryptedAssertion")
         wrapper.append(
             encrypt_element(
-                etree.fromstring(assertion), portal.encryption_certificate, transport=transport
+                etree.fromstring(assertion),
+                portal.encryption_certificate,
+                content=portal.encryption.content,
+                transport=portal.encryption.transport,
             )
         )
     else:

@@ -15,9 +15,11 @@ national_number, mandates, ...) and these, for the service:
   Response is signed too, around the signed assertion: SPs such as pysaml2 by default, or
   python3-saml with ``wantMessagesSigned``, require it); or ``sp_metadata``, the
   service provider's metadata file (`eid.sso.saml_metadata.sp_from_metadata`), which gives
-  its entity ID, ACS URLs, signing and encryption certificates, ``AuthnRequestsSigned`` and
-  SLO URL (the table then names none of these; ``attributes``, ``profile`` and ``subject``
-  default to what the metadata requests).
+  its entity ID, ACS URLs and their indexes (the default first), signing and encryption
+  certificates, the encryption methods it lists, ``AuthnRequestsSigned`` and SLO URL (the
+  table then names none of these; ``attributes``, ``profile`` and ``subject`` default to
+  what the metadata requests); ``allow_sha1`` (default false) accepts its requests signed
+  with SHA-1 (rsa-sha1), as older ADFS, Shibboleth SP 2 and Spring SAML still sign them.
 
 Portals registered at run time (RFC 7591) live in the shared store.
 """
@@ -145,7 +147,12 @@ def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Cli
         {k: v for k, v in fields.items() if k not in _SERVICE_KEYS}, source=source
     )
     if sp is not None:
-        portal = replace(portal, encryption_certificate=sp.encryption_certificate)
+        portal = replace(
+            portal,
+            encryption_certificate=sp.encryption_certificate,
+            acs_indexes=sp.acs_indexes,
+            encryption=sp.encryption,
+        )
     jwks = entry.get("jwks")
     if jwks is not None and not isinstance(jwks, dict):
         raise MalformedInput("must be a JWKS object", source=source, field="jwks")

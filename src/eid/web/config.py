@@ -53,6 +53,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from eid.errors import MalformedInput, UsageError
+from eid.sso.portals import config_flag
 
 __all__ = [
     "DevelopmentConfig",
@@ -225,11 +226,7 @@ def config_from_mapping(data: dict[str, Any], *, base: Path) -> WebConfig:
     keys = _table(data, "keys")
     oidc = _table(data, "oidc")
     saml = _table(data, "saml")
-    signed = saml.get("want_authn_requests_signed", False)
-    if not isinstance(signed, bool):
-        raise MalformedInput(
-            "want_authn_requests_signed must be true or false", field="want_authn_requests_signed"
-        )
+    signed = config_flag(saml, "want_authn_requests_signed", "[saml]")
     portals = data.get("portals", [])
     if not isinstance(portals, list) or not all(isinstance(p, dict) for p in portals):
         raise MalformedInput("portals must be an array of tables", field="portals")

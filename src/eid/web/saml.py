@@ -1,9 +1,10 @@
 """SAML 2.0 endpoints: metadata, single sign-on (HTTP-Redirect and HTTP-POST), single logout.
 
 An AuthnRequest is accepted only from a registered service provider, with a signature
-when its registration asks for one, for one of its registered ACS URLs, once (its ID
-is remembered). The answer is `eid.sso`'s signed Response, posted to the ACS URL by a
-form (sent by a script, or by its button without JavaScript). A request valid that far
+when its registration asks for one (SHA-1 only when it allows it), for one of its
+registered ACS URLs (given, by index, or its default), once (its ID is remembered). The
+answer is `eid.sso`'s signed Response, posted to the ACS URL by a form (sent by a
+script, or by its button without JavaScript). A request valid that far
 that the provider cannot satisfy gets a signed Response with a ``Responder`` status:
 ``NoAuthnContext`` (a ``RequestedAuthnContext`` naming no known level, or a login below
 it), ``InvalidNameIDPolicy`` (a NameID format the portal cannot get), ``NoPassive``
@@ -39,7 +40,6 @@ from eid.sso.saml import (
     NAMEID_FORMATS,
     NAMEID_TRANSIENT,
     NAMEID_UNSPECIFIED,
-    POST_BINDING,
     SAML_NS,
     SAMLP_NS,
     STATUS_SUCCESS,
@@ -52,7 +52,13 @@ from .flows import CANCELLED, LOGIN_FAILED, Flow, explanation
 from .logout import end_session
 from .pages import render
 from .problems import InvalidRequest, RequestReplayed
-from .saml_bindings import ReceivedRequest, decode_post, decode_redirect, verify_request
+from .saml_bindings import (
+    ReceivedRequest,
+    decode_post,
+    decode_redirect,
+    response_endpoint,
+    verify_request,
+)
 from .saml_messages import logout_chain, message, next_stop, signed_redirect
 from .service import Service, address_of, service_of
 from .sessions import Session
@@ -108,8 +114,14 @@ async def metadata(request: Request) -> Response:
     return Response(xml, media_type="application/samlmetadata+xml")
 
 
-def _signature_required(service: Service, client: Client) -> bool:
-    return client.sign_requests or service.config.saml_requests_signed
+def _verify(service: Service, client: Client, received: ReceivedRequest) -> None:
+    """Check the signature of a request from ``client`` (SHA-1 only if it may use it)."""
+    verify_request(
+        received,
+        client.sp_certificates,
+        required=client.sign_requests or service.config.saml_requests_signed,
+        allow_sha1=client.portal.allow_sha1,
+    )
 
 
 async def _saml_client(service: Service, root: etree._Element) -> Client:
@@ -176,17 +188,13 @@ async def _authn_request(request: Request, received: ReceivedRequest) -> Respons
     if root.tag != _P + "AuthnRequest" or root.get("Version") != "2.0":
         raise InvalidRequest("not a SAML 2.0 AuthnRequest")
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificates, required=_signature_required(service, client))
+    _verify(service, client, received)
     request_id = _checked_id(root)
     _check_time(root)
     destination = root.get("Destination")
     if destination is not None and destination != _sso_url(service):
         raise InvalidRequest("the request's Destination is not this provider's SSO URL")
-    binding = root.get("ProtocolBinding")
-    if binding is not None and binding != POST_BINDING:
-        raise InvalidRequest("responses are sent by the HTTP-POST binding only")
-    acs = root.get("AssertionConsumerServiceURL") or client.portal.default_endpoint or ""
-    client.portal.check_endpoint(acs)
+    acs = response_endpoint(root, client.portal)
     remembered = hashlib.sha256(f"{client.id}\x00{request_id}".encode()).hexdigest()
     if not await service.store.add("authnrequest:" + remembered, {}, _REQUEST_MEMORY):
         raise RequestReplayed("this AuthnRequest was already received")
@@ -346,7 +354,7 @@ async def slo(request: Request) -> Response:
         )
     root = received.root
     client = await _saml_client(service, root)
-    verify_request(received, client.sp_certificates, required=_signature_required(service, client))
+    _verify(service, client, received)
     if has_response:
         if root.tag != _P + "LogoutResponse" or not received.relay_state:
             raise InvalidRequest("not a LogoutResponse of a logout in progress")

@@ -4,7 +4,12 @@ Every request is parsed by `eid.xmlsig.parse_xml` (no DTDs, entities or network,
 depth limits). A portal registered with ``sign_requests`` must sign: in the Redirect
 binding over ``SAMLRequest=…&RelayState=…&SigAlg=…`` exactly as the query carried them,
 in the POST binding with an enveloped signature; both are checked with the keys of the
-portal's registered certificates only (several while it rolls its key over).
+portal's registered certificates only (several while it rolls its key over), SHA-1 only
+for a portal registered with ``allow_sha1``.
+
+`response_endpoint` reads where the Response goes: the request's
+``AssertionConsumerServiceURL`` (a registered one) or ``AssertionConsumerServiceIndex``
+(SAML core 3.4.1: never both), else the portal's default; by the HTTP-POST binding only.
 """
 
 from __future__ import annotations
@@ -20,22 +25,32 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
-from eid.errors import AssertionSha1Refused, AssertionSignatureInvalid, AssertionSignatureMissing
-from eid.sso.algorithms import ALGORITHMS, verifier
-from eid.xmlsig import parse_xml, verify_enveloped
+from eid.errors import (
+    AlgorithmRefused,
+    AssertionSha1Refused,
+    AssertionSignatureInvalid,
+    AssertionSignatureMissing,
+    Sha1Refused,
+    SignatureInvalid,
+)
+from eid.sso import Portal
+from eid.sso.saml import POST_BINDING, parse_index
+from eid.xmlsig import parse_xml, verify_enveloped, verify_value
 
 from .problems import InvalidRequest
 
-__all__ = ["MAX_REQUEST", "ReceivedRequest", "decode_post", "decode_redirect", "verify_request"]
+__all__ = [
+    "MAX_REQUEST",
+    "ReceivedRequest",
+    "decode_post",
+    "decode_redirect",
+    "response_endpoint",
+    "verify_request",
+]
 
 MAX_REQUEST = 64 * 1024
 """The largest SAML request accepted (bytes of XML, after inflating)."""
-
-_SHA1 = (
-    "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
-)
-_BY_URI = {algorithm.xmldsig_uri: algorithm for algorithm in ALGORITHMS.values()}
+_RSA_BITS = 2048
 
 
 @dataclass(frozen=True)
@@ -113,12 +128,17 @@ def decode_post(form: Mapping[str, str], parameter: str = "SAMLRequest") -> Rece
 
 
 def verify_request(
-    request: ReceivedRequest, certificates: Sequence[x509.Certificate], *, required: bool
+    request: ReceivedRequest,
+    certificates: Sequence[x509.Certificate],
+    *,
+    required: bool,
+    allow_sha1: bool = False,
 ) -> bool:
     """Check the request's signature with one of ``certificates``; whether it was signed.
 
     `AssertionSignatureMissing` when ``required`` and unsigned, `AssertionSignatureInvalid`
-    when the signature verifies with none of them, `AssertionSha1Refused` for SHA-1.
+    when the signature verifies with none of them; SHA-1 only with ``allow_sha1``
+    (`AssertionSha1Refused` for a query signature, ``sha1_refused`` for an enveloped one).
     """
     embedded = request.root.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
     if request.query_signature is None and not embedded:
@@ -126,17 +146,53 @@ def verify_request(
             raise AssertionSignatureMissing("this portal must sign its requests")
         return False
     keys = [c.public_key() for c in certificates]
-    usable = [k for k in keys if isinstance(k, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)]
+    usable = [
+        k
+        for k in keys
+        if isinstance(k, ec.EllipticCurvePublicKey)
+        or (isinstance(k, rsa.RSAPublicKey) and k.key_size >= _RSA_BITS)
+    ]
     if not usable:
-        raise AssertionSignatureInvalid("no RSA or EC certificate is registered to check this")
+        raise AssertionSignatureInvalid(
+            f"no EC or RSA ({_RSA_BITS} bits or more) certificate is registered to check this"
+        )
     if request.query_signature is not None:
         method, signature, signed = request.query_signature
-        if method in _SHA1:
-            raise AssertionSha1Refused("SHA-1 query signatures are refused")
-        algorithm = _BY_URI.get(method)
-        checks = [verifier(k, algorithm) for k in usable] if algorithm is not None else []
-        if not any(check is not None and check(signature, signed) for check in checks):
-            raise AssertionSignatureInvalid("the request's query-string signature does not verify")
+        try:
+            verify_value(method, usable, signature, signed, allow_sha1=allow_sha1)
+        except Sha1Refused:
+            raise AssertionSha1Refused(
+                "SHA-1 query signatures are refused unless this portal is registered with"
+                " allow_sha1"
+            ) from None
+        except (AlgorithmRefused, SignatureInvalid):
+            raise AssertionSignatureInvalid(
+                "the request's query-string signature does not verify"
+            ) from None
         return True
-    verify_enveloped(request.root, keys=usable)
+    verify_enveloped(request.root, keys=usable, allow_sha1=allow_sha1)
     return True
+
+
+def response_endpoint(root: etree._Element, portal: Portal) -> str:
+    """The registered ACS URL the AuthnRequest ``root`` of ``portal`` is answered at.
+
+    `InvalidRequest` for a ``ProtocolBinding`` other than HTTP-POST, both a URL and an
+    index, or an index that is no ``xs:unsignedShort``; `RedirectUriMismatch` for a URL or
+    index the portal did not register (both shown to the person, never redirected to).
+    """
+    binding = root.get("ProtocolBinding")
+    if binding is not None and binding != POST_BINDING:
+        raise InvalidRequest("responses are sent by the HTTP-POST binding only")
+    url = root.get("AssertionConsumerServiceURL")
+    index = root.get("AssertionConsumerServiceIndex")
+    if index is None:
+        return portal.check_endpoint(url or portal.default_endpoint or "")
+    if url is not None:
+        raise InvalidRequest(
+            "AssertionConsumerServiceURL and AssertionConsumerServiceIndex exclude each other"
+        )
+    number = parse_index(index)
+    if number is None:
+        raise InvalidRequest("AssertionConsumerServiceIndex is not a number from 0 to 65535")
+    return portal.acs_at(number)

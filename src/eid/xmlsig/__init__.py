@@ -19,7 +19,7 @@ from eid.xmlsig.encrypt import (
 )
 from eid.xmlsig.parse import MAX_DEPTH, MAX_SIZE, parse_xml
 from eid.xmlsig.sign import SHA256, Signer, enveloped_signature, sign_enveloped, software_signer
-from eid.xmlsig.verify import PublicKey, Verified, public_keys, verify_enveloped
+from eid.xmlsig.verify import PublicKey, Verified, public_keys, verify_enveloped, verify_value
 
 __all__ = [
     "AES128_GCM",
@@ -48,4 +48,5 @@ __all__ = [
     "sign_enveloped",
     "software_signer",
     "verify_enveloped",
+    "verify_value",
 ]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
@@ -31,6 +32,7 @@ __all__ = [
     "AES128_GCM",
     "AES256_GCM",
     "MGF1P_SHA1",
+    "MGF1_DIGESTS",
     "OAEP_SHA256",
     "RSA_OAEP",
     "RSA_OAEP_MGF1P",
@@ -51,6 +53,8 @@ RSA_OAEP = XENC11_NS + "rsa-oaep"
 _CONTENT = {AES128_GCM: 16, AES256_GCM: 32}
 _MGF = {XENC11_NS + "mgf1sha1": "sha1", XENC11_NS + "mgf1sha256": "sha256"}
 _MGF_URI = {name: uri for uri, name in _MGF.items()}
+MGF1_DIGESTS: Mapping[str, str] = MappingProxyType(_MGF)
+"""The ``xenc11:MGF`` URIs written and read, to their digest names (MGF1 with SHA-1 or SHA-256)."""
 _DIGEST_URI = {name: uri for uri, name in DIGESTS.items()}
 _ELEMENT = XENC_NS + "Element"
 _XENC = f"{{{XENC_NS}}}"

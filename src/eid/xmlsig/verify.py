@@ -53,7 +53,7 @@ from eid.xmlsig.c14n import canonicalize
 from eid.xmlsig.parse import parse_xml
 from eid.xmlsig.read import Children, children_by_tag
 
-__all__ = ["PublicKey", "Verified", "public_keys", "verify_enveloped"]
+__all__ = ["PublicKey", "Verified", "public_keys", "verify_enveloped", "verify_value"]
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 """A key that can verify an XML signature."""
@@ -182,6 +182,23 @@ def _verify_value(
         if _check_value(method, key, value, data):
             return key
     raise SignatureInvalid("the signature value does not match the signed info for any given key")
+
+
+def verify_value(
+    method_uri: str | None,
+    keys: Sequence[PublicKey],
+    value: bytes,
+    data: bytes,
+    *,
+    allow_sha1: bool = False,
+) -> PublicKey:
+    """The key of ``keys`` whose signature ``value`` over ``data`` by ``method_uri`` verifies.
+
+    For signatures outside a document, such as SAML's HTTP-Redirect binding (an XML-DSig
+    method URI over the query string). Errors: `AlgorithmRefused` / `Sha1Refused`,
+    `SignatureInvalid`.
+    """
+    return _verify_value(signature_method(method_uri, allow_sha1=allow_sha1), keys, value, data)
 
 
 @cache
