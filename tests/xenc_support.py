@@ -1,9 +1,10 @@
-"""AES-CBC ``xenc:EncryptedData`` as XML-Enc 1.0 senders (ADFS, Shibboleth) write it, for tests.
+"""``xenc:EncryptedData`` of any bytes as ADFS and Shibboleth write it, for tests.
 
 `eid` only decrypts CBC, so the tests make their own with `cryptography`: the content key
 wrapped with ``rsa-oaep-mgf1p`` (SHA-1), ``CipherValue`` = IV || AES-CBC(plaintext ||
 padding), where the padding is given as bytes (to make bad ones) or is random bytes ending
-in their count, as XML-Enc 1.0 allows.
+in their count, as XML-Enc 1.0 allows. AES-GCM too, for plaintexts `encrypt_element` cannot
+take (not XML).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
 
-from eid.xmlsig import AES128_CBC, AES192_CBC, AES256_CBC, MGF1P_SHA1
+from eid.xmlsig import AES128_CBC, AES192_CBC, AES256_CBC, AES256_GCM, MGF1P_SHA1
 from tests.xmlsig_support import pem
 
 XENC_NS = "http://www.w3.org/2001/04/xmlenc#"
@@ -58,17 +60,23 @@ def cbc_encrypted(
 ) -> tuple[etree._Element, bytes]:
     """An ADFS-shaped EncryptedData of ``plaintext`` for ``recipient``, and its content key.
 
-    ``padding`` replaces the XML-Enc padding (its length must complete the last block);
-    ``secret`` is the content key to wrap (default: a fresh one of the content's size).
+    ``content`` is a CBC method, or AES-256-GCM; ``padding`` replaces the XML-Enc padding
+    (its length must complete the last block); ``secret`` is the content key to wrap
+    (default: a fresh one of the content's size).
     """
     data = plaintext if isinstance(plaintext, bytes) else etree.tostring(plaintext)
-    secret = secret if secret is not None else os.urandom(KEY_SIZES[content])
+    size = KEY_SIZES.get(content, 32)
+    secret = secret if secret is not None else os.urandom(size)
     key = recipient.public_key()
     assert isinstance(key, rsa.RSAPublicKey)
-    if padding is None:
-        padding = xml_enc_padding(16 - len(data) % 16)
     wrapped = key.encrypt(secret, MGF1P_SHA1.padding())
-    cipher = cbc_cipher_value(secret[: KEY_SIZES[content]], data + padding)
+    if content == AES256_GCM:
+        nonce = os.urandom(12)
+        cipher = nonce + AESGCM(secret).encrypt(nonce, data, None)
+    else:
+        if padding is None:
+            padding = xml_enc_padding(16 - len(data) % 16)
+        cipher = cbc_cipher_value(secret[:size], data + padding)
     element = etree.fromstring(
         _TEMPLATE.format(
             content=content,
