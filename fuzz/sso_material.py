@@ -4,9 +4,10 @@ An `IdentityProvider` at a fixed clock signs with the test PKI's time-stamping k
 with its certificate), and a SAML service provider holds the RRN key (RSA): both keys are
 derived from the seed, so a token or response made in one process (the seeds) verifies in
 another (the fuzzer). The provider issues an ID token to an OIDC portal and SAML responses
-(plain, signed twice, encrypted) to a SAML portal about the Web eID holder's login; the
-service provider signs an AuthnRequest (HTTP-Redirect and HTTP-POST) and a LogoutRequest.
-The portal side of each is `imported` here once, as the meaning a mutation must not reach.
+(plain, signed twice, encrypted with AES-GCM and, as ADFS does, with AES-CBC, which the
+portal allows) to a SAML portal about the Web eID holder's login; the service provider
+signs an AuthnRequest (HTTP-Redirect and HTTP-POST) and a LogoutRequest. The portal side
+of each is `imported` here once, as the meaning a mutation must not reach.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import base64
 import datetime as dt
 import functools
 import json
+import os
 import zlib
 from urllib.parse import quote
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from lxml import etree
 
 from eid.auth import AuthResult, authenticate_client_certificate
@@ -42,7 +45,7 @@ from eid.sso.oidc import sign_jwt
 from eid.sso.saml import NAMEID_TRANSIENT, POST_BINDING, SAML_NS, SAMLP_NS, saml_instant
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
 from eid.sso.saml_response import post_form_value, saml_response
-from eid.xmlsig import parse_xml, sign_enveloped
+from eid.xmlsig import AES256_CBC, MGF1P_SHA1, parse_xml, sign_enveloped
 from fuzz import material
 
 ISSUER = "https://idp.fuzz.example"
@@ -57,6 +60,7 @@ SESSION = "fuzz-session"
 AT = material.NOW + dt.timedelta(minutes=1)
 """When every ID token and SAML response here is imported (within their lifetimes)."""
 RSA_SHA256 = ALGORITHMS["RS256"].xmldsig_uri
+_XENC = "{http://www.w3.org/2001/04/xmlenc#}"
 
 
 @functools.cache
@@ -177,8 +181,8 @@ def saml_responses() -> dict[str, bytes]:
     """SAML responses for `SP` at `ACS` answering `REQUEST_ID`, by kind.
 
     ``plain`` (a signed Assertion), ``signed`` (the Response signed too), ``encrypted`` (an
-    EncryptedAssertion for the service provider's key), and ``post`` (the plain one in the
-    base64 form of the POST binding).
+    EncryptedAssertion for the service provider's key), ``cbc`` (the same with AES-256-CBC,
+    as ADFS encrypts), and ``post`` (the plain one in the base64 form of the POST binding).
     """
     idp = provider()
     statement = idp.statement(login(), SP, session_index=SESSION)
@@ -190,12 +194,39 @@ def saml_responses() -> dict[str, bytes]:
         "in_response_to": REQUEST_ID,
     }
     plain = saml_response(statement, encrypt=False, **common)  # type: ignore[arg-type]
+    encrypted = saml_response(statement, **common)  # type: ignore[arg-type]
     return {
         "plain": plain,
         "signed": saml_response(statement, encrypt=False, sign_response=True, **common),  # type: ignore[arg-type]
-        "encrypted": saml_response(statement, **common),  # type: ignore[arg-type]
+        "encrypted": encrypted,
+        "cbc": _as_cbc(encrypted, plain),
         "post": post_form_value(plain).encode(),
     }
+
+
+def _as_cbc(encrypted: bytes, plain: bytes) -> bytes:
+    """``encrypted`` with ``plain``'s signed Assertion in AES-256-CBC under a new key.
+
+    XML-Enc 1.0: IV || ciphertext, random padding bytes ending in their count.
+    """
+    response = etree.fromstring(encrypted)
+    data = response.find(f"{{{SAML_NS}}}EncryptedAssertion/{_XENC}EncryptedData")
+    assertion = etree.fromstring(plain).find(f"{{{SAML_NS}}}Assertion")
+    assert data is not None
+    assert assertion is not None
+    method = data.find(f"{_XENC}EncryptionMethod")
+    values = data.findall(f".//{_XENC}CipherValue")  # the wrapped key's, then the content's
+    assert method is not None
+    assert len(values) == 2
+    method.set("Algorithm", AES256_CBC)
+    secret, iv, text = os.urandom(32), os.urandom(16), etree.tostring(assertion)
+    pad = 16 - len(text) % 16
+    encryptor = Cipher(algorithms.AES(secret), modes.CBC(iv)).encryptor()
+    cipher = iv + encryptor.update(text + os.urandom(pad - 1) + bytes([pad])) + encryptor.finalize()
+    public = sp_decryption_key().public_key()
+    values[0].text = base64.b64encode(public.encrypt(secret, MGF1P_SHA1.padding())).decode()
+    values[1].text = base64.b64encode(cipher).decode()
+    return etree.tostring(response)
 
 
 @functools.cache
@@ -231,7 +262,7 @@ def saml_idp() -> SamlIdentityProvider:
     """The provider as the service provider pins it: entity ID and certificate."""
     certificate = provider_key().certificate
     assert certificate is not None
-    return SamlIdentityProvider(ISSUER, (certificate,))
+    return SamlIdentityProvider(ISSUER, (certificate,), allow_cbc=True)
 
 
 def import_response(message: str | bytes) -> Imported:

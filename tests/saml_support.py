@@ -18,8 +18,9 @@ from eid.sso.replay import ReplayStore
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
 from eid.sso.saml_response import saml_response
 from eid.sso.statement import Statement
+from eid.xmlsig import sign_enveloped, software_signer
 from tests.sso_support import login, minter
-from tests.xmlsig_support import certificate, private_key
+from tests.xmlsig_support import RSA_SHA256, certificate, private_key
 
 IDP = "https://idp.example.test"
 SP = "https://sp.example.test/metadata"
@@ -113,6 +114,19 @@ def do_import(
         idp=provider or idp(kind),
         replay=replay or MemoryReplayStore(),
         **arguments,  # type: ignore[arg-type]
+    )
+
+
+def sign_as_idp(
+    element: etree._Element, method: str = RSA_SHA256, *, label: str = "idp", **options: object
+) -> None:
+    """Sign ``element`` (after its Issuer) with the provider's RSA key, or the one of ``label``."""
+    sign_enveloped(
+        element,
+        signer=software_signer(private_key("rsa", label), method),
+        method=method,
+        index=1,
+        **options,  # type: ignore[arg-type]
     )
 
 

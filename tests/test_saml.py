@@ -53,6 +53,7 @@ from tests.saml_support import (
     issue,
     issued_by_ca,
     saml_portal,
+    sign_as_idp,
     statement,
     tree,
 )
@@ -78,17 +79,6 @@ def find(root: etree._Element, path: str) -> etree._Element:
 
 def assertion_of(root: etree._Element) -> etree._Element:
     return find(root, "saml:Assertion")
-
-
-def sign_as_idp(element: etree._Element, method: str = RSA_SHA256, **options: object) -> None:
-    """Sign ``element`` with the identity provider's own key (an IdP that signs oddly)."""
-    sign_enveloped(
-        element,
-        signer=software_signer(private_key("rsa"), method),
-        method=method,
-        index=1,
-        **options,  # type: ignore[arg-type]
-    )
 
 
 # -- issuing and importing ---------------------------------------------------------------------

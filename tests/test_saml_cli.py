@@ -5,20 +5,23 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from eid.sso import KeySet, ProviderKey
+from eid.sso import EIDAS, KeySet, ProviderKey
 from eid.sso.saml import SAML_NS
 from eid.sso.saml_metadata import idp_from_metadata, idp_metadata
 from eid.sso.saml_response import saml_response
 from eid.xmlsig import DSIG_NS, sign_enveloped, software_signer
 from tests.cli_support import as_json, eid, served_files
-from tests.saml_support import IDP, NOW, idp_key, issue, issued_by_ca, statement
-from tests.xmlsig_support import certificate, pem, private_key, xmlsec1
+from tests.saml_support import IDP, NOW, idp_key, issue, issued_by_ca, saml_portal, statement
+from tests.xenc_support import cbc_encrypted
+from tests.xmlsig_support import certificate, key_pem, pem, private_key, xmlsec1
 
 pytestmark = pytest.mark.token
 
@@ -219,3 +222,72 @@ def test_allow_unsigned_assertion(tmp_path: Path) -> None:
     code, imported = _verify(tmp_path, response, *base, "--allow-unsigned-assertion")
     assert code == 0, imported
     assert imported["subject"] == statement().subject.value
+
+
+def test_encrypted_response_with_sp_key(tmp_path: Path) -> None:
+    """--sp-key: the portal's decryption keys (several during a rollover), and --allow-cbc."""
+    sp = private_key("rsa", "sp")
+    assert isinstance(sp, rsa.RSAPrivateKey)
+    portal = saml_portal(encryption_certificate=certificate("rsa", "sp"))
+    response = tmp_path / "response.xml"
+    response.write_bytes(issue(portal=portal, in_response_to=None))
+    root = etree.fromstring(issue(in_response_to=None))
+    assertion = root.find(f"{{{SAML_NS}}}Assertion")
+    assert assertion is not None
+    wrapper = etree.SubElement(root, f"{{{SAML_NS}}}EncryptedAssertion")
+    wrapper.append(cbc_encrypted(etree.tostring(assertion), certificate("rsa", "sp"))[0])
+    root.remove(assertion)
+    cbc = tmp_path / "cbc.xml"
+    cbc.write_bytes(etree.tostring(root))
+    files = {"sp": sp, "other": private_key("rsa", "other"), "ec": private_key("p256", "sp")}
+    for name, key in files.items():
+        (tmp_path / f"{name}.pem").write_bytes(key_pem(key))
+    (tmp_path / "locked.pem").write_bytes(
+        sp.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"correct horse"),
+        )
+    )
+    (tmp_path / "idp.pem").write_bytes(pem(certificate("rsa")))
+    base = ("--recipient", ACS, "--at", NOW.isoformat(), "--idp-cert", str(tmp_path / "idp.pem"))
+
+    def verify(
+        path: Path, *keys: str, flags: tuple[str, ...] = (), env: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        options = [option for key in keys for option in ("--sp-key", str(tmp_path / key))]
+        result = eid(
+            "sso", "verify", str(path), "--format", "saml", "--audience", SP, "--json",
+            *base, *options, *flags, home=tmp_path, env=env,
+        )  # fmt: skip
+        return result.returncode, as_json(result)
+
+    code, refused = verify(response)
+    assert (code, refused["error"]["code"]) == (1, "assertion_decryption_failed")
+    assert "--sp-key" in refused["error"]["message"]
+    code, imported = verify(response, "sp.pem")
+    assert code == 0, imported
+    assert imported["attributes"][EIDAS.names["family_name"]] == "SPECIMEN"
+    code, imported = verify(response, "other.pem", "sp.pem")  # rollover: old and new key
+    assert code == 0, imported
+    code, refused = verify(response, "other.pem")
+    assert (code, refused["error"]["code"]) == (1, "assertion_decryption_failed")
+    password = {"EID_SP_KEY_PASSWORD": "correct horse"}
+    code, imported = verify(response, "locked.pem", env=password)
+    assert code == 0, imported
+    for keys, env, error in [
+        (("missing.pem",), None, "malformed_input"),
+        (("idp.pem",), None, "malformed_input"),  # a certificate, not a key
+        (("ec.pem",), None, "usage"),  # XML decryption is RSA's
+        (("locked.pem",), None, "usage"),  # encrypted, and no password given
+        (("locked.pem",), {"EID_SP_KEY_PASSWORD": "wrong"}, "malformed_input"),
+    ]:
+        code, refused = verify(response, *keys, env=env)
+        assert (code, refused["error"]["code"]) == (2, error), keys
+    assert "correct horse" not in str(refused)
+
+    code, refused = verify(cbc, "sp.pem")
+    assert (code, refused["error"]["code"]) == (1, "assertion_cbc_refused")
+    assert "--allow-cbc" in refused["error"]["message"]
+    code, imported = verify(cbc, "sp.pem", flags=("--allow-cbc",))
+    assert code == 0, imported

@@ -1,10 +1,13 @@
-"""SAML metadata, and interop with another toolkit: pysaml2's IdP makes a response we import."""
+"""SAML metadata, and interop with another toolkit: pysaml2's IdP makes a response we import;
+assertions encrypted with AES-CBC by pysaml2 and by the xmlsec1 command (ADFS's shape)."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import subprocess
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,8 +21,12 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.server import Server
+from saml2.sigver import SecurityContext, pre_encryption_part
 
 from eid.errors import (
+    AssertionAlgorithmRefused,
+    AssertionCbcRefused,
+    AssertionDecryptionFailed,
     AssertionSignatureInvalid,
     AssertionSignatureMissing,
     EidError,
@@ -36,8 +43,9 @@ from eid.sso.saml_metadata import (
     portal_from_sp_metadata,
     sp_from_metadata,
 )
-from eid.xmlsig import DSIG_NS
-from tests.saml_support import ACS, IDP, NOW, SP, do_import, idp_key, issue
+from eid.xmlsig import AES128_CBC, AES256_CBC, DSIG_NS
+from tests.saml_support import ACS, IDP, NOW, SP, do_import, idp, idp_key, issue, statement
+from tests.xenc_support import content_cipher_value, xmlsec1_encrypt
 from tests.xmlsig_support import certificate, key_pem, pem, private_key, xmlsec1
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
@@ -268,8 +276,11 @@ def _pysaml2_server(tmp_path: Path) -> Server:
     return Server(config=config)
 
 
-def _pysaml2_response(tmp_path: Path, *, sign_assertion: bool, sign_response: bool) -> bytes:
-    """A response of pysaml2's IdP about Alice (RSA-SHA256), signed where asked."""
+def _pysaml2_response(
+    tmp_path: Path, *, sign_assertion: bool, sign_response: bool, encrypt_assertion: bool = False
+) -> bytes:
+    """A response of pysaml2's IdP about Alice (RSA-SHA256), signed and encrypted where asked
+    (the assertion for `sp_metadata`'s encryption certificate, signed first)."""
     response = _pysaml2_server(tmp_path).create_authn_response(
         identity={"givenName": ["Alice"], "sn": ["Specimen"]},
         in_response_to="_pysaml2-request",
@@ -279,7 +290,7 @@ def _pysaml2_response(tmp_path: Path, *, sign_assertion: bool, sign_response: bo
         authn={"class_ref": "http://eidas.europa.eu/LoA/substantial"},
         sign_assertion=sign_assertion,
         sign_response=sign_response,
-        encrypt_assertion=False,
+        encrypt_assertion=encrypt_assertion,
         sign_alg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
         digest_alg="http://www.w3.org/2001/04/xmlenc#sha256",
     )
@@ -367,3 +378,137 @@ def test_a_response_signed_only_at_the_response_level(tmp_path: Path) -> None:
     stripped.remove(stripped.find(f"{{{DSIG_NS}}}Signature"))
     with pytest.raises(AssertionSignatureMissing):
         attempt(etree.tostring(stripped), relaxed)
+
+
+def _import_pysaml2(message: bytes, **policy: object) -> Imported:
+    """Import pysaml2's response as the portal, with the policy ``policy`` for its IdP."""
+    provider = SamlIdentityProvider(PYSAML_IDP, (certificate("rsa", "pysaml2"),), **policy)  # type: ignore[arg-type]
+    return import_saml_response(
+        message,
+        idp=provider,
+        audience=SP,
+        recipient=ACS,
+        in_response_to="_pysaml2-request",
+        replay=MemoryReplayStore(),
+        decryption_keys=[private_key("rsa", "sp")],  # type: ignore[list-item]
+    )
+
+
+def _spoiled(message: bytes, spoil: Callable[[bytes], bytes]) -> bytes:
+    """``message`` with its content CipherValue (IV || ciphertext) passed through ``spoil``."""
+    root = etree.fromstring(message)
+    data = root.find(f"{{{SAML_NS}}}EncryptedAssertion/{XENC}EncryptedData")
+    assert data is not None
+    value = content_cipher_value(data)
+    value.text = base64.b64encode(spoil(base64.b64decode(value.text or ""))).decode()
+    return etree.tostring(root)
+
+
+def _flip(message: bytes, at: int) -> bytes:
+    """``message`` with a bit of its content CipherValue's byte ``at`` flipped."""
+
+    def flip(raw: bytes) -> bytes:
+        changed = bytearray(raw)
+        changed[at] ^= 0x01
+        return bytes(changed)
+
+    return _spoiled(message, flip)
+
+
+@pytest.fixture
+def pysaml2_aes128_cbc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pysaml2 encrypts with 3DES-CBC and has no setting for another method: its template's
+    EncryptionMethod and xmlsec1's session key become AES-128-CBC (what xmlsec1 does is
+    unchanged)."""
+    monkeypatch.setattr(
+        "saml2.entity.pre_encryption_part",
+        functools.partial(pre_encryption_part, msg_enc=AES128_CBC),
+    )
+    monkeypatch.setattr(
+        SecurityContext,
+        "encrypt_assertion",
+        functools.partialmethod(SecurityContext.encrypt_assertion, key_type="aes-128"),
+    )
+
+
+@pytest.mark.usefixtures("pysaml2_aes128_cbc")
+def test_pysaml2_assertion_encrypted_with_aes_cbc(tmp_path: Path) -> None:
+    """pysaml2's IdP signs the assertion, then encrypts it with AES-128-CBC (xmlsec1)."""
+    message = _pysaml2_response(
+        tmp_path, sign_assertion=True, sign_response=False, encrypt_assertion=True
+    )
+    assert AES128_CBC.encode() in message
+    assert b"Alice" not in message
+    with pytest.raises(AssertionCbcRefused):
+        _import_pysaml2(message)
+    imported = _import_pysaml2(message, allow_cbc=True)
+    assert imported.subject == "alice-pairwise"
+    assert "Alice" in imported.attributes.values()
+    for at in (0, 40, -17, -1):  # IV, ciphertext, the block before the padding, the padding
+        with pytest.raises(AssertionDecryptionFailed, match="could not be decrypted"):
+            _import_pysaml2(_flip(message, at), allow_cbc=True)
+
+
+@pytest.mark.usefixtures("pysaml2_aes128_cbc")
+def test_pysaml2_cbc_under_the_response_signature_only(tmp_path: Path) -> None:
+    """Shibboleth IdP 3's shape: the Response signed around an AES-CBC EncryptedAssertion
+    of an unsigned assertion. The signature authenticates the ciphertext, so failures of
+    the plaintext are named again; a changed ciphertext never reaches the decryption."""
+    message = _pysaml2_response(
+        tmp_path, sign_assertion=False, sign_response=True, encrypt_assertion=True
+    )
+    with pytest.raises(AssertionCbcRefused):
+        _import_pysaml2(message, require_signed_assertion=False)
+    with pytest.raises(AssertionSignatureMissing):
+        _import_pysaml2(message, allow_cbc=True)
+    relaxed = {"allow_cbc": True, "require_signed_assertion": False}
+    assert _import_pysaml2(message, **relaxed).subject == "alice-pairwise"
+    with pytest.raises(AssertionSignatureInvalid):
+        _import_pysaml2(_flip(message, -1), **relaxed)
+
+
+def test_pysaml2_default_triple_des_is_refused(tmp_path: Path) -> None:
+    """pysaml2's own default, 3DES-CBC (64-bit blocks), is not decrypted, switch or not."""
+    message = _pysaml2_response(
+        tmp_path, sign_assertion=True, sign_response=False, encrypt_assertion=True
+    )
+    for policy in ({}, {"allow_cbc": True}):
+        with pytest.raises(AssertionAlgorithmRefused, match="tripledes-cbc") as refused:
+            _import_pysaml2(message, **policy)
+        assert type(refused.value) is AssertionAlgorithmRefused
+
+
+@pytest.mark.parametrize("content", [AES128_CBC, AES256_CBC])
+def test_xmlsec1_encrypts_an_adfs_shaped_assertion(tmp_path: Path, content: str) -> None:
+    """ADFS and Azure AD: the signed assertion encrypted with AES-CBC (ADFS: aes256-cbc) and
+    the key with rsa-oaep-mgf1p, the Response unsigned; here the xmlsec1 command encrypts."""
+    issued = issue()  # the assertion declares its namespace, as ADFS's does: self-contained
+    start, end = issued.index(b"<saml:Assertion "), issued.index(b"</samlp:Response>")
+    wrapped = (
+        issued[:start] + b"<saml:EncryptedAssertion>" + issued[start:end]
+        + b"</saml:EncryptedAssertion>" + issued[end:]
+    )  # fmt: skip
+    message = xmlsec1_encrypt(
+        tmp_path,
+        wrapped,
+        certificate("rsa", "sp"),
+        content=content,
+        xpath="/*[local-name()='Response']/*[local-name()='EncryptedAssertion']/*",
+    )
+    assert content.encode() in message
+    assert b"SPECIMEN" not in message
+    with pytest.raises(AssertionCbcRefused):
+        do_import(message)
+    allowed = idp(allow_cbc=True)
+    assert do_import(message, provider=allowed).subject == statement().subject.value
+    spoiled = [_flip(message, at) for at in (0, 5, 40, -17, -1)]  # IV, ..., the padding
+    for end in (-16, -1, 16, 0):  # truncated by a block or a byte; the IV alone; nothing
+        spoiled.append(_spoiled(message, lambda raw, end=end: raw[:end]))  # type: ignore[misc]
+    failures = set()
+    for data in spoiled:
+        with pytest.raises(AssertionDecryptionFailed) as raised:
+            do_import(data, provider=allowed)
+        failures.add(raised.value.message)
+    with pytest.raises(AssertionDecryptionFailed) as wrong_key:
+        do_import(message, provider=allowed, decryption_keys=[private_key("rsa", "other")])
+    assert failures == {wrong_key.value.message}

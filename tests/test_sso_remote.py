@@ -279,6 +279,23 @@ def test_metadata_is_fetched_checked_and_cached(served: Provider) -> None:
     assert served.fetches == ["/saml/metadata", "/saml/metadata"]
 
 
+def test_the_portals_policy_for_the_provider_comes_with_its_metadata(served: Provider) -> None:
+    url = served.issuer + "/saml/metadata"
+    default = RemoteMetadata(url, clock=Clock()).idp()
+    assert (default.allow_sha1, default.require_signed_assertion, default.allow_cbc) == (
+        False,
+        True,
+        False,
+    )
+    policy = {"allow_sha1": True, "require_signed_assertion": False, "allow_cbc": True}
+    relaxed = RemoteMetadata(url, clock=Clock(), **policy).idp()  # type: ignore[arg-type]
+    assert (relaxed.allow_sha1, relaxed.require_signed_assertion, relaxed.allow_cbc) == (
+        True,
+        False,
+        True,
+    )
+
+
 def test_metadata_is_not_kept_past_its_valid_until(served: Provider) -> None:
     served.cache_control = "max-age=99999999"
     clock = Clock()

@@ -16,6 +16,7 @@ __all__ = [
     "AssertionAlgorithmRefused",
     "AssertionAudienceMismatch",
     "AssertionAuthorizedPartyMismatch",
+    "AssertionCbcRefused",
     "AssertionDecryptionFailed",
     "AssertionDestinationMismatch",
     "AssertionExpired",
@@ -37,6 +38,7 @@ __all__ = [
     "AssuranceLevelTooLow",
     "AuthTokenMalformed",
     "CardRemoved",
+    "CbcRefused",
     "CertificateExpired",
     "CertificateInvalid",
     "CertificateMalformed",
@@ -400,6 +402,12 @@ class Sha1Refused(AlgorithmRefused):
     code = "sha1_refused"
 
 
+class CbcRefused(AlgorithmRefused):
+    """AES-CBC content encryption (no integrity: padding oracles), not allowed for this sender."""
+
+    code = "cbc_refused"
+
+
 class SignedCommentRefused(VerificationFailed):
     """The signed XML content holds a comment (comments can split the text a reader sees)."""
 
@@ -455,6 +463,12 @@ class AssertionSha1Refused(AssertionAlgorithmRefused):
     """A SHA-1 signature or digest, refused unless allowed for this identity provider."""
 
     code = "assertion_sha1_refused"
+
+
+class AssertionCbcRefused(AssertionAlgorithmRefused):
+    """An assertion encrypted with AES-CBC, refused unless allowed for this identity provider."""
+
+    code = "assertion_cbc_refused"
 
 
 class AssertionKeyUnknown(AssertionInvalid):

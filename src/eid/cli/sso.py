@@ -9,6 +9,7 @@ Each format (``oidc``, ``saml``) registers an issuer and an importer in
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,6 +18,8 @@ from typing import Any, cast
 
 import click
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from eid.auth import AuthResult
 from eid.cli.auth import card_login, login_trust
@@ -60,6 +63,7 @@ __all__ = [
     "DEFAULT_ISSUER",
     "IMPORTERS",
     "ISSUERS",
+    "SP_KEY_ENV",
     "ImportRequest",
     "IssueRequest",
     "demo_sso",
@@ -110,6 +114,12 @@ class ImportRequest:
     idp_trust: TrustStore | None = None
     idp_revocation: RevocationSettings | None = None
     allow_unsigned_assertion: bool = False
+    sp_keys: tuple[Path, ...] = ()
+    allow_cbc: bool = False
+
+
+SP_KEY_ENV = "EID_SP_KEY_PASSWORD"
+"""The environment variable that holds the password of encrypted ``--sp-key`` files."""
 
 
 def _issue_oidc(provider: IdentityProvider, auth: AuthResult, request: IssueRequest) -> str:
@@ -171,6 +181,28 @@ def _pem_certificates(path: Path) -> tuple[x509.Certificate, ...]:
         raise MalformedInput("not a PEM certificate", source=str(path)) from None
 
 
+def _decryption_key(path: Path) -> rsa.RSAPrivateKey:
+    """``--sp-key``: a PEM private key, encrypted with the password in `SP_KEY_ENV`."""
+    data = _read_bytes(path)
+    password = os.environ.get(SP_KEY_ENV)
+    try:
+        try:
+            key = load_pem_private_key(data, None)
+        except TypeError:  # encrypted
+            if not password:
+                raise UsageError(
+                    f"{path}: the key is encrypted; give its password in {SP_KEY_ENV}"
+                ) from None
+            key = load_pem_private_key(data, password.encode())
+    except ValueError:
+        raise MalformedInput(
+            f"not a PEM private key, or not the password in {SP_KEY_ENV}", source=str(path)
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise UsageError(f"{path}: XML decryption needs an RSA key")
+    return key
+
+
 def _saml_idp(request: ImportRequest) -> SamlIdentityProvider:
     """The IdP of ``--idp-cert`` or ``--idp-metadata``, with PKIX validation when asked.
 
@@ -196,6 +228,7 @@ def _saml_idp(request: ImportRequest) -> SamlIdentityProvider:
     return replace(
         provider,
         require_signed_assertion=not request.allow_unsigned_assertion,
+        allow_cbc=request.allow_cbc,
         trust=request.idp_trust,
         revocation=request.idp_revocation if request.idp_trust is not None else None,
     )
@@ -227,6 +260,7 @@ def _import_saml(request: ImportRequest) -> Imported:
         in_response_to=request.in_response_to,
         at=request.at,
         replay=MemoryReplayStore(),
+        decryption_keys=[_decryption_key(path) for path in request.sp_keys],
     )
 
 
@@ -415,6 +449,21 @@ def _read(path: Path) -> str:
     "Keycloak and Shibboleth IdP defaults).",
 )
 @click.option(
+    "--sp-key",
+    "sp_keys",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PEM",
+    help="This portal's RSA key to decrypt an encrypted assertion (SAML); repeat it during "
+    f"a key rollover. An encrypted PEM takes its password from ${SP_KEY_ENV}.",
+)
+@click.option(
+    "--allow-cbc",
+    is_flag=True,
+    help="Decrypt assertions encrypted with AES-CBC (ADFS, Azure AD, Shibboleth IdP 3; SAML): "
+    "CBC has no integrity, so the portal's decryption becomes a padding oracle.",
+)
+@click.option(
     "--idp-pkix",
     is_flag=True,
     help="Validate the IdP certificate to --trust (default: belgium) and its revocation (SAML).",
@@ -438,6 +487,8 @@ def verify_command(
     metadata_cert: Path | None,
     allow_sha1: bool,
     allow_unsigned_assertion: bool,
+    sp_keys: tuple[Path, ...],
+    allow_cbc: bool,
     idp_pkix: bool,
     trust: tuple[str, ...],
     revocation: str,
@@ -460,7 +511,8 @@ def verify_command(
             in_response_to, idp_cert, idp_metadata, allow_sha1, parse_time(at_time),
             metadata_cert, trust_store(trust) if idp_pkix else None,
             revocation_settings(revocation, no_revocation),
-            allow_unsigned_assertion=allow_unsigned_assertion,
+            allow_unsigned_assertion=allow_unsigned_assertion, sp_keys=sp_keys,
+            allow_cbc=allow_cbc,
         )  # fmt: skip
         imported = handler(request)
         out.emit(imported.to_dict(), lambda: print_imported(out, imported))

@@ -195,9 +195,9 @@ class RemoteMetadata(_Remote[SamlIdentityProvider]):
 
     Pass ``remote.idp()`` as ``idp`` to `eid.sso.import_saml_response`. ``signer`` pins the
     certificate the metadata must be signed with (recommended whenever the metadata comes
-    over a network); ``allow_sha1`` and ``require_signed_assertion`` as in
-    `idp_from_metadata`. The metadata is kept as
-    `CacheRules` say, never past its ``validUntil``.
+    over a network); ``allow_sha1``, ``require_signed_assertion`` and ``allow_cbc`` as in
+    `idp_from_metadata`. The metadata is kept as `CacheRules` say, never past its
+    ``validUntil``.
     """
 
     def __init__(
@@ -207,6 +207,7 @@ class RemoteMetadata(_Remote[SamlIdentityProvider]):
         signer: x509.Certificate | None = None,
         allow_sha1: bool = False,
         require_signed_assertion: bool = True,
+        allow_cbc: bool = False,
         cache: CacheRules = CacheRules(),
         timeout: float = 10.0,
         clock: Callable[[], dt.datetime] = _now,
@@ -217,6 +218,7 @@ class RemoteMetadata(_Remote[SamlIdentityProvider]):
         self._policy = {
             "allow_sha1": allow_sha1,
             "require_signed_assertion": require_signed_assertion,
+            "allow_cbc": allow_cbc,
         }
 
     def _read(

@@ -13,6 +13,15 @@ A signed Response is verified too; the Response and the assertion are read where
 by child tags only, so nothing outside what their signatures cover is read. Where the
 portal allows it for that provider (``require_signed_assertion=False``), the Response's
 signature alone may cover an unsigned assertion.
+
+An assertion encrypted with AES-CBC (ADFS, Azure AD, Shibboleth IdP 3, SimpleSAMLphp 1.x)
+is decrypted only where the portal allows it for that provider (``allow_cbc``;
+`AssertionCbcRefused` otherwise): CBC has no integrity, and a portal that says how a
+modified ciphertext failed is a padding oracle (see `eid.xmlsig.encrypt` for what the switch
+risks). So, unless the Response's verified signature covers the ciphertext (then it was not
+modified), every failure from the decryption up to and including the check of the
+decrypted assertion's own signature is the same `AssertionDecryptionFailed`: only content
+the provider signed can fail in a way of its own.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from eid.errors import (
     AlgorithmRefused,
     AssertionAlgorithmRefused,
     AssertionAudienceMismatch,
+    AssertionCbcRefused,
     AssertionDecryptionFailed,
     AssertionDestinationMismatch,
     AssertionExpired,
@@ -46,6 +56,8 @@ from eid.errors import (
     AssertionSignatureMissing,
     AssertionStatusError,
     AssertionTooLarge,
+    CbcRefused,
+    CertificateInvalid,
     DecryptionFailed,
     EidError,
     MalformedInput,
@@ -65,10 +77,12 @@ from eid.sso.mandates import Mandate
 from eid.sso.replay import ReplayStore
 from eid.sso.saml import BEARER, SAML_NS, SAMLP_NS, STATUS_SUCCESS, parse_instant
 from eid.xmlsig import (
+    CBC_CONTENT,
     DSIG_NS,
     SIGNATURE_METHODS,
     PublicKey,
     Verified,
+    content_encryption,
     decrypt_element,
     parse_xml,
     public_keys,
@@ -105,8 +119,9 @@ _ERRORS: tuple[tuple[type[EidError], type[EidError]], ...] = (
     (Sha1Refused, AssertionSha1Refused),
     (AlgorithmRefused, AssertionAlgorithmRefused),
     (SignatureInvalid, AssertionSignatureInvalid),
-    (DecryptionFailed, AssertionDecryptionFailed),
 )
+_UNDECRYPTABLE = "the encrypted assertion could not be decrypted and verified with the keys given"
+_ENCRYPTED_DATA = "{http://www.w3.org/2001/04/xmlenc#}EncryptedData"
 _NAMES = {name: key for profile in PROFILES.values() for key, name in profile.names.items()}
 _LEGAL_PERSON = frozenset(
     {"legal_person_identifier"}
@@ -128,12 +143,17 @@ class SamlIdentityProvider:
     after which nothing verifies (`MetadataExpired`). ``require_signed_assertion`` False
     accepts an unsigned assertion inside a Response whose own signature verified (and so
     covers it): Keycloak and the Shibboleth IdP sign only the Response by default.
+    ``allow_cbc`` decrypts an assertion encrypted with AES-CBC (XML-Enc 1.0, no integrity:
+    ADFS, Azure AD, Shibboleth IdP 3 and SimpleSAMLphp 1.x use it), which opens a padding
+    oracle to anyone who can post responses to the portal (`eid.xmlsig.encrypt` says what
+    limits it); better give such a provider a decryption key of its own.
     """
 
     entity_id: str | None
     certificates: tuple[x509.Certificate, ...]
     allow_sha1: bool = False
     require_signed_assertion: bool = True
+    allow_cbc: bool = False
     methods: frozenset[str] = SAML_METHODS
     trust: TrustStore | None = None
     revocation: RevocationSettings | None = None
@@ -241,9 +261,20 @@ def _issuer(parent: Children, expected: str | None, *, required: bool) -> str | 
 
 
 def _the_assertion(
-    document: etree._Element, response: Children, decryption_keys: Sequence[rsa.RSAPrivateKey]
-) -> etree._Element:
-    """The one assertion, decrypted if need be; several anywhere in the document are refused."""
+    document: etree._Element,
+    response: Children,
+    decryption_keys: Sequence[rsa.RSAPrivateKey],
+    *,
+    allow_cbc: bool,
+    authenticated: bool,
+) -> tuple[etree._Element, bool]:
+    """The one assertion, decrypted if need be, and whether it is malleable.
+
+    Malleable: decrypted from AES-CBC that no verified signature covers (``authenticated``:
+    the Response's signature verified, so what it covers was not modified). Several
+    assertions anywhere in the document are refused; a malleable plaintext that holds no
+    single Assertion fails like the decryption itself.
+    """
     count = _ASSERTION_COUNT(document)
     direct = response.get(_A + "Assertion", []) + response.get(_A + "EncryptedAssertion", [])
     if count != 1 or len(direct) != 1:
@@ -252,22 +283,48 @@ def _the_assertion(
         )
     assertion: etree._Element = direct[0]
     if assertion.tag == _A + "Assertion":
-        return assertion
+        return assertion, False
     if not decryption_keys:
-        raise AssertionDecryptionFailed("the assertion is encrypted and no decryption key is given")
-    decrypted = decrypt_element(
-        _one(
-            children_by_tag(assertion),
-            "{http://www.w3.org/2001/04/xmlenc#}EncryptedData",
-            "EncryptedAssertion",
-        ),
-        decryption_keys,
-    )
+        raise AssertionDecryptionFailed(
+            "the assertion is encrypted and no decryption key is given "
+            "(decryption_keys; eid sso verify --sp-key)"
+        )
+    data = _one(children_by_tag(assertion), _ENCRYPTED_DATA, "EncryptedAssertion")
+    try:
+        decrypted = decrypt_element(data, decryption_keys, allow_cbc=allow_cbc)
+    except CbcRefused:
+        name = content_encryption(data).rsplit("#", 1)[-1]
+        raise AssertionCbcRefused(
+            f"the assertion is encrypted with AES-CBC ({name}), which has no integrity "
+            "(padding oracles): accept it from this identity provider only with "
+            "allow_cbc=True (eid sso verify --allow-cbc)"
+        ) from None
+    except DecryptionFailed:
+        raise AssertionDecryptionFailed(_UNDECRYPTABLE) from None
+    malleable = not authenticated and content_encryption(data) in CBC_CONTENT
     if decrypted.tag != _A + "Assertion" or _ASSERTION_COUNT(decrypted) != 1:
+        if malleable:
+            raise AssertionDecryptionFailed(_UNDECRYPTABLE)
         raise AssertionMalformed(
             "the encrypted assertion holds no single Assertion", source=_SOURCE
         )
-    return decrypted
+    return decrypted, malleable
+
+
+def _verify_decrypted(
+    idp: SamlIdentityProvider, assertion: etree._Element, now: dt.datetime
+) -> Verified:
+    """``idp.verify`` of an assertion decrypted from AES-CBC: a failed check fails as decryption.
+
+    Anything else would tell an attacker that his modified ciphertext decrypted to XML; the
+    provider's own state (expired metadata, its certificate's validation) is told as it is.
+    """
+    try:
+        return idp.verify(assertion, now)
+    except (MetadataExpired, CertificateInvalid):
+        raise
+    except EidError:
+        raise AssertionDecryptionFailed(_UNDECRYPTABLE) from None
 
 
 def _check_confirmation(
@@ -389,10 +446,13 @@ def _signed_assertion(
     response_issuer = _issuer(response, idp.entity_id, required=False)
     _check_status(response)
     _check_in_response_to(document.get("InResponseTo"), in_response_to)
-    found = _the_assertion(document, response, decryption_keys)
+    found, malleable = _the_assertion(
+        document, response, decryption_keys, allow_cbc=idp.allow_cbc, authenticated=response_signed
+    )
     if response_signed and not idp.require_signed_assertion and found.find(_SIGNATURE) is None:
         return found, response_issuer  # a child of the verified Response: covered by it
-    return idp.verify(found, now).signed, response_issuer
+    verify = _verify_decrypted if malleable else SamlIdentityProvider.verify
+    return verify(idp, found, now).signed, response_issuer
 
 
 def import_saml_response(

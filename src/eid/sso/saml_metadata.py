@@ -161,6 +161,7 @@ def idp_from_metadata(
     signer: x509.Certificate | None = None,
     allow_sha1: bool = False,
     require_signed_assertion: bool = True,
+    allow_cbc: bool = False,
     at: dt.datetime | None = None,
 ) -> SamlIdentityProvider:
     """The identity provider described by metadata ``data``: its entity ID and signing keys.
@@ -168,8 +169,8 @@ def idp_from_metadata(
     With ``signer``, the metadata must be signed by that certificate's key, and only the
     signed content is read. Without it, the metadata is trusted as a local file. Metadata
     past its ``validUntil`` at ``at`` (default now) is `MetadataExpired`, and the provider
-    returned stops verifying when it passes. ``allow_sha1`` and ``require_signed_assertion``
-    are the portal's policy for this provider (`SamlIdentityProvider`).
+    returned stops verifying when it passes. ``allow_sha1``, ``require_signed_assertion`` and
+    ``allow_cbc`` are the portal's policy for this provider (`SamlIdentityProvider`).
     """
     root, _ = _entity(data, "IDPSSODescriptor")
     if signer is not None:
@@ -187,6 +188,7 @@ def idp_from_metadata(
         certificates=tuple(certificates),
         allow_sha1=allow_sha1,
         require_signed_assertion=require_signed_assertion,
+        allow_cbc=allow_cbc,
         valid_until=valid_until,
     )
 
