@@ -97,13 +97,18 @@ def test_cbc_only_where_the_portal_allows_it(content: str) -> None:
     assert wrong_key.value.message == UNDECRYPTABLE
 
 
-def test_the_switch_is_needed_under_a_signed_response_too() -> None:
-    """A verified Response signature authenticates the ciphertext, but the portal's policy
-    is the switch: CBC is refused without it whatever the message looks like."""
+def test_a_verified_response_signature_admits_cbc_without_the_switch() -> None:
+    """A verified Response signature authenticates the ciphertext (no oracle: a modified one
+    never reaches the decryption), so CBC under it needs no switch; a Response signature
+    that does not verify, or none, still leaves CBC refused before any decryption."""
     message = _message(signed_response=True)
+    assert do_import(message).subject == statement().subject.value
+    root = etree.fromstring(message)
+    _tamper_ciphertext(root)
+    with pytest.raises(AssertionSignatureInvalid):
+        do_import(etree.tostring(root))
     with pytest.raises(AssertionCbcRefused):
-        do_import(message)
-    assert do_import(message, provider=CBC).subject == statement().subject.value
+        do_import(_message())
 
 
 # -- one failure for everything an attacker could learn from --------------------------------
@@ -329,8 +334,9 @@ decrypts to is the one decryption failure rather than `AssertionSignatureMissing
 @pytest.mark.parametrize("mode", ["gcm", "cbc"])
 def test_an_encrypted_assertion_under_the_response_signature_only(mode: str) -> None:
     """Keycloak (and the Shibboleth IdP) with encryption on: the Response is signed around an
-    EncryptedAssertion of an unsigned assertion. Only where the portal allows it."""
-    provider = idp(require_signed_assertion=False, allow_cbc=mode == "cbc")
+    EncryptedAssertion of an unsigned assertion. Only where the portal allows it; CBC needs
+    no switch, as the verified Response signature authenticates its ciphertext."""
+    provider = idp(require_signed_assertion=False)
     message = etree.tostring(_keycloak(mode))
     assert b"EncryptedAssertion" in message
     assert b"SPECIMEN" not in message
@@ -343,16 +349,19 @@ def test_an_encrypted_assertion_under_the_response_signature_only(mode: str) -> 
         do_import(message, provider=provider, decryption_keys=[private_key("rsa", "other")])
 
 
+@pytest.mark.parametrize("switch", [True, False], ids=["allow_cbc", "default"])
 @pytest.mark.parametrize("mode", ["gcm", "cbc"])
 @pytest.mark.parametrize("name", list(KEYCLOAK_HOSTILE))
-def test_hostile_encrypted_response_signed_only_refused(name: str, mode: str) -> None:
+def test_hostile_encrypted_response_signed_only_refused(name: str, mode: str, switch: bool) -> None:
+    """Without the switch, a CBC ciphertext that lost the Response signature's cover is
+    refused before its decryption; with it, it fails as the decryption."""
     make, error = KEYCLOAK_HOSTILE[name]
     if mode == "cbc" and error is AssertionSignatureMissing:
-        error = AssertionDecryptionFailed
+        error = AssertionDecryptionFailed if switch else AssertionCbcRefused
     root = _keycloak(mode)
     changed = make(mode)(root)
     message = etree.tostring(changed if isinstance(changed, etree._Element) else root)
-    provider = idp(require_signed_assertion=False, allow_cbc=mode == "cbc")
+    provider = idp(require_signed_assertion=False, allow_cbc=switch)
     with pytest.raises(error) as raised:
         do_import(message, provider=provider)
     assert type(raised.value) is error

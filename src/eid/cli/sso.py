@@ -460,8 +460,8 @@ def _read(path: Path) -> str:
 @click.option(
     "--allow-cbc",
     is_flag=True,
-    help="Decrypt assertions encrypted with AES-CBC (ADFS, Azure AD, Shibboleth IdP 3; SAML): "
-    "CBC has no integrity, so the portal's decryption becomes a padding oracle.",
+    help="Decrypt AES-CBC assertions that no verified Response signature covers (ADFS, Azure "
+    "AD; SAML): CBC has no integrity, so the portal's decryption becomes a padding oracle.",
 )
 @click.option(
     "--idp-pkix",

@@ -14,12 +14,13 @@ by child tags only, so nothing outside what their signatures cover is read. Wher
 portal allows it for that provider (``require_signed_assertion=False``), the Response's
 signature alone may cover an unsigned assertion.
 
-An assertion encrypted with AES-CBC (ADFS, Azure AD, Shibboleth IdP 3, SimpleSAMLphp 1.x)
-is decrypted only where the portal allows it for that provider (``allow_cbc``;
-`AssertionCbcRefused` otherwise): CBC has no integrity, and a portal that says how a
-modified ciphertext failed is a padding oracle (see `eid.xmlsig.encrypt` for what the switch
-risks). So, unless the Response's verified signature covers the ciphertext (then it was not
-modified), every failure from the decryption up to and including the check of the
+An assertion encrypted with AES-CBC is decrypted when the Response's verified signature
+covers the ciphertext (Shibboleth IdP 3's shape: nobody can have modified it), and otherwise
+only where the portal allows it for that provider (``allow_cbc``; ADFS and Azure AD sign only
+the assertion; `AssertionCbcRefused` without it): CBC has no integrity, and a portal that
+says how a modified ciphertext failed is a padding oracle (see `eid.xmlsig.encrypt` for what
+the switch risks). So, unless the Response's verified signature covers the ciphertext, every
+failure from the decryption up to and including the check of the
 decrypted assertion's own signature is the same `AssertionDecryptionFailed`: only content
 the provider signed can fail in a way of its own.
 """
@@ -144,7 +145,8 @@ class SamlIdentityProvider:
     accepts an unsigned assertion inside a Response whose own signature verified (and so
     covers it): Keycloak and the Shibboleth IdP sign only the Response by default.
     ``allow_cbc`` decrypts an assertion encrypted with AES-CBC (XML-Enc 1.0, no integrity:
-    ADFS, Azure AD, Shibboleth IdP 3 and SimpleSAMLphp 1.x use it), which opens a padding
+    ADFS, Azure AD and SimpleSAMLphp 1.x use it) that no verified Response signature covers
+    (one that does is decrypted without it: Shibboleth IdP 3), which opens a padding
     oracle to anyone who can post responses to the portal (`eid.xmlsig.encrypt` says what
     limits it); better give such a provider a decryption key of its own.
     """
@@ -447,7 +449,12 @@ def _signed_assertion(
     _check_status(response)
     _check_in_response_to(document.get("InResponseTo"), in_response_to)
     found, malleable = _the_assertion(
-        document, response, decryption_keys, allow_cbc=idp.allow_cbc, authenticated=response_signed
+        document,
+        response,
+        decryption_keys,
+        # under the verified Response signature the ciphertext is authenticated: no oracle
+        allow_cbc=idp.allow_cbc or response_signed,
+        authenticated=response_signed,
     )
     if response_signed and not idp.require_signed_assertion and found.find(_SIGNATURE) is None:
         return found, response_issuer  # a child of the verified Response: covered by it
