@@ -402,6 +402,11 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
     "header is an array": (lambda: forge(b64url_encode(b'["ES256"]')), "assertion_malformed", {}),
     "header without alg": (lambda: forge({"kid": SIGNER.kid}), "assertion_malformed", {}),
     "not ASCII": (lambda: forge().encode() + "é".encode(), "assertion_malformed", {}),
+    "not ASCII text in the payload": (
+        lambda: forge().replace(".", ".é", 1),
+        "assertion_malformed",
+        {},
+    ),
     "oversize": (lambda: forge(claims=_claims(pad="x" * 20000)), "assertion_too_large", {}),
     "flipped signature bit": (_flipped_signature, "assertion_signature_invalid", {}),
     "claims swapped under old signature": (_payload_swapped, "assertion_signature_invalid", {}),

@@ -204,25 +204,26 @@ def _imported(
     jti: str | None,
 ) -> Imported:
     acr = claims.get("acr")
-    if not isinstance(acr, str):
-        acr = None
-    amr = claims.get("amr")
+    level_uri = acr if isinstance(acr, str) else None
     auth_time = claims.get("auth_time")
+    amr = claims.get("amr")
     sid = claims.get("sid")
+    # Imported's fields by position (named on the right): a class called with keywords first
+    # gathers them in a dict, a third of a microsecond per import
     return Imported(
-        subject=subject,
-        issuer=claims["iss"],
-        audience=audiences,
-        expires_at=expires_at,
-        level=level_from_uri(acr) if acr else None,
-        level_uri=acr,
-        authenticated_at=None
+        subject,
+        claims["iss"],
+        audiences,
+        expires_at,
+        level_from_uri(level_uri) if level_uri else None,  # level
+        level_uri,
+        None  # authenticated_at
         if auth_time is None
         else _time(_seconds(auth_time, "auth_time"), "auth_time"),
-        methods=tuple(m for m in amr if isinstance(m, str)) if isinstance(amr, list) else (),
-        attributes=_attributes(claims),
-        mandate=_mandate(claims) if "legal_person_identifier" in claims else None,
-        session_index=sid if isinstance(sid, str) else None,
-        identifier=jti,
-        format="oidc",
+        tuple([m for m in amr if isinstance(m, str)]) if isinstance(amr, list) else (),  # methods
+        _attributes(claims),
+        _mandate(claims) if "legal_person_identifier" in claims else None,
+        sid if isinstance(sid, str) else None,  # session_index
+        jti,  # identifier
+        "oidc",  # format
     )

@@ -154,23 +154,23 @@ def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> Comp
     """Split and check a compact JWS's form and header (not its signature)."""
     if len(token) > max_size:
         raise AssertionTooLarge(f"longer than {max_size} characters", source=_SOURCE)
+    if not token.isascii():  # of text, a flag read; of bytes, one pass
+        raise AssertionMalformed("not ASCII", source=_SOURCE)
     if isinstance(token, bytes):
-        try:
-            token = token.decode("ascii")
-        except UnicodeDecodeError:
-            raise AssertionMalformed("not ASCII", source=_SOURCE) from None
-    parts = token.split(".")
-    if len(parts) != 3:
-        if len(parts) == 5:
+        token = token.decode("ascii")
+    # rpartition and partition find the dots with memchr and copy only what each part needs,
+    # where split walks the token character by character (a quarter of a microsecond)
+    signed, _, signature_b64 = token.rpartition(".")
+    header_b64, dot, payload_b64 = signed.partition(".")
+    if not dot or "." in payload_b64:
+        if token.count(".") == 4:
             raise AssertionMalformed(
                 "a JWE (encrypted token) where a signed JWS is expected", source=_SOURCE
             )
         raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
-    header_b64, payload_b64, signature_b64 = parts
     header, algorithm, kid = _checked_header(header_b64)
     signature = b64url_decode(signature_b64, "signature")
-    signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
-    return CompactJws(header, algorithm, kid, payload_b64, signing_input, signature)
+    return CompactJws(header, algorithm, kid, payload_b64, signed.encode("ascii"), signature)
 
 
 @functools.lru_cache(maxsize=256)

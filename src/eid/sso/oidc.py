@@ -32,10 +32,12 @@ _AT_HASH = {name: _HASHLIB[algorithm.hash] for name, algorithm in ALGORITHMS.ite
 
 def access_token_hash(access_token: str, algorithm: str) -> str:
     """``at_hash``: the left half of the access token's hash under the ID token's algorithm's hash."""
-    hasher = _AT_HASH.get(algorithm)
-    if hasher is None:
+    try:
+        hasher = _AT_HASH[algorithm]
+    except KeyError:
         signature_algorithm(algorithm)  # raises, naming the algorithms
-    digest = _AT_HASH[algorithm](access_token.encode("ascii")).digest()
+        raise
+    digest = hasher(access_token.encode("ascii")).digest()
     return b64url_encode(digest[: len(digest) // 2])
 
 
