@@ -49,6 +49,7 @@ from eid.sign.pdf_bytes import (
     read_hole,
 )
 from eid.sign.pdf_changes import later_changes
+from eid.sign.pdf_encryption import encryption_changed, unlock
 from eid.sign.report import (
     BASIC_CHECKS,
     Check,
@@ -126,7 +127,15 @@ def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> N
         "reason": reason,
         "changes": list(changes),
     }
-    if coverage is None or coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
+    encryption = encryption_changed(embedded.reader, embedded.signed_revision)
+    if encryption is not None:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            f"{encryption}: a PDF reader decrypts the signed revision with other keys, "
+            "so what it shows is not what was signed",
+        )
+    elif coverage is None or coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.FORMAT_FAILURE,
@@ -240,15 +249,37 @@ def _dss_revisions(reader: PdfFileReader) -> list[int]:
     ]
 
 
-def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContext) -> None:
-    """Verify every signature field of the PDF in ``stream`` into ``result``."""
+def _count_locked(stream: BinaryIO, result: ValidationReport) -> None:
+    """Say how many signatures a PDF that cannot be read holds (by their /ByteRange)."""
+    held = len(find_byte_ranges(stream))
+    if held:
+        result.problems.append(
+            f"it holds {held} signature{'s' if held > 1 else ''} (found by /ByteRange), "
+            "not verified: the document they sign cannot be read"
+        )
+
+
+def verify_pdf(
+    stream: BinaryIO,
+    result: ValidationReport,
+    context: VerifyContext,
+    password: str | None = None,
+) -> None:
+    """Verify every signature field of the PDF in ``stream`` into ``result``.
+
+    An encrypted PDF is opened with ``password``, by default the empty user password
+    (`eid.sign.pdf_encryption`); one that stays locked gets a problem naming what is needed.
+    """
     result.format = "pdf"
     size = stream.seek(0, 2)
     stream.seek(0)
     try:
         reader = PdfFileReader(stream, strict=False)
-        if reader.encrypted:
-            result.problems.append("the PDF is encrypted: decrypt it to verify its signatures")
+        access = unlock(reader, password)
+        if access.problem is not None:
+            result.problems.append(access.problem)
+        if access.locked:
+            _count_locked(stream, result)
             return
         fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as error:  # pyHanko raises many kinds of error on a broken PDF
