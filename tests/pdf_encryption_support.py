@@ -75,13 +75,14 @@ def pyhanko_encrypt(source: Path, target: Path, cipher: str, *, user: str = "") 
     return target
 
 
-def pyhanko_sign(source: Path, target: Path, signer: EidSigner, password: str = "") -> Path:
+def pyhanko_sign(
+    source: Path, target: Path, signer: EidSigner, password: str = "", field: str = "Signature1"
+) -> Path:
     """``source`` signed (PAdES B-B) by pyHanko's own signing code, opened with ``password``."""
     writer = IncrementalPdfFileWriter(io.BytesIO(source.read_bytes()))
-    writer.encrypt(password)
-    metadata = signers.PdfSignatureMetadata(
-        field_name="Signature1", subfilter=SigSeedSubFilter.PADES
-    )
+    if writer.prev.encrypted:
+        writer.encrypt(password)
+    metadata = signers.PdfSignatureMetadata(field_name=field, subfilter=SigSeedSubFilter.PADES)
     target.write_bytes(signers.sign_pdf(writer, metadata, signer).getvalue())
     return target
 

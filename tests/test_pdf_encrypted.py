@@ -24,7 +24,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
-from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+from pyhanko.sign import signers
+from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter, append_signature_field
 
 from eid.errors import UsageError
 from eid.pki.services import TestServices
@@ -296,9 +297,7 @@ def test_eid_signs_encrypted_pdfs_in_their_encryption(
     report = _verify(pki, twice)
     _passed(report)
     first, second = report.signatures
-    # the second signature: FORM_FILLING for a plain PDF; pyHanko grades it LTA_UPDATES in
-    # an encrypted one (its form rule explains the new field's objects at that level)
-    assert first.modifications["level"] in ("FORM_FILLING", "LTA_UPDATES")
+    assert first.modifications["level"] == "FORM_FILLING"  # the second signature
     assert second.modifications["level"] == "NONE"
     assert pyhanko_verdicts(twice, signer) == [(True, True, True)] * 2
 
@@ -373,3 +372,39 @@ def test_permissions_decide_what_may_be_signed(
         # the owner password lifts the restrictions
         owner = sign_pdf(source, tmp_path / f"{label}-owner.pdf", signer, opts, password=OWNER)
         _passed(_verify(pki, owner.output))
+
+
+@pytest.mark.parametrize("cipher", [None, "rc4-128", "aes-256"])
+def test_a_signature_after_a_no_changes_certification_fails(
+    pki: TestPKI,
+    signer: SoftwareSigner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cipher: str | None,
+) -> None:
+    """DocMDP P=1 forbids any change, a new signature included (pyHanko, in an encrypted PDF,
+    grades that change LTA_UPDATES, which P=1 allows: the verdict must not follow it)."""
+    plain = make_pdf(tmp_path / "plain.pdf")
+    source = plain if cipher is None else _encrypted(tmp_path, cipher)
+    writer = IncrementalPdfFileWriter(io.BytesIO(source.read_bytes()))
+    if cipher is not None:
+        writer.encrypt("")
+    certify = signers.PdfSignatureMetadata(
+        field_name="Author",
+        subfilter=SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=MDPPerm.NO_CHANGES,
+    )
+    certified = tmp_path / "certified.pdf"
+    certified.write_bytes(signers.sign_pdf(writer, certify, signer).getvalue())
+    _passed(_verify(pki, certified))
+    # pyHanko's signer refuses to sign after a P=1 certification: a forger's would not
+    monkeypatch.setattr(signers.PdfSigner, "_enforce_certification_constraints", lambda *_: None)
+    approved = pyhanko_sign(certified, tmp_path / "approved.pdf", signer)
+    report = _verify(pki, approved)
+    author = next(s for s in report.signatures if s.id == "Author")
+    assert (author.indication, author.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.FORMAT_FAILURE,
+    )
+    assert author.modifications["level"] == "FORM_FILLING"

@@ -90,7 +90,10 @@ def _check_byte_range(
         report.confirm(Check.BYTE_RANGE)
 
 
-def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> None:
+def _check_changes(
+    embedded: EmbeddedPdfSignature, report: SignatureReport, signed_after: bool = False
+) -> None:
+    """Judge the revisions after ``embedded``; ``signed_after``: a later one adds a signature."""
     try:
         embedded.compute_integrity_info(diff_policy=DEFAULT_DIFF_POLICY)  # type: ignore[no-untyped-call]
         diff = embedded.diff_result
@@ -120,6 +123,10 @@ def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> N
             )
         else:
             reason = later.problem + (f" (pyHanko: {refusal})" if refusal else "")
+    if signed_after and level.value < ModificationLevel.FORM_FILLING.value:
+        # A later signature fills a signature field, whatever pyHanko graded: in an encrypted
+        # PDF it takes the new objects for orphans and grades them LTA_UPDATES.
+        level = ModificationLevel.FORM_FILLING
     report.modifications = {
         "level": level.name,
         "coverage": coverage.name if coverage is not None else None,
@@ -166,9 +173,11 @@ def _signature(
     context: VerifyContext,
     document_timestamps: list[tuple[int, TimestampReport]],
     dss_revisions: list[int],
+    signature_revisions: list[int],
 ) -> None:
     _check_byte_range(embedded, stream, size, report)
-    _check_changes(embedded, report)
+    signed_after = any(r > embedded.signed_revision for r in signature_revisions)
+    _check_changes(embedded, report, signed_after)
     later = [t for revision, t in document_timestamps if revision > embedded.signed_revision]
     report.timestamps.extend(later)
     proven = [t.time for t in later if t.valid and t.time is not None]
@@ -328,10 +337,11 @@ def verify_pdf(
         if stamp.valid and stamp.time is not None:
             poe = stamp.time
     dss = _dss_revisions(reader)
+    revisions = [embedded.signed_revision for embedded, _ in signatures]
     for embedded, report in sorted(signatures, key=lambda pair: pair[0].signed_revision):
         counters: list[SignatureReport] = []
         try:
-            _signature(embedded, stream, size, report, context, stamps, dss)
+            _signature(embedded, stream, size, report, context, stamps, dss, revisions)
             counters = counter_signatures(
                 report, embedded.signed_data, embedded.signer_info, context
             )
