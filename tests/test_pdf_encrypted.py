@@ -408,3 +408,42 @@ def test_a_signature_after_a_no_changes_certification_fails(
         SubIndication.FORMAT_FAILURE,
     )
     assert author.modifications["level"] == "FORM_FILLING"
+
+
+@pytest.mark.parametrize("change", ["resources copied", "resources changed"])
+@pytest.mark.parametrize("cipher", ["rc4-128", "aes-256"])
+def test_updates_pyhanko_refuses_are_compared_by_content(
+    pki: TestPKI, signer: SoftwareSigner, tmp_path: Path, cipher: str, change: str
+) -> None:
+    """The content comparison (`eid.sign.pdf_changes`) reads a certified encrypted PDF, whose
+    catalog leads to the signature's /Contents, stored unencrypted."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(_encrypted(tmp_path, cipher).read_bytes()))
+    writer.encrypt("")
+    certify = signers.PdfSignatureMetadata(
+        field_name="Author",
+        subfilter=SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
+    )
+    update = IncrementalPdfFileWriter(signers.sign_pdf(writer, certify, signer))
+    update.encrypt("")
+    page = update.root["/Pages"]["/Kids"][0].get_object()
+    resources = generic.DictionaryObject(page["/Resources"])
+    if change == "resources changed":
+        resources[generic.NameObject("/ProcSet")] = generic.ArrayObject(
+            [generic.NameObject("/PDF")]
+        )
+    page["/Resources"] = update.add_object(resources)
+    update.update_container(page)
+    out = io.BytesIO()
+    update.write(out)
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(out.getvalue())
+    (signature,) = _verify(pki, changed).signatures
+    reasons = " ".join(signature.reasons)
+    if change == "resources copied":
+        assert signature.indication is Indication.TOTAL_PASSED, reasons
+        assert any("compared by content" in warning for warning in signature.warnings)
+    else:
+        assert signature.indication is Indication.TOTAL_FAILED
+        assert "the content of page 1 changed" in reasons
