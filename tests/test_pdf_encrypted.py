@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -447,3 +448,39 @@ def test_updates_pyhanko_refuses_are_compared_by_content(
     else:
         assert signature.indication is Indication.TOTAL_FAILED
         assert "the content of page 1 changed" in reasons
+
+
+def test_a_pdf_mac_not_kept_by_a_later_update_is_a_warning(
+    pki: TestPKI, signer: SoftwareSigner, tmp_path: Path
+) -> None:
+    """pyHanko's AES-256 carries an ISO 32004 MAC; an update by software that does not keep it
+    (here: an empty one) changes nothing signed. EU DSS does not read the MAC: a warning."""
+    source = _encrypted(tmp_path, "aes-256", "pyhanko")
+    signed = pyhanko_sign(source, tmp_path / "signed.pdf", signer)
+    report = _verify(pki, signed)
+    _passed(report)
+    assert report.warnings == []  # the MAC matches
+    with signed.open("rb") as handle:
+        reference = PdfFileReader(handle).trailer.raw_get("/Encrypt")
+    ids = re.findall(rb"/ID\s*\[[^\]]*\]", signed.read_bytes())[-1]
+    updated = tmp_path / "updated.pdf"
+    updated.write_bytes(
+        _append_update(signed.read_bytes(), {}, b"/Encrypt %d 0 R %s" % (reference.idnum, ids))
+    )
+    report = _verify(pki, updated)
+    _passed(report)
+    assert any("ISO 32004 MAC" in warning for warning in report.warnings)
+
+
+def test_an_unknown_security_handler_is_named(pki: TestPKI, tmp_path: Path) -> None:
+    data = make_pdf(tmp_path / "plain.pdf").read_bytes()
+    encrypt = b"<< /Filter /FOPN_foweb /V 1 /Length 40 >>"
+    locked = tmp_path / "drm.pdf"
+    locked.write_bytes(_append_update(data, {50: encrypt}, b"/Encrypt 50 0 R /ID [<00> <00>]"))
+    report = _verify(pki, locked)
+    assert not report.passed
+    assert report.problems == [
+        "the PDF is encrypted with a security handler eid does not read "
+        "(There is no security handler named /FOPN_foweb, and the encryption dictionary "
+        "does not contain a generic /SubFilter entry.)"
+    ]

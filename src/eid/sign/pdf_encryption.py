@@ -58,14 +58,14 @@ _NEW_FIELD = StandardPermissions.ALLOW_MODIFICATION_GENERIC | (
 class Access:
     """What opening a PDF gave.
 
-    ``problem``: what is wrong (None when nothing is); ``locked``: whether the document
-    cannot be read at all; ``permissions``: what a user may do, None when nothing restricts
+    ``problem``: why the document cannot be read (None when it can); ``warning``: a
+    deviation that does not stop reading; ``permissions``: what a user may do, None when nothing restricts
     it (not encrypted, or opened with the owner password); ``cipher``: the encryption, None
     when there is none.
     """
 
     problem: str | None = None
-    locked: bool = False
+    warning: str | None = None
     permissions: StandardPermissions | None = None
     cipher: str | None = None
 
@@ -82,8 +82,9 @@ def unlock(reader: PdfFileReader, password: str | None = None) -> Access:
 
     A broken /Encrypt entry (not a dictionary) raises pyHanko's error, as any damage does;
     a document that stays locked gives an `Access` with the ``problem`` naming what is
-    needed. An ISO 32004 integrity code (PDF MAC) that does not match is a problem too,
-    with the document open.
+    needed. An ISO 32004 integrity code (PDF MAC) that does not match is a ``warning``, as
+    EU DSS, which does not read it, would not fail the document for it: it is made with
+    the file key, which the empty user password gives anyone.
     """
     if reader.encrypt_dict is None:
         return Access()
@@ -92,27 +93,25 @@ def unlock(reader: PdfFileReader, password: str | None = None) -> Access:
     except PdfError as error:
         return Access(
             problem=f"the PDF is encrypted with a security handler eid does not read ({error})",
-            locked=True,
         )
     if isinstance(handler, PubKeySecurityHandler):
         return Access(
             problem="the PDF is encrypted for named recipients (public-key security handler): "
             "it opens only with a recipient's private key, which eid does not take; "
             "have a recipient decrypt it",
-            locked=True,
         )
     if not isinstance(handler, StandardSecurityHandler):
         return Access(
             problem="the PDF is encrypted with a security handler eid does not read "
             f"({type(handler).__name__})",
-            locked=True,
         )
     cipher = _cipher(handler)
     result = reader.decrypt(password or "")
     if result.mac_status is PdfMacStatus.FAILED:
         return Access(
-            problem="the PDF's integrity code (ISO 32004 MAC) does not match its content "
-            f"({result.mac_failure_reason})",
+            warning="the PDF's integrity code (ISO 32004 MAC) does not match "
+            f"({result.mac_failure_reason}): a later update was written by software that "
+            "does not keep it; the signatures and the changes after them are judged on their own",
             permissions=handler.perms,
             cipher=cipher,
         )
@@ -127,7 +126,7 @@ def unlock(reader: PdfFileReader, password: str | None = None) -> Access:
                 f"the PDF is encrypted ({cipher}) with a user password: give it in "
                 f"{PDF_PASSWORD_ENV} to read the document"
             )
-        return Access(problem=problem, locked=True, cipher=cipher)
+        return Access(problem=problem, cipher=cipher)
     owner = result.status is AuthStatus.OWNER
     return Access(permissions=None if owner else handler.perms, cipher=cipher)
 

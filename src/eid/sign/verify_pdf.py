@@ -287,9 +287,10 @@ def verify_pdf(
         access = unlock(reader, password)
         if access.problem is not None:
             result.problems.append(access.problem)
-        if access.locked:
             _count_locked(stream, result)
             return
+        if access.warning is not None:
+            result.warnings.append(access.warning)
         fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as error:  # pyHanko raises many kinds of error on a broken PDF
         damage = f"{type(error).__name__}: {error}"
