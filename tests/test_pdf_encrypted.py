@@ -27,6 +27,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter, append_signature_field
+from pyhanko.sign.validation import validate_pdf_signature
 
 from eid.errors import UsageError
 from eid.pki.services import TestServices
@@ -34,6 +35,7 @@ from eid.pki.testpki import TestPKI
 from eid.sign import Level, SignatureOptions, SoftwareSigner, sign_pdf
 from eid.sign.report import Indication, SubIndication, ValidationReport
 from eid.sign.verify_document import verify
+from eid.tokens.virtual import VirtualCard
 from tests.cli_support import eid
 from tests.pdf_encryption_support import (
     CIPHERS,
@@ -43,7 +45,7 @@ from tests.pdf_encryption_support import (
     pyhanko_verdicts,
     qpdf_encrypt,
 )
-from tests.sign_support import asn1, make_pdf
+from tests.sign_support import asn1, make_pdf, validation_context
 from tests.verify_support import OFF, options, software_signer, trust_of
 
 ENCRYPTORS = {"qpdf": qpdf_encrypt, "pyhanko": pyhanko_encrypt}
@@ -484,3 +486,32 @@ def test_an_unknown_security_handler_is_named(pki: TestPKI, tmp_path: Path) -> N
         "(There is no security handler named /FOPN_foweb, and the encryption dictionary "
         "does not contain a generic /SubFilter entry.)"
     ]
+
+
+def test_eid_sign_takes_the_owner_password_from_the_environment(
+    home: Path, virtual_card: VirtualCard, tmp_path: Path
+) -> None:
+    """A PDF whose permissions forbid any change: refused (exit 2) with what is missing;
+    signed with the owner password from EID_PDF_PASSWORD, which never shows."""
+    restricted = qpdf_encrypt(
+        make_pdf(tmp_path / "plain.pdf"),
+        tmp_path / "form.pdf",
+        "aes-128",
+        restrict=("--modify=none",),
+    )
+    target = tmp_path / "form.signed.pdf"
+    refused = eid("sign", str(restricted), "--json", home=home)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "permissions (/P)" in refused.stdout + refused.stderr
+    assert not target.exists()
+    signed = eid("sign", str(restricted), "--json", home=home, env={"EID_PDF_PASSWORD": OWNER})
+    assert signed.returncode == 0, signed.stdout + signed.stderr
+    assert OWNER not in signed.stdout + signed.stderr
+    assert _qpdf_reads(target) == _qpdf_reads(restricted)
+    with target.open("rb") as handle:
+        reader = PdfFileReader(handle)
+        reader.decrypt("")
+        (signature,) = reader.embedded_regular_signatures
+        context = validation_context(virtual_card.pki().root.certificate)
+        status = validate_pdf_signature(signature, signer_validation_context=context)
+        assert (status.intact, status.valid, status.trusted) == (True, True, True)
