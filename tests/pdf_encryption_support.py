@@ -1,4 +1,5 @@
-"""Encrypted PDFs for the tests, made by qpdf and by pyHanko, and signed by pyHanko itself."""
+"""Encrypted PDFs for the tests, made by qpdf and by pyHanko, and signed by pyHanko itself;
+the verdicts of pyHanko's validator and of poppler's ``pdfsig`` on them."""
 
 from __future__ import annotations
 
@@ -85,6 +86,16 @@ def pyhanko_sign(
     metadata = signers.PdfSignatureMetadata(field_name=field, subfilter=SigSeedSubFilter.PADES)
     target.write_bytes(signers.sign_pdf(writer, metadata, signer).getvalue())
     return target
+
+
+def poppler_verdicts(path: Path) -> list[str]:
+    """poppler's ``pdfsig`` (with NSS): its "Signature Validation" line for each signature."""
+    shown = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
+    return [
+        line.split(":", 1)[1].strip()
+        for line in shown.stdout.splitlines()
+        if line.strip().startswith("- Signature Validation:")
+    ]
 
 
 def pyhanko_verdicts(path: Path, signer: EidSigner, password: str = "") -> list[tuple[bool, ...]]:

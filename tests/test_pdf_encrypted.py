@@ -40,6 +40,7 @@ from tests.cli_support import eid
 from tests.pdf_encryption_support import (
     CIPHERS,
     OWNER,
+    poppler_verdicts,
     pyhanko_encrypt,
     pyhanko_sign,
     pyhanko_verdicts,
@@ -111,6 +112,7 @@ def test_tampered_encrypted_bytes_are_a_hash_failure(
         SubIndication.HASH_FAILURE,
     )
     assert pyhanko_verdicts(tampered, signer)[0][0] is False  # the reference: not intact
+    assert poppler_verdicts(tampered) == ["Digest Mismatch."]
 
 
 @pytest.mark.parametrize("cipher", ["rc4-128", "aes-256"])
@@ -303,6 +305,7 @@ def test_eid_signs_encrypted_pdfs_in_their_encryption(
     assert first.modifications["level"] == "FORM_FILLING"  # the second signature
     assert second.modifications["level"] == "NONE"
     assert pyhanko_verdicts(twice, signer) == [(True, True, True)] * 2
+    assert poppler_verdicts(twice) == ["Signature is Valid."] * 2  # a third implementation
 
 
 @pytest.fixture(scope="module")
