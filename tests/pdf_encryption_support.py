@@ -37,16 +37,22 @@ _LEGACY = {
 
 
 def qpdf_encrypt(
-    source: Path, target: Path, cipher: str, *, user: str = "", restrict: tuple[str, ...] = ()
+    source: Path,
+    target: Path,
+    cipher: str,
+    *,
+    user: str = "",
+    owner: str = OWNER,
+    restrict: tuple[str, ...] = (),
 ) -> Path:
-    """``source`` encrypted by qpdf with ``cipher``, the owner password `OWNER`."""
+    """``source`` encrypted by qpdf with ``cipher`` (owner password: `OWNER` by default)."""
     subprocess.run(
         [
             "qpdf",
             "--allow-weak-crypto",
             "--encrypt",
             user,
-            OWNER,
+            owner,
             *_QPDF[cipher],
             *restrict,
             "--",

@@ -171,13 +171,15 @@ def _encrypt_entry(path: Path) -> tuple[bytes, bytes]:
         return out.getvalue(), ids.getvalue()
 
 
+@pytest.mark.parametrize("cipher", ["rc4-40", "aes-256"])
 def test_encryption_added_after_signing_fails(
-    pki: TestPKI, signer: SoftwareSigner, tmp_path: Path
+    pki: TestPKI, signer: SoftwareSigner, tmp_path: Path, cipher: str
 ) -> None:
-    """A later /Encrypt makes readers decrypt the signed plain objects into something else."""
+    """A later /Encrypt makes readers decrypt the signed plain objects into something else
+    (RC4: noise, read on; AES: padding errors, a damaged structure)."""
     plain = make_pdf(tmp_path / "plain.pdf")
     signed = sign_pdf(plain, tmp_path / "signed.pdf", signer).output
-    donor = qpdf_encrypt(plain, tmp_path / "donor.pdf", "aes-256")
+    donor = qpdf_encrypt(plain, tmp_path / "donor.pdf", cipher)
     encrypt, ids = _encrypt_entry(donor)
     changed = tmp_path / "changed.pdf"
     changed.write_bytes(
@@ -185,8 +187,62 @@ def test_encryption_added_after_signing_fails(
     )
     report = _verify(pki, changed)
     assert not report.passed
-    assert report.signatures
-    assert all(s.indication is Indication.TOTAL_FAILED for s in report.signatures)
+    (signature,) = report.signatures
+    assert (signature.indication, signature.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.FORMAT_FAILURE,
+    )
+    expected = "encrypted after signing" if cipher == "rc4-40" else "structure is damaged"
+    assert expected in " ".join(signature.reasons)
+
+
+def test_encryption_replaced_after_signing_fails(
+    pki: TestPKI, signer: SoftwareSigner, tmp_path: Path
+) -> None:
+    """Another /Encrypt and /ID (same cipher, an empty user password, another key) in a
+    later revision: readers decrypt the signed objects into noise."""
+    signed = pyhanko_sign(_encrypted(tmp_path, "rc4-40"), tmp_path / "signed.pdf", signer)
+    other = qpdf_encrypt(tmp_path / "plain.pdf", tmp_path / "other.pdf", "rc4-40", owner="x")
+    encrypt, ids = _encrypt_entry(other)
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(
+        _append_update(signed.read_bytes(), {50: encrypt}, b"/Encrypt 50 0 R /ID " + ids)
+    )
+    report = _verify(pki, changed)
+    assert not report.passed
+    (signature,) = report.signatures
+    assert (signature.indication, signature.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.FORMAT_FAILURE,
+    )
+    assert "encryption dictionary (/Encrypt) changed after signing" in " ".join(signature.reasons)
+
+
+@pytest.mark.parametrize("left_out", [b"/Encrypt", b"/ID"])
+def test_a_last_trailer_without_the_encryption_fails(
+    pki: TestPKI, signer: SoftwareSigner, tmp_path: Path, left_out: bytes
+) -> None:
+    """pyHanko takes /Encrypt and /ID from earlier trailers; qpdf and poppler read the last
+    one alone, and would show the signed objects undecrypted (or decrypted with another key)."""
+    signed = pyhanko_sign(_encrypted(tmp_path, "rc4-40"), tmp_path / "signed.pdf", signer)
+    with signed.open("rb") as handle:
+        reference = PdfFileReader(handle).trailer.raw_get("/Encrypt")
+    _, ids = _encrypt_entry(signed)
+    entries = {b"/Encrypt": b"/Encrypt %d 0 R" % reference.idnum, b"/ID": b"/ID " + ids}
+    del entries[left_out]
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(_append_update(signed.read_bytes(), {}, b" ".join(entries.values())))
+    if left_out == b"/Encrypt":
+        shown = subprocess.run(
+            ["qpdf", "--show-encryption", str(changed)], capture_output=True, text=True
+        )
+        assert "File is not encrypted" in shown.stdout
+    (signature,) = _verify(pki, changed).signatures
+    assert (signature.indication, signature.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.FORMAT_FAILURE,
+    )
+    assert f"the last trailer leaves out {left_out.decode()}" in " ".join(signature.reasons)
 
 
 def test_document_id_changed_after_signing_fails(

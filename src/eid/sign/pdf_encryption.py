@@ -9,8 +9,9 @@ the permissions) and says, when it cannot, what is needed: the password, or a re
 private key for the public-key security handler, which eid does not take.
 
 `encryption_changed` compares the encryption of a signed revision with the one a reader
-uses (the last revision's): a later /Encrypt or first /ID makes a reader decrypt the signed
-objects with another key, so what it shows is not what was signed.
+uses (the last revision's): a later /Encrypt or first /ID, or a last trailer without them,
+makes a reader decrypt the signed objects with another key (or not at all), so what it
+shows is not what was signed.
 `signing_refusal` reads the permissions for adding a signature (ISO 32000-2 Table 22): a new
 signature field needs bits 4 and 6, filling an existing empty one bit 6 or 9.
 """
@@ -164,16 +165,32 @@ def _encryption(reader: PdfFileReader, revision: int) -> tuple[object, object]:
     return entry, first_id
 
 
+def _left_out(reader: PdfFileReader) -> list[str]:
+    """The encryption entries an encrypted document's last trailer does not hold itself.
+
+    pyHanko takes them from earlier trailers; qpdf and poppler read the last one alone, and
+    take the document for unencrypted (or make its key without the /ID).
+    """
+    own = reader.trailer._trailer_revisions[0]  # pyHanko has no public view of it
+    return [key for key in ("/Encrypt", "/ID") if key not in own]
+
+
 def encryption_changed(reader: PdfFileReader, revision: int) -> str | None:
     """Why the encryption of ``revision`` is not the one a reader uses now (None when it is)."""
     signed = _encryption(reader, revision)
     last = _encryption(reader, reader.xrefs.total_revisions - 1)
-    if signed == last:
-        return None
     if signed[0] is None:
-        return "the document was encrypted after signing"
-    if last[0] is None:
-        return "the document's encryption was removed after signing"
+        return None if last[0] is None else "the document was encrypted after signing"
     if signed[0] != last[0]:
         return "the document's encryption dictionary (/Encrypt) changed after signing"
-    return "the document's first /ID, which its encryption key is made from, changed after signing"
+    if signed[1] != last[1]:
+        return (
+            "the document's first /ID, which its encryption key is made from, changed after signing"
+        )
+    left_out = _left_out(reader)
+    if left_out:
+        return (
+            f"the last trailer leaves out {' and '.join(left_out)}: readers that read it alone "
+            "(qpdf, poppler) no longer decrypt the document as it was signed"
+        )
+    return None
