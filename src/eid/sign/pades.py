@@ -80,12 +80,11 @@ def sign_pdf(
         try:
             writer = IncrementalPdfFileWriter(handle, strict=False)
             access = unlock(writer.prev, password)
-            if access.problem is None:
-                free, empty = _free_field_name(writer)
+            if access.problem is not None:
+                raise UsageError(f"{source}: cannot sign: {access.problem}")
+            free, empty = _free_field_name(writer)
         except (PdfError, ValueError, KeyError) as error:
             raise MalformedInput(f"not a readable PDF ({error})", source=str(source)) from error
-        if access.problem is not None:
-            raise UsageError(f"{source}: cannot sign: {access.problem}")
         field_name = options.field_name or free
         refusal = signing_refusal(access, new_field=field_name not in empty)
         if refusal is not None:

@@ -181,6 +181,7 @@ def encryption_changed(reader: PdfFileReader, revision: int) -> str | None:
     last = _encryption(reader, reader.xrefs.total_revisions - 1)
     if signed[0] is None:
         return None if last[0] is None else "the document was encrypted after signing"
+    # A reader decrypts every revision with the last /Encrypt and /ID: the signed objects too.
     if signed[0] != last[0]:
         return "the document's encryption dictionary (/Encrypt) changed after signing"
     if signed[1] != last[1]:

@@ -75,9 +75,9 @@ def verify(
     required; ``crypto`` (the algorithms accepted, by date) to `CryptoPolicy()`.
     ``extract``: after verification, write the signed content of an enveloping
     CMS or an ASiC-S there (atomically, whatever the verdict); ``report.extracted`` says
-    whether it was written and may be trusted. ``pdf_password``: the user (or owner) password
-    of an encrypted PDF (default: the empty user password most have). Raises `UsageError` for a file that cannot
-    be read or written, or bad arguments.
+    whether it was written and may be trusted. ``pdf_password``: the user (or owner)
+    password of an encrypted PDF (default: the empty user password most have). Raises
+    `UsageError` for a file that cannot be read or written, or bad arguments.
     """
     if at is not None and (not isinstance(at, dt.datetime) or at.utcoffset() is None):
         raise UsageError("at must be a timezone-aware datetime")

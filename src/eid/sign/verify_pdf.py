@@ -139,8 +139,7 @@ def _check_changes(
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.FORMAT_FAILURE,
-            f"{encryption}: a PDF reader decrypts the signed revision with other keys, "
-            "so what it shows is not what was signed",
+            f"{encryption}, so what a PDF reader shows is not what was signed",
         )
     elif coverage is None or coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
         report.fail(
