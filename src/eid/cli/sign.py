@@ -27,6 +27,7 @@ from eid.sign import (
     sign_cades,
     sign_pdf,
 )
+from eid.sign.pdf_encryption import environment_password
 from eid.sign.validation_data import fetching_context
 from eid.tokens import Role, Token
 from eid.tokens.token import readable_name
@@ -125,7 +126,7 @@ def sign_job(
     if job.format == "pades":
         if visible:
             options = replace(options, visible=VisibleSignature())
-        return sign_pdf(job.inputs[0], job.output, signer, options)
+        return sign_pdf(job.inputs[0], job.output, signer, options, password=environment_password())
     if job.format == "cades":
         return sign_cades(job.inputs[0], job.output, signer, options, detached=job.detached)
     if job.format == "asice":
@@ -248,7 +249,8 @@ def sign(
     Outputs go beside the inputs (FILE.signed.pdf, FILE.p7s, FILE.p7m, FILE.asice,
     FILE.asics) unless -o says otherwise; they appear only when signing succeeded,
     and an existing one is kept unless --force. --trust matters from B-LT up
-    (default: the Belgian roots; the virtual card: its test PKI).
+    (default: the Belgian roots; the virtual card: its test PKI). An encrypted PDF is
+    opened with the password in $EID_PDF_PASSWORD, else the empty user password.
     """
     out = Output(as_json)
     with out.errors_to_exit_codes():

@@ -4,6 +4,7 @@ Exit 0 when every signature is TOTAL_PASSED, 1 when one is not, 2 when the file 
 signed document at all (or bad usage, or ``--extract`` on a file that holds no content).
 ``--report OUT.html`` writes a page for a person; ``--extract OUT`` the signed content of
 an enveloping ``.p7m`` or an ASiC-S, whatever the verdict, saying whether to trust it.
+An encrypted PDF's password comes from ``EID_PDF_PASSWORD`` (never an argument).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from eid.cli.trust import (
     trust_store,
 )
 from eid.errors import UsageError
+from eid.sign.pdf_encryption import environment_password
 from eid.sign.report import Indication, ValidationReport
 from eid.sign.report_html import report_html
 from eid.sign.report_text import report_lines
@@ -73,7 +75,11 @@ def verify(
     extract_path: Path | None,
     report_path: Path | None,
 ) -> None:
-    """Verify every signature in FILE (PDF, .p7s/.p7m, ASiC-E/ASiC-S)."""
+    """Verify every signature in FILE (PDF, .p7s/.p7m, ASiC-E/ASiC-S).
+
+    An encrypted PDF is opened with the password in $EID_PDF_PASSWORD, else the empty
+    user password.
+    """
     out = Output(as_json)
     with out.errors_to_exit_codes():
         result = verify_file(
@@ -83,6 +89,7 @@ def verify(
             at=parse_time(at_time),
             revocation=revocation_settings(revocation, no_revocation),
             extract=extract_path,
+            pdf_password=environment_password(),
         )
         if report_path is not None:
             try:

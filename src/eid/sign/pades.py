@@ -20,6 +20,7 @@ from pyhanko.stamp.text import TextStampStyle
 from eid.errors import MalformedInput, UsageError
 from eid.sign.atomic import atomic_output, check_distinct, open_input
 from eid.sign.options import Level, SignatureOptions, SignedFile
+from eid.sign.pdf_encryption import signing_refusal, unlock
 from eid.sign.signers import EidSigner
 from eid.sign.timestamping import run_signing, timestamper_for
 
@@ -35,12 +36,17 @@ def _check_pdf(handle: BinaryIO, source: Path) -> None:
         raise MalformedInput("not a PDF file (no %PDF- header)", source=str(source), offset=0)
 
 
-def _free_field_name(writer: IncrementalPdfFileWriter) -> str:
-    taken = {name for name, _, _ in enumerate_sig_fields(writer.prev)}
+def _free_field_name(writer: IncrementalPdfFileWriter) -> tuple[str, set[str]]:
+    """A name no signature field has yet, and the names of the empty signature fields."""
+    taken, empty = set(), set()
+    for name, value, _ in enumerate_sig_fields(writer.prev):
+        taken.add(name)
+        if not value:  # pyHanko's test for a filled field
+            empty.add(name)
     number = len(taken) + 1
     while f"Signature{number}" in taken:
         number += 1
-    return f"Signature{number}"
+    return f"Signature{number}", empty
 
 
 def sign_pdf(
@@ -48,6 +54,8 @@ def sign_pdf(
     output: Path | str,
     signer: EidSigner,
     options: SignatureOptions | None = None,
+    *,
+    password: str | None = None,
 ) -> SignedFile:
     """Sign a PDF as PAdES at ``options.level``; a PDF already signed keeps its signatures.
 
@@ -56,7 +64,11 @@ def sign_pdf(
     B-LT: plus a DSS holding the certificates, CRLs and OCSP responses of the
     signer and the TSA, gathered through ``options.validation_context``.
     B-LTA: plus a document timestamp over it all.
-    Raises `MalformedInput` for an input that is not a readable PDF.
+    An encrypted PDF (standard security handler) is opened with ``password``, by default
+    the empty user password most have, and signed in the same encryption when its
+    permissions allow a signature (the owner password lifts them).
+    Raises `MalformedInput` for an input that is not a readable PDF, `UsageError` for one
+    that stays locked or whose permissions forbid signing.
     """
     options = options or SignatureOptions()
     source, target = Path(input), Path(output)
@@ -67,11 +79,16 @@ def sign_pdf(
         _check_pdf(handle, source)
         try:
             writer = IncrementalPdfFileWriter(handle, strict=False)
-            field_name = options.field_name or _free_field_name(writer)
+            access = unlock(writer.prev, password)
+            if access.problem is not None:
+                raise UsageError(f"{source}: cannot sign: {access.problem}")
+            free, empty = _free_field_name(writer)
         except (PdfError, ValueError, KeyError) as error:
             raise MalformedInput(f"not a readable PDF ({error})", source=str(source)) from error
-        if writer.prev.encrypted:
-            raise UsageError(f"{source} is encrypted; decrypt it before signing")
+        field_name = options.field_name or free
+        refusal = signing_refusal(access, new_field=field_name not in empty)
+        if refusal is not None:
+            raise UsageError(f"{source} is encrypted ({access.cipher}) and {refusal}")
         metadata = PdfSignatureMetadata(
             field_name=field_name,
             md_algorithm=digest,

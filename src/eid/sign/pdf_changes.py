@@ -132,7 +132,7 @@ class _Judge:
     def same_dict(self, a: Any, b: Any, skip: set[str]) -> bool:
         keys = set(a.keys()) - skip
         return keys == set(b.keys()) - skip and all(
-            self.same(a.raw_get(key), b.raw_get(key)) for key in keys
+            self.same(_entry(a, key), _entry(b, key)) for key in keys
         )
 
     # -- the parts of the document -----------------------------------------------------------
@@ -282,6 +282,17 @@ def _items(array: Any) -> list[Any]:
     if not isinstance(array, generic.ArrayObject):
         raise _NotAllowed("an array was expected")
     return [array.raw_get(index) for index in range(len(array))]
+
+
+def _entry(dictionary: Any, key: str) -> Any:
+    """An entry, references not followed; a signature's /Contents as stored.
+
+    In an encrypted PDF a signature dictionary's /Contents is not encrypted (ISO 32000-1
+    7.6.1): decrypting it would fail, or give noise.
+    """
+    if key == "/Contents" and "/ByteRange" in dictionary:
+        return dictionary.raw_get(key, decrypt=generic.EncryptedObjAccess.RAW)
+    return dictionary.raw_get(key)
 
 
 def _direct(value: Any) -> Any:

@@ -65,6 +65,7 @@ def verify(
     cache: ValidationCache | None = None,
     crypto: CryptoPolicy | None = None,
     extract: Path | str | None = None,
+    pdf_password: str | None = None,
 ) -> ValidationReport:
     """Verify every signature in the file at ``path``; return the report (never raises on content).
 
@@ -74,8 +75,9 @@ def verify(
     required; ``crypto`` (the algorithms accepted, by date) to `CryptoPolicy()`.
     ``extract``: after verification, write the signed content of an enveloping
     CMS or an ASiC-S there (atomically, whatever the verdict); ``report.extracted`` says
-    whether it was written and may be trusted. Raises `UsageError` for a file that cannot
-    be read or written, or bad arguments.
+    whether it was written and may be trusted. ``pdf_password``: the user (or owner)
+    password of an encrypted PDF (default: the empty user password most have). Raises
+    `UsageError` for a file that cannot be read or written, or bad arguments.
     """
     if at is not None and (not isinstance(at, dt.datetime) or at.utcoffset() is None):
         raise UsageError("at must be a timezone-aware datetime")
@@ -113,7 +115,7 @@ def verify(
                 archive = stack.enter_context(zipfile.ZipFile(handle))
                 write = verify_asic(archive, report, context)
             elif b"%PDF-" in head:
-                verify_pdf(handle, report, context)
+                verify_pdf(handle, report, context, pdf_password)
             elif head[:1] == b"\x30":
                 write = _verify_cms(
                     handle.read(MAX_CMS_SIZE + 1), source, detached, report, context

@@ -49,6 +49,7 @@ from eid.sign.pdf_bytes import (
     read_hole,
 )
 from eid.sign.pdf_changes import later_changes
+from eid.sign.pdf_encryption import encryption_changed, unlock
 from eid.sign.report import (
     BASIC_CHECKS,
     Check,
@@ -89,7 +90,10 @@ def _check_byte_range(
         report.confirm(Check.BYTE_RANGE)
 
 
-def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> None:
+def _check_changes(
+    embedded: EmbeddedPdfSignature, report: SignatureReport, signed_after: bool = False
+) -> None:
+    """Judge the revisions after ``embedded``; ``signed_after``: a later one adds a signature."""
     try:
         embedded.compute_integrity_info(diff_policy=DEFAULT_DIFF_POLICY)  # type: ignore[no-untyped-call]
         diff = embedded.diff_result
@@ -119,6 +123,10 @@ def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> N
             )
         else:
             reason = later.problem + (f" (pyHanko: {refusal})" if refusal else "")
+    if signed_after and level.value < ModificationLevel.FORM_FILLING.value:
+        # A later signature fills a signature field, whatever pyHanko graded: in an encrypted
+        # PDF it takes the new objects for orphans and grades them LTA_UPDATES.
+        level = ModificationLevel.FORM_FILLING
     report.modifications = {
         "level": level.name,
         "coverage": coverage.name if coverage is not None else None,
@@ -126,7 +134,14 @@ def _check_changes(embedded: EmbeddedPdfSignature, report: SignatureReport) -> N
         "reason": reason,
         "changes": list(changes),
     }
-    if coverage is None or coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
+    encryption = encryption_changed(embedded.reader, embedded.signed_revision)
+    if encryption is not None:
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            f"{encryption}, so what a PDF reader shows is not what was signed",
+        )
+    elif coverage is None or coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
         report.fail(
             Indication.TOTAL_FAILED,
             SubIndication.FORMAT_FAILURE,
@@ -157,9 +172,11 @@ def _signature(
     context: VerifyContext,
     document_timestamps: list[tuple[int, TimestampReport]],
     dss_revisions: list[int],
+    signature_revisions: list[int],
 ) -> None:
     _check_byte_range(embedded, stream, size, report)
-    _check_changes(embedded, report)
+    signed_after = any(r > embedded.signed_revision for r in signature_revisions)
+    _check_changes(embedded, report, signed_after)
     later = [t for revision, t in document_timestamps if revision > embedded.signed_revision]
     report.timestamps.extend(later)
     proven = [t.time for t in later if t.valid and t.time is not None]
@@ -240,16 +257,39 @@ def _dss_revisions(reader: PdfFileReader) -> list[int]:
     ]
 
 
-def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContext) -> None:
-    """Verify every signature field of the PDF in ``stream`` into ``result``."""
+def _count_locked(stream: BinaryIO, result: ValidationReport) -> None:
+    """Say how many signatures a PDF that cannot be read holds (by their /ByteRange)."""
+    held = len(find_byte_ranges(stream))
+    if held:
+        result.problems.append(
+            f"it holds {held} signature{'s' if held > 1 else ''} (found by /ByteRange), "
+            "not verified: the document they sign cannot be read"
+        )
+
+
+def verify_pdf(
+    stream: BinaryIO,
+    result: ValidationReport,
+    context: VerifyContext,
+    password: str | None = None,
+) -> None:
+    """Verify every signature field of the PDF in ``stream`` into ``result``.
+
+    An encrypted PDF is opened with ``password``, by default the empty user password
+    (`eid.sign.pdf_encryption`); one that stays locked gets a problem naming what is needed.
+    """
     result.format = "pdf"
     size = stream.seek(0, 2)
     stream.seek(0)
     try:
         reader = PdfFileReader(stream, strict=False)
-        if reader.encrypted:
-            result.problems.append("the PDF is encrypted: decrypt it to verify its signatures")
+        access = unlock(reader, password)
+        if access.problem is not None:
+            result.problems.append(access.problem)
+            _count_locked(stream, result)
             return
+        if access.warning is not None:
+            result.warnings.append(access.warning)
         fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as error:  # pyHanko raises many kinds of error on a broken PDF
         damage = f"{type(error).__name__}: {error}"
@@ -297,10 +337,11 @@ def verify_pdf(stream: BinaryIO, result: ValidationReport, context: VerifyContex
         if stamp.valid and stamp.time is not None:
             poe = stamp.time
     dss = _dss_revisions(reader)
+    revisions = [embedded.signed_revision for embedded, _ in signatures]
     for embedded, report in sorted(signatures, key=lambda pair: pair[0].signed_revision):
         counters: list[SignatureReport] = []
         try:
-            _signature(embedded, stream, size, report, context, stamps, dss)
+            _signature(embedded, stream, size, report, context, stamps, dss, revisions)
             counters = counter_signatures(
                 report, embedded.signed_data, embedded.signer_info, context
             )
