@@ -9,20 +9,24 @@ validates our Response, with its assertion in the clear or encrypted for the SP.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+import httpx
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from eid.sso.saml_metadata import idp_from_metadata
 from eid.tokens.virtual import VirtualCard
 
 from .node_support import Node, NodeRefused, node
 from .pysaml2_sp import key_pair
 from .test_web_oidc_modes import posted_page
-from .web_support import browser, follow_to_portal, serving_provider
+from .web_support import browser, follow_to_portal, posted_fields, serving_provider
 
 __all__ = ["node"]  # the fixture, for pytest
 
@@ -133,3 +137,146 @@ def test_openid_client_refusals(oidc: OidcPortal) -> None:
     with pytest.raises(NodeRefused) as refused:
         oidc.redeem(request, callback=callback)
     assert refused.value.error["error"] == "invalid_grant"
+
+
+SAML_SP = "https://portal.example/node-saml"
+ENCRYPTED_SAML_SP = "https://portal.example/node-saml-encrypted"
+ROOT = "http://127.0.0.1:9"
+
+
+@dataclass
+class SamlPortals:
+    """The provider (RSA key) and two node-saml SPs registered from node-saml's own metadata."""
+
+    base: str
+    node: Node
+    sps: dict[str, dict[str, Any]]
+
+    def run(self, step: str, entity_id: str, **extra: Any) -> dict[str, Any]:
+        return dict(self.node.run("saml_sp.cjs", step, data={**self.sps[entity_id], **extra}))
+
+    def login(self, entity_id: str, **extra: Any) -> tuple[dict[str, str], dict[str, str]]:
+        """node-saml's request (ID, time) and the fields our POST binding page sends its ACS."""
+        request = self.run("request", entity_id, **extra)
+        query = parse_qs(urlsplit(request["url"]).query)
+        assert query["SigAlg"] == ["http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"]
+        with browser(self.base) as person:
+            fields = posted_fields(follow_to_portal(person, request["url"]), _acs(entity_id))
+        assert fields["RelayState"] == "relay-7"
+        return {"request_id": request["request_id"], "made": request["made"]}, fields
+
+
+def _acs(entity_id: str) -> str:
+    return f"{ROOT}/{entity_id.rsplit('/', 1)[1]}/acs"
+
+
+def _node_saml_sp(entity_id: str, tmp_path: Path) -> dict[str, Any]:
+    """An SP's settings for saml_sp.cjs (our SSO URL and certificates come once we run)."""
+    key, _, cert = key_pair(tmp_path, entity_id.rsplit("/", 1)[1])
+    return {"entity_id": entity_id, "acs": _acs(entity_id),
+            "key": key.read_text(), "cert": cert, "encrypted": entity_id == ENCRYPTED_SAML_SP,
+            "response_signed": entity_id == ENCRYPTED_SAML_SP}  # fmt: skip
+
+
+@pytest.fixture
+def saml(
+    request: pytest.FixtureRequest, node: Node, virtual_card: VirtualCard, tmp_path: Path
+) -> Iterator[SamlPortals]:
+    """node-saml SPs, each registered by its metadata; the encrypted one wants the Response
+    signed too (``sign_response``). The provider signs with an RSA key, or (parameter "ec")
+    its development EC key."""
+    sps, portals = {}, []
+    for entity_id in (SAML_SP, ENCRYPTED_SAML_SP):
+        sps[entity_id] = sp = _node_saml_sp(entity_id, tmp_path)
+        metadata = node.run("saml_sp.cjs", "metadata", data=sp)["metadata"]
+        name = f"{entity_id.rsplit('/', 1)[1]}.xml"
+        (tmp_path / name).write_text(metadata)
+        portals.append({"sp_metadata": name, "name": "Node portal",
+                        "attributes": ["given_name", "family_name"],
+                        "sign_response": sp["response_signed"]})  # fmt: skip
+    tables = None
+    if getattr(request, "param", "rsa") == "rsa":
+        key, certificate, _ = key_pair(tmp_path, "provider-rsa")
+        tables = {"keys": {"active": str(key), "certificate": str(certificate)}}
+    with serving_provider(virtual_card, tmp_path, portals=portals, tables=tables) as base:
+        idp = idp_from_metadata(httpx.get(f"{base}/saml/metadata").content)
+        pems = [c.public_bytes(Encoding.PEM).decode() for c in idp.certificates]
+        for sp in sps.values():
+            sp.update(sso=f"{base}/saml/sso", idp_certs=pems)
+        yield SamlPortals(base, node, sps)
+
+
+@pytest.mark.parametrize("entity_id", [SAML_SP, ENCRYPTED_SAML_SP])
+def test_node_saml_sp_logs_in(saml: SamlPortals, entity_id: str) -> None:
+    request, fields = saml.login(entity_id)
+    assertion = base64.b64decode(fields["SAMLResponse"])
+    assert (b"EncryptedAssertion" in assertion) == (entity_id == ENCRYPTED_SAML_SP)
+    profile = saml.run("validate", entity_id, **request, **fields)["profile"]
+    assert profile["issuer"] == saml.base
+    assert profile["inResponseTo"] == request["request_id"]
+    assert profile["nameIDFormat"] == "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+    assert profile["spNameQualifier"] == entity_id
+    assert profile["attributes"]["urn:be:eid:attr:familyName"] == "Specimen"
+    assert profile["attributes"]["urn:be:eid:attr:givenName"]
+
+
+def test_our_provider_checks_node_saml_signed_request(saml: SamlPortals) -> None:
+    """node-saml's metadata says AuthnRequestsSigned: a request without its signature, or
+    with a changed RelayState, is refused; the signed one is taken once."""
+    url = saml.run("request", SAML_SP)["url"]
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    unsigned = {k: v for k, v in query.items() if k not in ("Signature", "SigAlg")}
+    with browser(saml.base) as person:
+        no_signature = person.get("/saml/sso?" + urlencode(unsigned))
+        changed = person.get("/saml/sso?" + urlencode({**query, "RelayState": "elsewhere"}))
+        first, again = person.get(url), person.get(url)
+    assert no_signature.status_code == 403
+    assert "assertion_signature_missing" in no_signature.text
+    assert changed.status_code == 403
+    assert "assertion_signature_invalid" in changed.text
+    assert first.status_code == 303
+    assert again.status_code == 400
+
+
+def _refused(saml: SamlPortals, entity_id: str, **changes: Any) -> dict[str, Any]:
+    with pytest.raises(NodeRefused) as refused:
+        saml.run("validate", entity_id, **changes)
+    return refused.value.error
+
+
+def test_node_saml_refuses_a_changed_response_and_a_wrong_key(
+    saml: SamlPortals, tmp_path: Path
+) -> None:
+    request, fields = saml.login(SAML_SP)
+    changed = base64.b64decode(fields["SAMLResponse"]).replace(b"Specimen", b"Specimex")
+    tampered = {**fields, "SAMLResponse": base64.b64encode(changed).decode()}
+    assert _refused(saml, SAML_SP, **request, **tampered)["message"] == "Invalid signature"
+    other = key_pair(tmp_path, "other-idp")[2]
+    wrong_idp = _refused(saml, SAML_SP, idp_certs=[other], **request, **fields)
+    assert wrong_idp["message"] == "Invalid signature"
+    # the encrypted assertion opens only with the key of the certificate in the SP's metadata
+    request, fields = saml.login(ENCRYPTED_SAML_SP)
+    stranger = key_pair(tmp_path, "stranger")[0].read_text()
+    not_for_it = _refused(saml, ENCRYPTED_SAML_SP, key=stranger, **request, **fields)
+    assert "oaep decoding error" in not_for_it["message"]
+
+
+def test_node_saml_reads_our_refusal_of_its_default_authn_context(saml: SamlPortals) -> None:
+    """node-saml asks by default for PasswordProtectedTransport, exactly: no eID level is
+    that, so the answer is a NoAuthnContext status (SAML core 3.4.1.1), which it reports."""
+    password = ["urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"]
+    request, fields = saml.login(SAML_SP, authn_context=password)
+    refusal = _refused(saml, SAML_SP, **request, **fields, authn_context=password)
+    assert refusal["message"].startswith("SAML provider returned Responder error")
+    assert "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext" in refusal["status"]
+
+
+@pytest.mark.parametrize("saml", ["ec"], indirect=True)
+def test_node_saml_verifies_no_ecdsa(saml: SamlPortals) -> None:
+    """xml-crypto 6 (node-saml's XML signatures) knows RSA signature algorithms only, and
+    node-saml reports any failure as an invalid signature: a provider signing with an EC key
+    (ecdsa-sha256, as the development configuration does) needs an RSA key for such portals.
+    (xmlsec and python3-saml verify the same EC signatures: test_web_saml*.py.)"""
+    request, fields = saml.login(SAML_SP)
+    assert b"xmldsig-more#ecdsa-sha256" in base64.b64decode(fields["SAMLResponse"])
+    assert _refused(saml, SAML_SP, **request, **fields)["message"] == "Invalid signature"

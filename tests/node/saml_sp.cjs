@@ -1,0 +1,92 @@
+// @node-saml/node-saml (passport-saml's core) as a service provider of the identity provider.
+//
+//   node saml_sp.cjs metadata < {sp}           prints {metadata}: node-saml's SP metadata
+//   node saml_sp.cjs request  < {sp}           prints {url, request_id, made}: a signed
+//                                              AuthnRequest (HTTP-Redirect binding, RSA-SHA256)
+//   node saml_sp.cjs validate < {sp, request_id, made, SAMLResponse, RelayState}
+//                                              prints {profile}: validatePostResponseAsync
+//
+// {sp}: entity_id, acs, sso (our SSO URL), key and cert (PEM), idp_certs (PEM, from our
+// metadata), encrypted (its assertions come encrypted for cert), response_signed (it wants
+// the Response signed, not only its assertion), authn_context (instead of eIDAS "low" or
+// higher, these exactly). A refusal prints {error} and exits 1.
+"use strict";
+
+const { SAML } = require("@node-saml/node-saml");
+
+const EIDAS_LOW = "http://eidas.europa.eu/LoA/low";
+
+// node-saml keeps the IDs of its requests to check InResponseTo; each step is its own process,
+// so the request step prints the ID (and when it was made) and the validate step starts from it.
+function requestIds(known = {}) {
+  const ids = new Map(Object.entries(known));
+  return {
+    ids,
+    async saveAsync(key, value) {
+      ids.set(key, value);
+      return { value, createdAt: Date.now() };
+    },
+    async getAsync(key) {
+      return ids.get(key) ?? null;
+    },
+    async removeAsync(key) {
+      return ids.delete(key) ? key : null;
+    },
+  };
+}
+
+function serviceProvider(input, cache) {
+  return new SAML({
+    issuer: input.entity_id,
+    callbackUrl: input.acs,
+    entryPoint: input.sso,
+    idpCert: input.idp_certs,
+    privateKey: input.key,
+    publicCert: input.cert,
+    decryptionPvk: input.encrypted ? input.key : undefined,
+    signatureAlgorithm: "sha256",
+    digestAlgorithm: "sha256",
+    identifierFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+    authnContext: input.authn_context ?? [EIDAS_LOW],
+    racComparison: input.authn_context ? "exact" : "minimum",
+    wantAssertionsSigned: true,
+    wantAuthnResponseSigned: Boolean(input.response_signed),
+    validateInResponseTo: "always",
+    cacheProvider: cache,
+  });
+}
+
+const steps = {
+  async metadata(input) {
+    // node-saml wants an IdP certificate even here, where it is not used
+    const sp = serviceProvider({ idp_certs: "unused", ...input }, requestIds());
+    return { metadata: sp.generateServiceProviderMetadata(input.encrypted ? input.cert : null, input.cert) };
+  },
+  async request(input) {
+    const cache = requestIds();
+    const url = await serviceProvider(input, cache).getAuthorizeUrlAsync("relay-7", undefined, {});
+    const [[request_id, made]] = cache.ids.entries();
+    return { url, request_id, made };
+  },
+  async validate(input) {
+    const sp = serviceProvider(input, requestIds({ [input.request_id]: input.made }));
+    const { SAMLResponse, RelayState } = input;
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse, RelayState });
+    return { profile };
+  },
+};
+
+async function main() {
+  const step = steps[process.argv[2]];
+  if (!step) throw new Error(`unknown step ${process.argv[2]}`);
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  const result = await step(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+  process.stdout.write(JSON.stringify(result));
+}
+
+main().catch((error) => {
+  const { name, message, xmlStatus } = error; // xmlStatus: a SAML Status node-saml refused
+  process.stdout.write(JSON.stringify({ error: { name, message, status: xmlStatus } }));
+  process.exit(1);
+});
