@@ -1,0 +1,54 @@
+// jose (panva) as another provider: ID tokens for eid.sso's importer.
+//
+//   node jose_id_token.cjs < {alg, issuer, audience, subject, nonce, access_token}
+//
+// makes a new key pair for `alg` (RS256, PS256, ES256...) and prints {jwks, id_token, forged}:
+// the public JWK in a JWKS, an ID token it signs (nonce, at_hash of access_token, a few
+// claims), and the same claims as attacks: unsecured (alg "none") and HS256 keyed with the
+// public key (algorithm confusion).
+"use strict";
+
+const crypto = require("node:crypto");
+const jose = require("jose");
+
+// OIDC core 3.1.3.6: the left half of the SHA-256 of the access token (the algs here are -256)
+function atHash(accessToken) {
+  return crypto.createHash("sha256").update(accessToken).digest().subarray(0, 16).toString("base64url");
+}
+
+async function main() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  const input = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  const { alg } = input;
+  const kid = `jose-${alg}`;
+  const { publicKey, privateKey } = await jose.generateKeyPair(alg, { extractable: true });
+  const jwk = { ...(await jose.exportJWK(publicKey)), kid, alg, use: "sig" };
+  const claims = {
+    nonce: input.nonce,
+    at_hash: atHash(input.access_token),
+    given_name: "Alice",
+    acr: "http://eidas.europa.eu/LoA/substantial",
+  };
+  const token = (builder) =>
+    builder
+      .setIssuer(input.issuer)
+      .setAudience(input.audience)
+      .setSubject(input.subject)
+      .setIssuedAt()
+      .setExpirationTime("5m");
+  const idToken = await token(new jose.SignJWT(claims))
+    .setProtectedHeader({ alg, kid, typ: "JWT" })
+    .sign(privateKey);
+  const unsecured = token(new jose.UnsecuredJWT(claims)).encode();
+  const confused = await token(new jose.SignJWT(claims))
+    .setProtectedHeader({ alg: "HS256", kid, typ: "JWT" })
+    .sign(new TextEncoder().encode(await jose.exportSPKI(publicKey)));
+  const result = { jwks: { keys: [jwk] }, id_token: idToken, forged: { unsecured, confused } };
+  process.stdout.write(JSON.stringify(result));
+}
+
+main().catch((error) => {
+  process.stdout.write(JSON.stringify({ error: { name: error.name, message: error.message } }));
+  process.exit(1);
+});
