@@ -10,8 +10,8 @@ validates our Response, with its assertion in the clear or encrypted for the SP.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
+from joserfc.jwk import ECKey
 
 from eid.sso.saml_metadata import idp_from_metadata
 from eid.tokens.virtual import VirtualCard
@@ -34,14 +35,29 @@ pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
 PORTAL = "http://127.0.0.1:9/callback"
 SECRET = "openid-client-secret-0123456789"
+BYE = "http://127.0.0.1:9/bye"
+NODE_PORTAL = {"client_id": "node-portal", "client_secret": SECRET}
+JWT_KEY = ECKey.generate_key("P-256", parameters={"kid": "node-jwt-1", "use": "sig"})
+JWT_PORTAL = {"client_id": "node-jwt-portal", "auth": "private_key_jwt",
+              "private_jwk": JWT_KEY.as_dict(private=True)}  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class OidcPortal:
-    """The provider, and openid-client registered there as ``node-portal``."""
+    """The provider, and openid-client as one of its clients (``node-portal`` unless changed)."""
 
     base: str
     node: Node
+    client: Mapping[str, Any] = field(default_factory=lambda: NODE_PORTAL)
+
+    def as_client(self, **client: Any) -> OidcPortal:
+        """openid-client as another client (``client_id``, ``client_secret``, ``auth``...)."""
+        return replace(self, client=client)
+
+    def register(self, **metadata: Any) -> dict[str, Any]:
+        """openid-client's dynamic registration with ``metadata``: the registered client's."""
+        data = {"issuer": self.base, "metadata": metadata}
+        return dict(self.node.run("oidc_client.cjs", "register", data=data))
 
     def request(self, **params: str) -> dict[str, Any]:
         """openid-client's authorization request (URL, verifier, nonce, state) with ``params``."""
@@ -53,9 +69,14 @@ class OidcPortal:
             self.node.run("oidc_client.cjs", "redeem", data=self._data(**request, **answer))
         )
 
+    def logout_url(self, id_token: str, **params: str) -> str:
+        """openid-client's RP-initiated logout URL with ``id_token`` as the hint."""
+        data = self._data(id_token=id_token, params=params)
+        return str(self.node.run("oidc_client.cjs", "logout", data=data)["url"])
+
     def _data(self, **extra: Any) -> dict[str, Any]:
-        return {"issuer": self.base, "client_id": "node-portal", "client_secret": SECRET,
-                "redirect_uri": PORTAL, "scope": "openid profile", **extra}  # fmt: skip
+        return {"issuer": self.base, **self.client, "redirect_uri": PORTAL,
+                "scope": "openid profile", **extra}  # fmt: skip
 
 
 @pytest.fixture(params=["ec", "rsa"])
@@ -67,8 +88,12 @@ def oidc(
         {
             "id": "node-portal", "kind": "oidc", "name": "Node portal",
             "redirect_uris": [PORTAL], "attributes": ["given_name", "family_name"],
-            "client_secret": SECRET,
-        }
+            "client_secret": SECRET, "post_logout_redirect_uris": [BYE],
+        },
+        {
+            "id": "node-jwt-portal", "kind": "oidc", "redirect_uris": [PORTAL],
+            "attributes": ["given_name"], "jwks": {"keys": [JWT_KEY.as_dict(private=False)]},
+        },
     ]  # fmt: skip
     tables = None
     if request.param == "rsa":
@@ -113,6 +138,66 @@ def test_openid_client_form_post_and_max_age(oidc: OidcPortal) -> None:
     assert result["userinfo"]["sub"] == result["claims"]["sub"]
 
 
+def _logs_in(oidc: OidcPortal) -> dict[str, Any]:
+    """openid-client's claims and userinfo after a login of its client."""
+    request = oidc.request()
+    answer = _login(oidc, request["url"])
+    assert answer.status_code == 303, answer.text
+    result = oidc.redeem(request, callback=answer.headers["location"])
+    assert result["userinfo"]["sub"] == result["claims"]["sub"]
+    assert result["claims"]["aud"] == oidc.client["client_id"]
+    return result
+
+
+@pytest.mark.parametrize("oidc", ["ec"], indirect=True)
+def test_openid_client_authenticates_by_post_and_private_key_jwt(oidc: OidcPortal) -> None:
+    _logs_in(oidc.as_client(**NODE_PORTAL, auth="client_secret_post"))
+    _logs_in(oidc.as_client(**JWT_PORTAL))
+    stranger = ECKey.generate_key("P-256", parameters={"kid": "node-jwt-1"})
+    with pytest.raises(NodeRefused) as refused:
+        _logs_in(oidc.as_client(**JWT_PORTAL | {"private_jwk": stranger.as_dict(private=True)}))
+    # a 401 carries a challenge (RFC 9110 15.5.2): openid-client reports the challenge
+    assert refused.value.error["code"] == "OAUTH_WWW_AUTHENTICATE_CHALLENGE"
+    [challenge] = refused.value.error["challenges"]
+    assert challenge["scheme"] == "basic"
+
+
+@pytest.mark.parametrize("oidc", ["ec"], indirect=True)
+def test_openid_client_registers_itself(oidc: OidcPortal) -> None:
+    """RFC 7591 (open in development mode): registered, the client logs in at once."""
+    for method in ("client_secret_basic", "private_key_jwt"):
+        metadata = {"redirect_uris": [PORTAL], "client_name": "Registered by openid-client",
+                    "token_endpoint_auth_method": method}  # fmt: skip
+        if method == "private_key_jwt":
+            metadata["jwks"] = {"keys": [JWT_KEY.as_dict(private=False)]}
+        registered = oidc.register(**metadata)
+        assert registered["token_endpoint_auth_method"] == method
+        client = {"client_id": registered["client_id"], "auth": method}
+        if method == "private_key_jwt":
+            client["private_jwk"] = JWT_KEY.as_dict(private=True)
+        else:
+            client["client_secret"] = registered["client_secret"]
+        assert _logs_in(oidc.as_client(**client))["claims"]["sub"]
+    with pytest.raises(NodeRefused) as refused:
+        oidc.register(redirect_uris=["http://portal.example/callback"])
+    assert refused.value.error["error"] == "invalid_redirect_uri"
+
+
+@pytest.mark.parametrize("oidc", ["ec"], indirect=True)
+def test_openid_client_logout_url_ends_the_session(oidc: OidcPortal) -> None:
+    request = oidc.request()
+    with browser(oidc.base) as person:
+        answer = follow_to_portal(person, request["url"])
+        result = oidc.redeem(request, callback=answer.headers["location"])
+        assert "Alice" in person.get("/").text
+        url = oidc.logout_url(result["id_token"], post_logout_redirect_uri=BYE, state="s-9")
+        assert parse_qs(urlsplit(url).query)["client_id"] == ["node-portal"]
+        out = person.get(url)
+        assert out.status_code == 303, out.text
+        assert out.headers["location"] == BYE + "?state=s-9"
+        assert "Alice" not in person.get("/").text
+
+
 def _with_query(url: str, **changes: str | None) -> str:
     """``url`` with its query parameters changed (None removes one)."""
     parts = urlsplit(url)
@@ -137,6 +222,14 @@ def test_openid_client_refusals(oidc: OidcPortal) -> None:
     with pytest.raises(NodeRefused) as refused:
         oidc.redeem(request, callback=callback)
     assert refused.value.error["error"] == "invalid_grant"
+    # an error answer (prompt=none without a session) is read as one, its iss checked too
+    request = oidc.request(prompt="none")
+    answer = _login(oidc, request["url"])
+    assert parse_qs(urlsplit(answer.headers["location"]).query)["iss"] == [oidc.base]
+    with pytest.raises(NodeRefused) as refused:
+        oidc.redeem(request, callback=answer.headers["location"])
+    assert refused.value.error["code"] == "OAUTH_AUTHORIZATION_RESPONSE_ERROR"
+    assert refused.value.error["error"] == "login_required"
 
 
 SAML_SP = "https://portal.example/node-saml"

@@ -1,25 +1,52 @@
-// openid-client (panva) as a portal of the identity provider, in two steps around the login.
+// openid-client (panva) as a portal of the identity provider, in steps around the login.
 //
+//   node oidc_client.cjs register   < {issuer, metadata}
+//     dynamic client registration (RFC 7591): prints the registered client's metadata
 //   node oidc_client.cjs authorize  < {issuer, client_id, client_secret, redirect_uri, scope, params}
 //     discovery, then the authorization URL (code, PKCE S256, nonce, state, and `params`):
 //     prints {url, verifier, nonce, state}
 //   node oidc_client.cjs redeem     < {...the above, callback | form, max_age}
 //     authorizationCodeGrant on the callback URL (or the form_post fields, as the POST the
-//     browser makes), then userinfo: prints {claims, userinfo, token_type, scope}
+//     browser makes), then userinfo: prints {claims, userinfo, token_type, scope, id_token}
+//   node oidc_client.cjs logout     < {issuer, client_id, client_secret, id_token, params}
+//     the RP-initiated logout URL (end_session_endpoint, id_token_hint): prints {url}
 //
-// ID token signatures are checked against the provider's JWKS (enableNonRepudiationChecks);
-// http is allowed because the provider runs on loopback. A refusal prints {error} and exits 1.
+// The client authenticates with `auth`: client_secret_basic (default), client_secret_post, or
+// private_key_jwt with `private_jwk` (ES256). ID token signatures are checked against the
+// provider's JWKS (enableNonRepudiationChecks); http is allowed because the provider runs on
+// loopback. A refusal prints {error} and exits 1.
 "use strict";
 
 const client = require("openid-client");
+const { importJWK } = require("jose");
+
+const LOOPBACK = { execute: [client.allowInsecureRequests] };
+
+async function authentication(input) {
+  switch (input.auth ?? "client_secret_basic") {
+    case "client_secret_basic":
+      return client.ClientSecretBasic(input.client_secret);
+    case "client_secret_post":
+      return client.ClientSecretPost(input.client_secret);
+    case "private_key_jwt":
+      return client.PrivateKeyJwt({ key: await importJWK(input.private_jwk, "ES256"), kid: input.private_jwk.kid });
+    default:
+      throw new Error(`unknown client authentication ${input.auth}`);
+  }
+}
+
+async function register(input) {
+  const config = await client.dynamicClientRegistration(new URL(input.issuer), input.metadata, undefined, LOOPBACK);
+  return config.clientMetadata();
+}
 
 async function configuration(input) {
   const config = await client.discovery(
     new URL(input.issuer),
     input.client_id,
     input.client_secret,
-    client.ClientSecretBasic(input.client_secret),
-    { execute: [client.allowInsecureRequests] },
+    await authentication(input),
+    LOOPBACK,
   );
   client.enableNonRepudiationChecks(config);
   return config;
@@ -59,11 +86,17 @@ async function redeem(input) {
   });
   const claims = tokens.claims();
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-  return { claims, userinfo, token_type: tokens.token_type, scope: tokens.scope };
+  return { claims, userinfo, token_type: tokens.token_type, scope: tokens.scope, id_token: tokens.id_token };
+}
+
+async function logout(input) {
+  const config = await configuration(input);
+  const url = client.buildEndSessionUrl(config, { id_token_hint: input.id_token, ...input.params });
+  return { url: url.href };
 }
 
 async function main() {
-  const steps = { authorize, redeem };
+  const steps = { register, authorize, redeem, logout };
   const step = steps[process.argv[2]];
   if (!step) throw new Error(`unknown step ${process.argv[2]}`);
   const chunks = [];
@@ -75,8 +108,11 @@ async function main() {
 main().catch((error) => {
   const { name, code, message } = error;
   const cause = error.cause && typeof error.cause === "object" ? error.cause : {};
-  // openid-client wraps oauth4webapi's error (the check that failed) or the server's answer
-  const detail = { reason: cause.message, error: cause.error, error_description: cause.error_description };
+  // openid-client wraps oauth4webapi's error (the check that failed), the server's answer,
+  // or its WWW-Authenticate challenges (a list)
+  const detail = Array.isArray(cause)
+    ? { challenges: cause }
+    : { reason: cause.message, error: error.error ?? cause.error, error_description: error.error_description ?? cause.error_description };
   process.stdout.write(JSON.stringify({ error: { name, code, message, ...detail } }));
   process.exit(1);
 });
