@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from eid.tokens.virtual import VirtualCard
 from .node_support import Node, NodeRefused, node
 from .pysaml2_sp import key_pair
 from .test_web_oidc_modes import posted_page
-from .web_support import browser, follow_to_portal, posted_fields, serving_provider
+from .web_support import Browser, browser, follow_to_portal, posted_fields, serving_provider
 
 __all__ = ["node"]  # the fixture, for pytest
 
@@ -239,7 +240,8 @@ ROOT = "http://127.0.0.1:9"
 
 @dataclass
 class SamlPortals:
-    """The provider (RSA key) and two node-saml SPs registered from node-saml's own metadata."""
+    """The provider and two node-saml SPs: `SAML_SP` registered in TOML (with its single
+    logout URL), `ENCRYPTED_SAML_SP` from the metadata node-saml writes."""
 
     base: str
     node: Node
@@ -248,13 +250,16 @@ class SamlPortals:
     def run(self, step: str, entity_id: str, **extra: Any) -> dict[str, Any]:
         return dict(self.node.run("saml_sp.cjs", step, data={**self.sps[entity_id], **extra}))
 
-    def login(self, entity_id: str, **extra: Any) -> tuple[dict[str, str], dict[str, str]]:
-        """node-saml's request (ID, time) and the fields our POST binding page sends its ACS."""
+    def login(
+        self, entity_id: str, person: Browser | None = None, **extra: Any
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """node-saml's request (ID, time) and the fields our POST binding page sends its ACS
+        (in ``person``'s browser, else a new one)."""
         request = self.run("request", entity_id, **extra)
         query = parse_qs(urlsplit(request["url"]).query)
         assert query["SigAlg"] == ["http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"]
-        with browser(self.base) as person:
-            fields = posted_fields(follow_to_portal(person, request["url"]), _acs(entity_id))
+        with browser(self.base) if person is None else nullcontext(person) as visitor:
+            fields = posted_fields(follow_to_portal(visitor, request["url"]), _acs(entity_id))
         assert fields["RelayState"] == "relay-7"
         return {"request_id": request["request_id"], "made": request["made"]}, fields
 
@@ -263,10 +268,14 @@ def _acs(entity_id: str) -> str:
     return f"{ROOT}/{entity_id.rsplit('/', 1)[1]}/acs"
 
 
+def _sls(entity_id: str) -> str:
+    return f"{ROOT}/{entity_id.rsplit('/', 1)[1]}/sls"
+
+
 def _node_saml_sp(entity_id: str, tmp_path: Path) -> dict[str, Any]:
-    """An SP's settings for saml_sp.cjs (our SSO URL and certificates come once we run)."""
+    """An SP's settings for saml_sp.cjs (our URLs and certificates come once we run)."""
     key, _, cert = key_pair(tmp_path, entity_id.rsplit("/", 1)[1])
-    return {"entity_id": entity_id, "acs": _acs(entity_id),
+    return {"entity_id": entity_id, "acs": _acs(entity_id), "sls": _sls(entity_id),
             "key": key.read_text(), "cert": cert, "encrypted": entity_id == ENCRYPTED_SAML_SP,
             "response_signed": entity_id == ENCRYPTED_SAML_SP}  # fmt: skip
 
@@ -275,18 +284,21 @@ def _node_saml_sp(entity_id: str, tmp_path: Path) -> dict[str, Any]:
 def saml(
     request: pytest.FixtureRequest, node: Node, virtual_card: VirtualCard, tmp_path: Path
 ) -> Iterator[SamlPortals]:
-    """node-saml SPs, each registered by its metadata; the encrypted one wants the Response
-    signed too (``sign_response``). The provider signs with an RSA key, or (parameter "ec")
-    its development EC key."""
-    sps, portals = {}, []
-    for entity_id in (SAML_SP, ENCRYPTED_SAML_SP):
-        sps[entity_id] = sp = _node_saml_sp(entity_id, tmp_path)
-        metadata = node.run("saml_sp.cjs", "metadata", data=sp)["metadata"]
-        name = f"{entity_id.rsplit('/', 1)[1]}.xml"
-        (tmp_path / name).write_text(metadata)
-        portals.append({"sp_metadata": name, "name": "Node portal",
-                        "attributes": ["given_name", "family_name"],
-                        "sign_response": sp["response_signed"]})  # fmt: skip
+    """The node-saml SPs; the encrypted one wants the Response signed too (``sign_response``).
+    The provider signs with an RSA key, or (parameter "ec") its development EC key."""
+    sps = {
+        entity_id: _node_saml_sp(entity_id, tmp_path) for entity_id in (SAML_SP, ENCRYPTED_SAML_SP)
+    }
+    metadata = node.run("saml_sp.cjs", "metadata", data=sps[ENCRYPTED_SAML_SP])["metadata"]
+    (tmp_path / "node-saml-sp.xml").write_text(metadata)
+    attributes = ["given_name", "family_name"]
+    portals = [
+        {"id": SAML_SP, "kind": "saml", "name": "Node portal", "acs_urls": [_acs(SAML_SP)],
+         "attributes": attributes, "sp_certificate": sps[SAML_SP]["cert"], "sign_requests": True,
+         "slo_url": _sls(SAML_SP)},
+        {"sp_metadata": "node-saml-sp.xml", "name": "Node portal", "attributes": attributes,
+         "sign_response": True},
+    ]  # fmt: skip
     tables = None
     if getattr(request, "param", "rsa") == "rsa":
         key, certificate, _ = key_pair(tmp_path, "provider-rsa")
@@ -295,7 +307,9 @@ def saml(
         idp = idp_from_metadata(httpx.get(f"{base}/saml/metadata").content)
         pems = [c.public_bytes(Encoding.PEM).decode() for c in idp.certificates]
         for sp in sps.values():
-            sp.update(sso=f"{base}/saml/sso", idp_certs=pems)
+            sp.update(
+                sso=f"{base}/saml/sso", slo=f"{base}/saml/slo", idp_certs=pems, idp_issuer=base
+            )
         yield SamlPortals(base, node, sps)
 
 
@@ -373,3 +387,25 @@ def test_node_saml_verifies_no_ecdsa(saml: SamlPortals) -> None:
     request, fields = saml.login(SAML_SP)
     assert b"xmldsig-more#ecdsa-sha256" in base64.b64decode(fields["SAMLResponse"])
     assert _refused(saml, SAML_SP, **request, **fields)["message"] == "Invalid signature"
+
+
+def test_node_saml_sp_initiated_single_logout(saml: SamlPortals) -> None:
+    """node-saml's signed LogoutRequest (Redirect) ends our session; our signed
+    LogoutResponse (Redirect, RSA-SHA256) passes validateRedirectAsync, a forged one not."""
+    with browser(saml.base) as person:
+        request, fields = saml.login(SAML_SP, person)
+        profile = saml.run("validate", SAML_SP, **request, **fields)["profile"]
+        logout = saml.run("logout", SAML_SP, profile=profile)
+        answer = person.get(logout["url"])
+        assert answer.status_code == 303, answer.text
+        assert "You are not logged in" in person.get("/").text
+    location = answer.headers["location"]
+    assert location.startswith(_sls(SAML_SP) + "?SAMLResponse=")
+    expected = {"request_id": logout["request_id"], "made": logout["made"]}
+    assert saml.run("logged_out", SAML_SP, url=location, **expected) == {"loggedOut": True}
+    same = _with_query(location)  # encoded again as we encode: still verifies
+    assert saml.run("logged_out", SAML_SP, url=same, **expected) == {"loggedOut": True}
+    forged = _with_query(location, RelayState="elsewhere")
+    with pytest.raises(NodeRefused) as refused:
+        saml.run("logged_out", SAML_SP, url=forged, **expected)
+    assert "signature" in refused.value.error["message"].lower()

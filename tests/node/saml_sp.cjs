@@ -5,9 +5,14 @@
 //                                              AuthnRequest (HTTP-Redirect binding, RSA-SHA256)
 //   node saml_sp.cjs validate < {sp, request_id, made, SAMLResponse, RelayState}
 //                                              prints {profile}: validatePostResponseAsync
+//   node saml_sp.cjs logout   < {sp, profile}  prints {url, request_id, made}: a signed
+//                                              LogoutRequest (HTTP-Redirect) for that login
+//   node saml_sp.cjs logged_out < {sp, request_id, made, url}
+//                                              prints {loggedOut}: validateRedirectAsync on
+//                                              our LogoutResponse at its SLO URL
 //
-// {sp}: entity_id, acs, sso (our SSO URL), key and cert (PEM), idp_certs (PEM, from our
-// metadata), encrypted (its assertions come encrypted for cert), response_signed (it wants
+// {sp}: entity_id, acs and sls (its URLs), sso and slo (ours), key and cert (PEM), idp_certs
+// (PEM, from our metadata), idp_issuer (our entity ID), encrypted (its assertions come encrypted for cert), response_signed (it wants
 // the Response signed, not only its assertion), authn_context (instead of eIDAS "low" or
 // higher, these exactly). A refusal prints {error} and exits 1.
 "use strict";
@@ -40,6 +45,9 @@ function serviceProvider(input, cache) {
     issuer: input.entity_id,
     callbackUrl: input.acs,
     entryPoint: input.sso,
+    logoutUrl: input.slo,
+    logoutCallbackUrl: input.sls,
+    idpIssuer: input.idp_issuer,
     idpCert: input.idp_certs,
     privateKey: input.key,
     publicCert: input.cert,
@@ -67,6 +75,18 @@ const steps = {
     const url = await serviceProvider(input, cache).getAuthorizeUrlAsync("relay-7", undefined, {});
     const [[request_id, made]] = cache.ids.entries();
     return { url, request_id, made };
+  },
+  async logout(input) {
+    const cache = requestIds();
+    const url = await serviceProvider(input, cache).getLogoutUrlAsync(input.profile, "relay-out", {});
+    const [[request_id, made]] = cache.ids.entries();
+    return { url, request_id, made };
+  },
+  async logged_out(input) {
+    const sp = serviceProvider(input, requestIds({ [input.request_id]: input.made }));
+    const url = new URL(input.url);
+    const { loggedOut } = await sp.validateRedirectAsync(Object.fromEntries(url.searchParams), url.search.slice(1));
+    return { loggedOut };
   },
   async validate(input) {
     const sp = serviceProvider(input, requestIds({ [input.request_id]: input.made }));
