@@ -1,6 +1,7 @@
 """ID tokens signed by jose (panva, Node.js) with a key published in a JWKS, imported by
-`eid.sso.import_id_token` and by `eid sso verify --format oidc`: RS256, PS256 and ES256,
-and jose's unsecured and algorithm-confused forgeries of the same claims refused."""
+`eid.sso.import_id_token` and by `eid sso verify --format oidc`: RS256, PS256, ES256 and
+ES384; an algorithm off the allow-list (RS512) and jose's unsecured and algorithm-confused
+forgeries of the same claims refused."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def _changed(token: str) -> str:
     return f"{header}.{encoded}.{signature}"
 
 
-@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES256"])
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES256", "ES384"])
 def test_import_id_token_of_jose(node: Node, alg: str) -> None:
     made = _made(node, alg)
     imported = _import(made["id_token"], made["jwks"])
@@ -65,6 +66,11 @@ def test_import_id_token_of_jose(node: Node, alg: str) -> None:
         with pytest.raises(AssertionAlgorithmRefused):
             _import(forged, made["jwks"])
 
+
+def test_an_algorithm_off_the_allow_list_is_refused(node: Node) -> None:
+    made = _made(node, "RS512")
+    with pytest.raises(AssertionAlgorithmRefused):
+        _import(made["id_token"], made["jwks"])
 
 def test_eid_sso_verify_of_jose(node: Node, tmp_path: Path) -> None:
     made = _made(node, "ES256")

@@ -2,7 +2,7 @@
 //
 //   node jose_id_token.cjs < {alg, issuer, audience, subject, nonce, access_token}
 //
-// makes a new key pair for `alg` (RS256, PS256, ES256...) and prints {jwks, id_token, forged}:
+// makes a new key pair for `alg` (RS256, PS256, ES256, ES384, RS512...) and prints {jwks, id_token, forged}:
 // the public JWK in a JWKS, an ID token it signs (nonce, at_hash of access_token, a few
 // claims), and the same claims as attacks: unsecured (alg "none") and HS256 keyed with the
 // public key (algorithm confusion).
@@ -11,9 +11,11 @@
 const crypto = require("node:crypto");
 const jose = require("jose");
 
-// OIDC core 3.1.3.6: the left half of the SHA-256 of the access token (the algs here are -256)
-function atHash(accessToken) {
-  return crypto.createHash("sha256").update(accessToken).digest().subarray(0, 16).toString("base64url");
+// OIDC core 3.1.3.6: the left half of the access token's hash under the alg's hash (RS256:
+// SHA-256, ES384: SHA-384...)
+function atHash(accessToken, alg) {
+  const digest = crypto.createHash(`sha${alg.slice(-3)}`).update(accessToken).digest();
+  return digest.subarray(0, digest.length / 2).toString("base64url");
 }
 
 async function main() {
@@ -26,7 +28,7 @@ async function main() {
   const jwk = { ...(await jose.exportJWK(publicKey)), kid, alg, use: "sig" };
   const claims = {
     nonce: input.nonce,
-    at_hash: atHash(input.access_token),
+    at_hash: atHash(input.access_token, alg),
     given_name: "Alice",
     acr: "http://eidas.europa.eu/LoA/substantial",
   };
