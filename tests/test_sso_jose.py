@@ -72,6 +72,7 @@ def test_an_algorithm_off_the_allow_list_is_refused(node: Node) -> None:
     with pytest.raises(AssertionAlgorithmRefused):
         _import(made["id_token"], made["jwks"])
 
+
 def test_eid_sso_verify_of_jose(node: Node, tmp_path: Path) -> None:
     made = _made(node, "ES256")
     jwks = tmp_path / "jwks.json"

@@ -28,7 +28,14 @@ from eid.tokens.virtual import VirtualCard
 from .node_support import Node, NodeRefused, node
 from .pysaml2_sp import key_pair
 from .test_web_oidc_modes import posted_page
-from .web_support import Browser, browser, follow_to_portal, posted_fields, serving_provider
+from .web_support import (
+    Browser,
+    browser,
+    csrf_of,
+    follow_to_portal,
+    posted_fields,
+    serving_provider,
+)
 
 __all__ = ["node"]  # the fixture, for pytest
 
@@ -408,4 +415,24 @@ def test_node_saml_sp_initiated_single_logout(saml: SamlPortals) -> None:
     forged = _with_query(location, RelayState="elsewhere")
     with pytest.raises(NodeRefused) as refused:
         saml.run("logged_out", SAML_SP, url=forged, **expected)
+    assert "signature" in refused.value.error["message"].lower()
+
+
+def test_node_saml_answers_our_logout_request(saml: SamlPortals) -> None:
+    """Logout begun at the provider: our signed LogoutRequest (Redirect) passes node-saml's
+    checks, and its signed LogoutResponse passes ours."""
+    with browser(saml.base) as person:
+        request, fields = saml.login(SAML_SP, person)
+        profile = saml.run("validate", SAML_SP, **request, **fields)["profile"]
+        stop = person.post("/logout", data={"csrf": csrf_of(person.get("/").text)})
+        location = stop.headers["location"]
+        assert location.startswith(_sls(SAML_SP) + "?SAMLRequest=")
+        answer = saml.run("answer_logout", SAML_SP, url=location)
+        assert answer["name_id"] == profile["nameID"]
+        done = person.get(answer["url"])
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == "/logged-out"
+        assert "You are not logged in" in person.get("/").text
+    with pytest.raises(NodeRefused) as refused:
+        saml.run("answer_logout", SAML_SP, url=_with_query(location, RelayState="elsewhere"))
     assert "signature" in refused.value.error["message"].lower()

@@ -10,6 +10,8 @@
 //   node saml_sp.cjs logged_out < {sp, request_id, made, url}
 //                                              prints {loggedOut}: validateRedirectAsync on
 //                                              our LogoutResponse at its SLO URL
+//   node saml_sp.cjs answer_logout < {sp, url}   prints {name_id, url}: validateRedirectAsync
+//                                              on our LogoutRequest, then its signed answer
 //
 // {sp}: entity_id, acs and sls (its URLs), sso and slo (ours), key and cert (PEM), idp_certs
 // (PEM, from our metadata), idp_issuer (our entity ID), encrypted (its assertions come encrypted for cert), response_signed (it wants
@@ -87,6 +89,14 @@ const steps = {
     const url = new URL(input.url);
     const { loggedOut } = await sp.validateRedirectAsync(Object.fromEntries(url.searchParams), url.search.slice(1));
     return { loggedOut };
+  },
+  async answer_logout(input) {
+    const sp = serviceProvider(input, requestIds());
+    const url = new URL(input.url);
+    const query = Object.fromEntries(url.searchParams);
+    const { profile } = await sp.validateRedirectAsync(query, url.search.slice(1));
+    const answer = await sp.getLogoutResponseUrlAsync(profile, query.RelayState, {}, true);
+    return { name_id: profile.nameID, url: answer };
   },
   async validate(input) {
     const sp = serviceProvider(input, requestIds({ [input.request_id]: input.made }));
