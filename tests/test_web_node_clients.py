@@ -1,10 +1,12 @@
 """The provider with the JavaScript world's reference clients, run for real in Node.js.
 
-openid-client (panva, OpenID-certified relying party) does discovery, builds the authorization
+openid-client (panva, OpenID-certified relying party) discovers, builds the authorization
 request, and after the login (the virtual eID, as in test_web_oidc.py) redeems the answer with
 all its checks (iss per RFC 9207, ID token signature, nonce, at_hash, auth_time) and calls
-userinfo. @node-saml/node-saml (passport-saml's core) makes a signed AuthnRequest and
-validates our Response, with its assertion in the clear or encrypted for the SP.
+userinfo; it also authenticates in each way, registers itself and logs out.
+@node-saml/node-saml (passport-saml's core) makes signed AuthnRequests and validates our
+Responses, the assertion in the clear or encrypted for it, and logs out from either end.
+The scripts are tests/node/*.cjs; jose's ID tokens are in test_sso_jose.py.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def oidc(
         yield OidcPortal(base, node)
 
 
-def _login(oidc: OidcPortal, url: str) -> Any:
+def _login(oidc: OidcPortal, url: str) -> httpx.Response:
     with browser(oidc.base) as person:
         return follow_to_portal(person, url)
 
