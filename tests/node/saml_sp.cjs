@@ -1,8 +1,10 @@
 // @node-saml/node-saml (passport-saml's core) as a service provider of the identity provider.
 //
 //   node saml_sp.cjs metadata < {sp}           prints {metadata}: node-saml's SP metadata
-//   node saml_sp.cjs request  < {sp}           prints {url, request_id, made}: a signed
-//                                              AuthnRequest (HTTP-Redirect binding, RSA-SHA256)
+//   node saml_sp.cjs request  < {sp, post}     prints {url | form, request_id, made}: a signed
+//                                              AuthnRequest (RSA-SHA256): HTTP-Redirect, or
+//                                              with post the POST binding's fields (enveloped;
+//                                              deflated unless post_uncompressed)
 //   node saml_sp.cjs validate < {sp, request_id, made, SAMLResponse, RelayState}
 //                                              prints {profile}: validatePostResponseAsync
 //   node saml_sp.cjs logout   < {sp, profile}  prints {url, request_id, made}: a signed
@@ -61,6 +63,9 @@ function serviceProvider(input, cache) {
     racComparison: input.authn_context ? "exact" : "minimum",
     wantAssertionsSigned: true,
     wantAuthnResponseSigned: Boolean(input.response_signed),
+    // SAML Bindings 3.5.4: the POST binding sends the XML itself; node-saml deflates it
+    // as for the Redirect binding unless told not to
+    skipRequestCompression: Boolean(input.post_uncompressed),
     validateInResponseTo: "always",
     cacheProvider: cache,
   });
@@ -74,9 +79,12 @@ const steps = {
   },
   async request(input) {
     const cache = requestIds();
-    const url = await serviceProvider(input, cache).getAuthorizeUrlAsync("relay-7", undefined, {});
+    const sp = serviceProvider(input, cache);
+    const sent = input.post
+      ? { form: await sp.getAuthorizeMessageAsync("relay-7", undefined, {}) }
+      : { url: await sp.getAuthorizeUrlAsync("relay-7", undefined, {}) };
     const [[request_id, made]] = cache.ids.entries();
-    return { url, request_id, made };
+    return { ...sent, request_id, made };
   },
   async logout(input) {
     const cache = requestIds();
