@@ -50,10 +50,20 @@ class Node:
         return json.loads(done.stdout)
 
 
+MINIMUM = (20, 19)
+"""openid-client 6 needs Node 20; the CommonJS scripts require its ES modules (Node 20.19)."""
+
+
 @pytest.fixture(scope="session")
 def node() -> Node:
-    """The Node runner; the packages of tests/node/package.json must be installed (no skip)."""
-    assert Path(NODE).exists(), "Node.js is not installed: /usr/bin/node is needed"
+    """The Node runner; Node.js 20.19+ and the packages of tests/node/package.json must be
+    installed (no skip)."""
+    assert Path(NODE).exists(), "Node.js is not installed: /usr/bin/node (20.19+) is needed"
+    shown = subprocess.run(
+        [NODE, "-p", "process.versions.node"], capture_output=True, text=True, timeout=30
+    ).stdout.strip()
+    version = tuple(int(part) for part in shown.split(".")[:2])
+    assert version >= MINIMUM, f"Node.js {shown} is too old: the tests need 20.19 or newer"
     wanted = json.loads((SCRIPTS / "package.json").read_text())["dependencies"]
     missing = [name for name in wanted if not (NODE_MODULES / name / "package.json").exists()]
     assert not missing, f"npm packages {missing} are not installed: run `make test`"
