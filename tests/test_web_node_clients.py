@@ -24,22 +24,29 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from joserfc.jwk import ECKey
 
+from eid.errors import AssertionHeaderRefused
+from eid.examples.my_enterprise import create_portal
+from eid.sso import VerificationKeys, import_id_token
 from eid.sso.saml_metadata import idp_from_metadata
 from eid.tokens.virtual import VirtualCard
+from eid.web.logout import BACKCHANNEL_EVENT
 
 from .node_support import Node, NodeRefused, node
 from .pysaml2_sp import key_pair
+from .test_web_logout import notices
 from .test_web_oidc_modes import posted_page
 from .web_support import (
     Browser,
     browser,
     csrf_of,
     follow_to_portal,
+    new_port,
     posted_fields,
+    serving,
     serving_provider,
 )
 
-__all__ = ["node"]  # the fixture, for pytest
+__all__ = ["node", "notices"]  # the fixtures, for pytest
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
 
@@ -206,6 +213,69 @@ def test_openid_client_logout_url_ends_the_session(oidc: OidcPortal) -> None:
         assert out.status_code == 303, out.text
         assert out.headers["location"] == BYE + "?state=s-9"
         assert "Alice" not in person.get("/").text
+
+
+@pytest.fixture
+def backchannel(
+    node: Node, virtual_card: VirtualCard, tmp_path: Path, notices: tuple[str, list[str]]
+) -> Iterator[tuple[OidcPortal, str, list[str]]]:
+    """The provider with two portals told of logouts by the back channel: the example portal
+    (`eid.examples.my_enterprise`, served here) and openid-client's, whose notices a loopback
+    endpoint keeps. Yields openid-client's portal, the example's URL, and the notices."""
+    notice_url, received = notices
+    example_port = new_port()
+    example = f"http://127.0.0.1:{example_port}"
+    portals = [
+        {"id": "my-enterprise", "kind": "oidc", "redirect_uris": [f"{example}/callback"],
+         "attributes": ["given_name", "family_name"], "client_secret": SECRET,
+         "backchannel_logout_uri": f"{example}/backchannel-logout"},
+        {"id": "node-portal", "kind": "oidc", "redirect_uris": [PORTAL],
+         "attributes": ["given_name"], "client_secret": SECRET,
+         "backchannel_logout_uri": notice_url},
+    ]  # fmt: skip
+    with serving_provider(virtual_card, tmp_path, portals=portals) as base:
+        app = create_portal(
+            provider=base, base_url=example, client_id="my-enterprise", client_secret=SECRET
+        )
+        with serving(app, example_port):
+            yield OidcPortal(base, node), example, received
+
+
+def test_logout_tokens_reach_the_example_portal_and_pass_jose(
+    backchannel: tuple[OidcPortal, str, list[str]],
+) -> None:
+    """Back-Channel Logout: our logout token is typed logout+jwt (2.4), which jose's
+    jwtVerify asks for; it is never taken for an ID token, nor an ID token for it (4.1)."""
+    oidc, example, received = backchannel
+    with browser(oidc.base) as person, browser(example) as at_example:
+        answer = follow_to_portal(person, at_example.get("/login").headers["location"])
+        at_example.get(answer.headers["location"])
+        assert "Welcome, Alice" in at_example.get("/").text
+        request = oidc.request()
+        callback = follow_to_portal(person, request["url"]).headers["location"]
+        result = oidc.redeem(request, callback=callback)  # signed on without a PIN
+        # the example portal refuses an ID token where a logout token belongs
+        posted = at_example.post("/backchannel-logout", data={"logout_token": result["id_token"]})
+        assert posted.status_code == 400
+        assert "Welcome, Alice" in at_example.get("/").text
+        person.post("/logout", data={"csrf": csrf_of(person.get("/").text)})
+        assert "You are not logged in" in at_example.get("/").text
+    [token] = received
+    verified = oidc.node.run("jose_logout_token.cjs", data={
+        "token": token, "jwks_uri": f"{oidc.base}/jwks", "issuer": oidc.base,
+        "audience": "node-portal"})  # fmt: skip
+    assert verified["header"]["typ"] == "logout+jwt"
+    assert verified["claims"]["sid"] == result["claims"]["sid"]
+    assert verified["claims"]["events"] == {BACKCHANNEL_EVENT: {}}
+    assert "nonce" not in verified["claims"]
+    keys = VerificationKeys.from_jwks(httpx.get(f"{oidc.base}/jwks").json())
+    with pytest.raises(AssertionHeaderRefused):
+        import_id_token(token, issuer=oidc.base, audience="node-portal", keys=keys)
+    with pytest.raises(NodeRefused) as refused:  # and jose refuses an ID token as one
+        oidc.node.run("jose_logout_token.cjs", data={
+            "token": result["id_token"], "jwks_uri": f"{oidc.base}/jwks", "issuer": oidc.base,
+            "audience": "node-portal"})  # fmt: skip
+    assert refused.value.error["code"] == "ERR_JWT_CLAIM_VALIDATION_FAILED"
 
 
 def _with_query(url: str, **changes: str | None) -> str:
