@@ -30,7 +30,7 @@ def _made(node: Node, alg: str) -> dict[str, Any]:
     """jose's JWKS, ID token and forgeries for a new ``alg`` key."""
     data = {"alg": alg, "issuer": ISSUER, "audience": AUDIENCE, "subject": "alice-pairwise",
             "nonce": NONCE, "access_token": ACCESS_TOKEN}  # fmt: skip
-    return dict(node.run("jose_id_token.cjs", data=data))
+    return dict(node.run("jose_id_token.cjs", "sign", data=data))
 
 
 def _import(token: str, jwks: dict[str, Any]) -> Any:

@@ -261,7 +261,7 @@ def test_logout_tokens_reach_the_example_portal_and_pass_jose(
         person.post("/logout", data={"csrf": csrf_of(person.get("/").text)})
         assert "You are not logged in" in at_example.get("/").text
     [token] = received
-    verified = oidc.node.run("jose_logout_token.cjs", data={
+    verified = oidc.node.run("jose_logout_token.cjs", "verify", data={
         "token": token, "jwks_uri": f"{oidc.base}/jwks", "issuer": oidc.base,
         "audience": "node-portal"})  # fmt: skip
     assert verified["header"]["typ"] == "logout+jwt"
@@ -272,7 +272,7 @@ def test_logout_tokens_reach_the_example_portal_and_pass_jose(
     with pytest.raises(AssertionHeaderRefused):
         import_id_token(token, issuer=oidc.base, audience="node-portal", keys=keys)
     with pytest.raises(NodeRefused) as refused:  # and jose refuses an ID token as one
-        oidc.node.run("jose_logout_token.cjs", data={
+        oidc.node.run("jose_logout_token.cjs", "verify", data={
             "token": result["id_token"], "jwks_uri": f"{oidc.base}/jwks", "issuer": oidc.base,
             "audience": "node-portal"})  # fmt: skip
     assert refused.value.error["code"] == "ERR_JWT_CLAIM_VALIDATION_FAILED"

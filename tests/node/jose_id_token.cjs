@@ -1,15 +1,16 @@
 // jose (panva) as another provider: ID tokens for eid.sso's importer.
 //
-//   node jose_id_token.cjs < {alg, issuer, audience, subject, nonce, access_token}
+//   node jose_id_token.cjs sign < {alg, issuer, audience, subject, nonce, access_token}
 //
-// makes a new key pair for `alg` (RS256, PS256, ES256, ES384, RS512...) and prints {jwks, id_token, forged}:
-// the public JWK in a JWKS, an ID token it signs (nonce, at_hash of access_token, a few
-// claims), and the same claims as attacks: unsecured (alg "none") and HS256 keyed with the
-// public key (algorithm confusion).
+// makes a new key pair for `alg` (RS256, PS256, ES256, ES384, RS512...) and prints
+// {jwks, id_token, forged}: the public JWK in a JWKS, an ID token it signs (nonce, at_hash
+// of access_token, a few claims), and the same claims as attacks: unsecured (alg "none")
+// and HS256 keyed with the public key (algorithm confusion).
 "use strict";
 
 const crypto = require("node:crypto");
 const jose = require("jose");
+const { runStep } = require("./step.cjs");
 
 // OIDC core 3.1.3.6: the left half of the access token's hash under the alg's hash (RS256:
 // SHA-256, ES384: SHA-384...)
@@ -18,10 +19,7 @@ function atHash(accessToken, alg) {
   return digest.subarray(0, digest.length / 2).toString("base64url");
 }
 
-async function main() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  const input = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+async function sign(input) {
   const { alg } = input;
   const kid = `jose-${alg}`;
   const { publicKey, privateKey } = await jose.generateKeyPair(alg, { extractable: true });
@@ -46,11 +44,8 @@ async function main() {
   const confused = await token(new jose.SignJWT(claims))
     .setProtectedHeader({ alg: "HS256", kid, typ: "JWT" })
     .sign(new TextEncoder().encode(await jose.exportSPKI(publicKey)));
-  const result = { jwks: { keys: [jwk] }, id_token: idToken, forged: { unsecured, confused } };
-  process.stdout.write(JSON.stringify(result));
+  return { jwks: { keys: [jwk] }, id_token: idToken, forged: { unsecured, confused } };
 }
 
-main().catch((error) => {
-  process.stdout.write(JSON.stringify({ error: { name: error.name, message: error.message } }));
-  process.exit(1);
-});
+runStep({ sign });
+

@@ -2,7 +2,8 @@
 //
 //   node oidc_client.cjs register   < {issuer, metadata}
 //     dynamic client registration (RFC 7591): prints the registered client's metadata
-//   node oidc_client.cjs authorize  < {issuer, client_id, client_secret, redirect_uri, scope, params}
+//   node oidc_client.cjs authorize  < {issuer, client_id, client_secret, redirect_uri, scope,
+//                                       params}
 //     discovery, then the authorization URL (code, PKCE S256, nonce, state, and `params`):
 //     prints {url, verifier, nonce, state}
 //   node oidc_client.cjs redeem     < {...the above, callback | form, max_age}
@@ -19,6 +20,7 @@
 
 const client = require("openid-client");
 const { importJWK } = require("jose");
+const { runStep } = require("./step.cjs");
 
 const LOOPBACK = { execute: [client.allowInsecureRequests] };
 
@@ -29,14 +31,19 @@ async function authentication(input) {
     case "client_secret_post":
       return client.ClientSecretPost(input.client_secret);
     case "private_key_jwt":
-      return client.PrivateKeyJwt({ key: await importJWK(input.private_jwk, "ES256"), kid: input.private_jwk.kid });
+      return client.PrivateKeyJwt({
+        key: await importJWK(input.private_jwk, "ES256"),
+        kid: input.private_jwk.kid,
+      });
     default:
       throw new Error(`unknown client authentication ${input.auth}`);
   }
 }
 
 async function register(input) {
-  const config = await client.dynamicClientRegistration(new URL(input.issuer), input.metadata, undefined, LOOPBACK);
+  const server = new URL(input.issuer);
+  const { metadata } = input;
+  const config = await client.dynamicClientRegistration(server, metadata, undefined, LOOPBACK);
   return config.clientMetadata();
 }
 
@@ -86,33 +93,27 @@ async function redeem(input) {
   });
   const claims = tokens.claims();
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-  return { claims, userinfo, token_type: tokens.token_type, scope: tokens.scope, id_token: tokens.id_token };
+  const { token_type, scope, id_token } = tokens;
+  return { claims, userinfo, token_type, scope, id_token };
 }
 
 async function logout(input) {
   const config = await configuration(input);
-  const url = client.buildEndSessionUrl(config, { id_token_hint: input.id_token, ...input.params });
-  return { url: url.href };
+  const hint = { id_token_hint: input.id_token };
+  return { url: client.buildEndSessionUrl(config, { ...hint, ...input.params }).href };
 }
 
-async function main() {
-  const steps = { register, authorize, redeem, logout };
-  const step = steps[process.argv[2]];
-  if (!step) throw new Error(`unknown step ${process.argv[2]}`);
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  const result = await step(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-  process.stdout.write(JSON.stringify(result));
-}
-
-main().catch((error) => {
+// openid-client wraps oauth4webapi's error (the check that failed), the server's answer, or
+// its WWW-Authenticate challenges (a list)
+function describe(error) {
   const { name, code, message } = error;
   const cause = error.cause && typeof error.cause === "object" ? error.cause : {};
-  // openid-client wraps oauth4webapi's error (the check that failed), the server's answer,
-  // or its WWW-Authenticate challenges (a list)
-  const detail = Array.isArray(cause)
-    ? { challenges: cause }
-    : { reason: cause.message, error: error.error ?? cause.error, error_description: error.error_description ?? cause.error_description };
-  process.stdout.write(JSON.stringify({ error: { name, code, message, ...detail } }));
-  process.exit(1);
-});
+  if (Array.isArray(cause)) return { name, code, message, challenges: cause };
+  const answer = {
+    error: error.error ?? cause.error,
+    error_description: error.error_description ?? cause.error_description,
+  };
+  return { name, code, message, reason: cause.message, ...answer };
+}
+
+runStep({ register, authorize, redeem, logout }, describe);

@@ -12,25 +12,28 @@
 //   node saml_sp.cjs logged_out < {sp, request_id, made, url}
 //                                              prints {loggedOut}: validateRedirectAsync on
 //                                              our LogoutResponse at its SLO URL
-//   node saml_sp.cjs answer_logout < {sp, url}   prints {name_id, url}: validateRedirectAsync
+//   node saml_sp.cjs answer_logout < {sp, url}
+//                                              prints {name_id, url}: validateRedirectAsync
 //                                              on our LogoutRequest, then its signed answer
 //
 // {sp}: entity_id, acs and sls (its URLs), sso and slo (ours), key and cert (PEM), idp_certs
-// (PEM, from our metadata), idp_issuer (our entity ID), encrypted (its assertions come encrypted for cert), response_signed (it wants
-// the Response signed, not only its assertion), authn_context (instead of eIDAS "low" or
-// higher, these exactly). A refusal prints {error} and exits 1.
+// (PEM, from our metadata), idp_issuer (our entity ID), encrypted (its assertions come
+// encrypted for cert), response_signed (it wants the Response signed, not only its
+// assertion), authn_context (instead of eIDAS "low" or higher, these exactly).
+// A refusal prints {error} and exits 1.
 "use strict";
 
 const { SAML } = require("@node-saml/node-saml");
+const { runStep } = require("./step.cjs");
 
 const EIDAS_LOW = "http://eidas.europa.eu/LoA/low";
 
 // node-saml keeps the IDs of its requests to check InResponseTo; each step is its own process,
-// so the request step prints the ID (and when it was made) and the validate step starts from it.
-function requestIds(known = {}) {
-  const ids = new Map(Object.entries(known));
+// so a step that makes a request prints its ID and time (sent), and the step that checks the
+// answer starts from them (expecting).
+function requestIds(expecting) {
+  const ids = new Map(expecting ? [[expecting.request_id, expecting.made]] : []);
   return {
-    ids,
     async saveAsync(key, value) {
       ids.set(key, value);
       return { value, createdAt: Date.now() };
@@ -40,6 +43,10 @@ function requestIds(known = {}) {
     },
     async removeAsync(key) {
       return ids.delete(key) ? key : null;
+    },
+    sent() {
+      const [[request_id, made]] = ids.entries();
+      return { request_id, made };
     },
   };
 }
@@ -75,27 +82,34 @@ const steps = {
   async metadata(input) {
     // node-saml wants an IdP certificate even here, where it is not used
     const sp = serviceProvider({ idp_certs: "unused", ...input }, requestIds());
-    return { metadata: sp.generateServiceProviderMetadata(input.encrypted ? input.cert : null, input.cert) };
+    const encryption = input.encrypted ? input.cert : null;
+    return { metadata: sp.generateServiceProviderMetadata(encryption, input.cert) };
   },
   async request(input) {
     const cache = requestIds();
     const sp = serviceProvider(input, cache);
-    const sent = input.post
+    const message = input.post
       ? { form: await sp.getAuthorizeMessageAsync("relay-7", undefined, {}) }
       : { url: await sp.getAuthorizeUrlAsync("relay-7", undefined, {}) };
-    const [[request_id, made]] = cache.ids.entries();
-    return { ...sent, request_id, made };
+    return { ...message, ...cache.sent() };
+  },
+  async validate(input) {
+    const sp = serviceProvider(input, requestIds(input));
+    const { SAMLResponse, RelayState } = input;
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse, RelayState });
+    return { profile };
   },
   async logout(input) {
     const cache = requestIds();
-    const url = await serviceProvider(input, cache).getLogoutUrlAsync(input.profile, "relay-out", {});
-    const [[request_id, made]] = cache.ids.entries();
-    return { url, request_id, made };
+    const sp = serviceProvider(input, cache);
+    const url = await sp.getLogoutUrlAsync(input.profile, "relay-out", {});
+    return { url, ...cache.sent() };
   },
   async logged_out(input) {
-    const sp = serviceProvider(input, requestIds({ [input.request_id]: input.made }));
+    const sp = serviceProvider(input, requestIds(input));
     const url = new URL(input.url);
-    const { loggedOut } = await sp.validateRedirectAsync(Object.fromEntries(url.searchParams), url.search.slice(1));
+    const query = Object.fromEntries(url.searchParams);
+    const { loggedOut } = await sp.validateRedirectAsync(query, url.search.slice(1));
     return { loggedOut };
   },
   async answer_logout(input) {
@@ -106,25 +120,7 @@ const steps = {
     const answer = await sp.getLogoutResponseUrlAsync(profile, query.RelayState, {}, true);
     return { name_id: profile.nameID, url: answer };
   },
-  async validate(input) {
-    const sp = serviceProvider(input, requestIds({ [input.request_id]: input.made }));
-    const { SAMLResponse, RelayState } = input;
-    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse, RelayState });
-    return { profile };
-  },
 };
 
-async function main() {
-  const step = steps[process.argv[2]];
-  if (!step) throw new Error(`unknown step ${process.argv[2]}`);
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  const result = await step(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-  process.stdout.write(JSON.stringify(result));
-}
-
-main().catch((error) => {
-  const { name, message, xmlStatus } = error; // xmlStatus: a SAML Status node-saml refused
-  process.stdout.write(JSON.stringify({ error: { name, message, status: xmlStatus } }));
-  process.exit(1);
-});
+// xmlStatus: the SAML Status of an answer node-saml refused as not a success
+runStep(steps, ({ name, message, xmlStatus }) => ({ name, message, status: xmlStatus }));
