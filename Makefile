@@ -11,8 +11,11 @@ DEMO_PACKAGES := softhsm2
 BENCH_PACKAGES := wrk
 TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev chromium chromium-driver qpdf poppler-utils
 
-# axe-core (npm) checks the pages' accessibility inside Chromium in the tests.
-AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+# The tests' npm packages (tests/node/package.json, locked): axe-core checks the pages'
+# accessibility inside Chromium; openid-client, @node-saml/node-saml and jose are the
+# JavaScript clients the interop tests drive against the provider. npm ci installs the lock.
+NODE := $(VENV)/node
+NODE_STAMP := $(NODE)/.installed
 
 .PHONY: demo test lint typecheck bench fuzz clean
 
@@ -22,9 +25,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-$(AXE):
-	mkdir -p $(VENV)/node
-	cd $(VENV)/node && npm install --no-audit --no-fund --silent axe-core@4
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	mkdir -p $(NODE)
+	cp tests/node/package.json tests/node/package-lock.json $(NODE)/
+	cd $(NODE) && npm ci --no-audit --no-fund --silent
+	touch $@
 
 demo: $(STAMP)
 	@scripts/ensure-system-packages $(DEMO_PACKAGES)
@@ -37,7 +42,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) $(AXE) lint typecheck
+test: $(STAMP) $(NODE_STAMP) lint typecheck
 	@scripts/ensure-system-packages $(TEST_PACKAGES)
 	$(BIN)/python -m pytest
 

@@ -15,16 +15,11 @@ from typing import Any
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from .node_support import NODE_MODULES
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-AXE = (
-    Path(__file__).resolve().parent.parent
-    / ".venv"
-    / "node"
-    / "node_modules"
-    / "axe-core"
-    / "axe.min.js"
-)
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 PHONE = (375, 740)
 
 

@@ -18,6 +18,7 @@ from joserfc import jwt as jose_jwt
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 
 from eid.errors import (
+    AssertionHeaderRefused,
     AssertionMalformed,
     EidError,
     MalformedInput,
@@ -29,8 +30,8 @@ from eid.sso import MemoryReplayStore, PortalRegistry, ProviderKey
 from eid.sso.id_token import import_id_token
 from eid.sso.imported import Imported
 from eid.sso.jwks import VerificationKeys
-from eid.sso.jws import b64url_encode, parse_compact
-from eid.sso.oidc import access_token_hash
+from eid.sso.jws import LOGOUT_TOKEN_TYPES, b64url_encode, parse_compact
+from eid.sso.oidc import access_token_hash, sign_jwt
 from eid.sso.provider import IdentityProvider
 from eid.tokens import Token
 from tests.sso_support import ISSUER, as_production_card, ec_key, login, minter, portal, rsa_key
@@ -230,6 +231,18 @@ def _keys() -> VerificationKeys:
     return VerificationKeys.from_key_set(ProviderKeySet(SIGNER, next=RSA))
 
 
+def test_explicit_types_keep_logout_tokens_and_id_tokens_apart() -> None:
+    """Back-Channel Logout 4.1 (cross-JWT confusion): each parser takes its own typ only."""
+    logout = sign_jwt({"iss": ISSUER}, SIGNER, "ES256", typ="logout+jwt")
+    id_token = sign_jwt({"iss": ISSUER}, SIGNER, "ES256")
+    assert parse_compact(logout, types=LOGOUT_TOKEN_TYPES).header["typ"] == "logout+jwt"
+    assert parse_compact(id_token).header["typ"] == "JWT"
+    with pytest.raises(AssertionHeaderRefused):
+        parse_compact(logout)
+    with pytest.raises(AssertionHeaderRefused):
+        parse_compact(id_token, types=LOGOUT_TOKEN_TYPES)
+
+
 def _b64json(value: object) -> str:
     return b64url_encode(json.dumps(value).encode())
 
@@ -366,6 +379,7 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], str, dict[str, object]]] = {
     "compressed": (_with_header(zip="DEF"), "assertion_header_refused", {}),
     "nested (cty JWT)": (_with_header(cty="JWT"), "assertion_header_refused", {}),
     "typ of an access token": (_with_header(typ="at+jwt"), "assertion_header_refused", {}),
+    "typ of a logout token": (_with_header(typ="logout+jwt"), "assertion_header_refused", {}),
     "duplicate header member": (
         lambda: forge(
             b64url_encode(f'{{"alg":"ES256","kid":"{SIGNER.kid}","alg":"none"}}'.encode())

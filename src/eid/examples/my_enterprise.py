@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from eid.errors import EidError
 from eid.sso import RemoteKeys, import_id_token
-from eid.sso.jws import parse_compact
+from eid.sso.jws import LOGOUT_TOKEN_TYPES, parse_compact
 
 __all__ = ["create_portal"]
 
@@ -151,7 +151,7 @@ def create_portal(*, provider: str, base_url: str, client_id: str, client_secret
         token = str(form.get("logout_token", ""))
         await run_in_threadpool(metadata)
         try:
-            jws = parse_compact(token)
+            jws = parse_compact(token, types=LOGOUT_TOKEN_TYPES)
             check = cache["keys"].select(jws.kid, jws.algorithm)
             claims = jws.claims() if check(jws.signature, jws.signing_input) else {}
         except EidError:

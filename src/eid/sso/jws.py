@@ -10,7 +10,9 @@ one meaning:
 * JSON objects without duplicate member names;
 * headers never honoured: ``jwk``, ``jku``, ``x5u``, ``x5c`` (the key comes from the
   provider's JWKS, never from the token), ``crit`` (no extension is understood), ``b64``,
-  ``zip``, and ``cty`` (nested tokens); ``alg`` ``none`` and HMAC are refused.
+  ``zip``, and ``cty`` (nested tokens); ``alg`` ``none`` and HMAC are refused;
+* a ``typ``, when present, is one the caller expects (an ID token's by default: ``JWT``), so
+  a token of another kind (a ``logout+jwt`` logout token) is not taken for an ID token.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from eid.errors import (
 )
 
 __all__ = [
+    "ID_TOKEN_TYPES",
+    "LOGOUT_TOKEN_TYPES",
     "MAX_TOKEN_SIZE",
     "REFUSED_HEADERS",
     "CompactJws",
@@ -44,6 +48,12 @@ __all__ = [
 
 MAX_TOKEN_SIZE = 16 * 1024
 """The longest token accepted (characters)."""
+
+ID_TOKEN_TYPES = frozenset({"jwt", "application/jwt"})
+"""The ``typ`` values (lower case) of an ID token or a client assertion."""
+
+LOGOUT_TOKEN_TYPES = frozenset({"logout+jwt", "application/logout+jwt"})
+"""The ``typ`` values (lower case) of a back-channel logout token (Back-Channel Logout 2.4)."""
 
 REFUSED_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "crit", "b64", "zip", "cty"})
 """Header members whose presence alone refuses a token."""
@@ -150,8 +160,16 @@ class CompactJws(NamedTuple):
         return json_object(b64url_decode(self.payload_b64, "payload"), "payload")
 
 
-def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> CompactJws:
-    """Split and check a compact JWS's form and header (not its signature)."""
+def parse_compact(
+    token: str | bytes,
+    *,
+    max_size: int = MAX_TOKEN_SIZE,
+    types: frozenset[str] = ID_TOKEN_TYPES,
+) -> CompactJws:
+    """Split and check a compact JWS's form and header (not its signature).
+
+    ``types`` are the ``typ`` values accepted (lower case); a header without one is accepted.
+    """
     if len(token) > max_size:
         raise AssertionTooLarge(f"longer than {max_size} characters", source=_SOURCE)
     if not token.isascii():  # of text, a flag read; of bytes, one pass
@@ -168,24 +186,27 @@ def parse_compact(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> Comp
                 "a JWE (encrypted token) where a signed JWS is expected", source=_SOURCE
             )
         raise AssertionMalformed("a compact JWS has three parts", source=_SOURCE)
-    header, algorithm, kid = _checked_header(header_b64)
+    header, algorithm, kid = _checked_header(header_b64, types)
     signature = b64url_decode(signature_b64, "signature")
     return CompactJws(header, algorithm, kid, payload_b64, signed.encode("ascii"), signature)
 
 
 @functools.lru_cache(maxsize=256)
-def _checked_header(header_b64: str) -> tuple[Mapping[str, Any], str, str | None]:
+def _checked_header(
+    header_b64: str, types: frozenset[str]
+) -> tuple[Mapping[str, Any], str, str | None]:
     """The decoded header of ``header_b64`` with its ``alg`` and ``kid``, every check passed.
 
-    A pure function of the header's text, remembered for the few texts a provider sends
+    Its ``typ``, if any, is one of ``types``. A pure function of the header's text and
+    ``types``, remembered for the few texts a provider sends
     (an exception is never remembered: a refused header is parsed again each time).
     """
     header = json_object(b64url_decode(header_b64, "header"), "header")
-    algorithm, kid = _check_header(header)
+    algorithm, kid = _check_header(header, types)
     return MappingProxyType(header), algorithm, kid
 
 
-def _check_header(header: Mapping[str, Any]) -> tuple[str, str | None]:
+def _check_header(header: Mapping[str, Any], types: frozenset[str]) -> tuple[str, str | None]:
     """The header's ``alg`` and ``kid`` once every header check passed."""
     alg = header.get("alg")
     if not isinstance(alg, str):
@@ -202,8 +223,8 @@ def _check_header(header: Mapping[str, Any]) -> tuple[str, str | None]:
     if "kid" in header and not isinstance(kid, str):
         raise AssertionMalformed("'kid' must be text", source=_SOURCE, field="kid")
     typ = header.get("typ")
-    if typ is not None and (
-        not isinstance(typ, str) or typ.lower() not in ("jwt", "application/jwt")
-    ):
-        raise AssertionHeaderRefused(f"typ {typ!r} is not an ID token")
+    if typ is not None and (not isinstance(typ, str) or typ.lower() not in types):
+        raise AssertionHeaderRefused(
+            f"typ {typ!r} is not accepted here (only {', '.join(sorted(types))})"
+        )
     return alg, kid

@@ -5,7 +5,7 @@ An ID token carries ``iss``, ``sub``, ``aud`` (the client ID, plus any extra aud
 ``nonce`` (when the portal sent one), ``acr`` (the eIDAS level URI), ``amr`` (RFC 8176),
 ``sid`` (the session index), ``at_hash`` (when an access token goes with it) and the
 released identity claims under the OIDC profile. It is signed as a compact JWS with
-``typ: JWT`` and the signing key's ``kid``.
+``typ: JWT`` and the signing key's ``kid`` (`sign_jwt` makes other types too: logout tokens).
 """
 
 from __future__ import annotations
@@ -77,18 +77,20 @@ def id_token_claims(
 
 
 @functools.cache
-def _encoded_header(kid: str, algorithm: str) -> str:
-    """The encoded JWS header of ``kid`` and ``algorithm``: the same for every token they sign."""
-    header = {"alg": algorithm, "kid": kid, "typ": "JWT"}
+def _encoded_header(kid: str, algorithm: str, typ: str) -> str:
+    """The encoded JWS header of ``kid``, ``algorithm`` and ``typ`` (the same for each token)."""
+    header = {"alg": algorithm, "kid": kid, "typ": typ}
     return b64url_encode(json.dumps(header, separators=(",", ":")).encode())
 
 
-def sign_jwt(claims: Mapping[str, object], key: ProviderKey, algorithm: str) -> str:
-    """The compact JWS of ``claims`` signed by ``key`` with ``algorithm``."""
+def sign_jwt(
+    claims: Mapping[str, object], key: ProviderKey, algorithm: str, *, typ: str = "JWT"
+) -> str:
+    """The compact JWS of ``claims`` signed by ``key`` with ``algorithm``, typed ``typ``."""
     if algorithm not in ALGORITHMS:
         signature_algorithm(algorithm)  # raises with the list of algorithms
     payload = b64url_encode(orjson.dumps(claims))
-    signing_input = f"{_encoded_header(key.kid, algorithm)}.{payload}"
+    signing_input = f"{_encoded_header(key.kid, algorithm, typ)}.{payload}"
     signature = key.sign(signing_input.encode("ascii"), algorithm)
     return f"{signing_input}.{b64url_encode(signature)}"
 

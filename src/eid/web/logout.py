@@ -37,6 +37,7 @@ from .sessions import Session
 __all__ = ["backchannel_logout", "end_session", "routes"]
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+_LOGOUT_TYP = "logout+jwt"
 _TIMEOUT = 5.0
 
 
@@ -52,7 +53,9 @@ def _logout_token(service: Service, client: Client, session: Session) -> str:
         "sid": session.sid,
         "events": {BACKCHANNEL_EVENT: {}},
     }
-    return sign_jwt(claims, key, key.choose_algorithm(client.portal.algorithms))
+    # explicitly typed (Back-Channel Logout 2.4, 4.1): never taken for an ID token
+    algorithm = key.choose_algorithm(client.portal.algorithms)
+    return sign_jwt(claims, key, algorithm, typ=_LOGOUT_TYP)
 
 
 def _post(url: str, token: str) -> int:

@@ -115,6 +115,9 @@ async def discovery(request: Request) -> Response:
             "registration_endpoint": f"{base}/register",
             "grant_types_supported": ["authorization_code"],
             "response_modes_supported": list(RESPONSE_MODES),
+            # RFC 9207: every answer to the redirect URI carries iss; saying so here makes
+            # clients (openid-client) refuse an answer without it (mix-up defence).
+            "authorization_response_iss_parameter_supported": True,
             "prompt_values_supported": ["none", "login", "consent"],
             "scopes_supported": supported_scopes(service.provider.mandates is not None),
             "ui_locales_supported": list(LANGUAGES),
