@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -35,7 +36,7 @@ from eid.errors import (
 )
 from eid.sso import EIDAS, KeySet, MemoryReplayStore
 from eid.sso.imported import Imported
-from eid.sso.saml import SAML_NS
+from eid.sso.saml import SAML_NS, LogoutEndpoint, logout_endpoint
 from eid.sso.saml_import import SamlIdentityProvider, import_saml_response
 from eid.sso.saml_metadata import (
     idp_from_metadata,
@@ -123,13 +124,63 @@ def test_sp_from_metadata() -> None:
     assert sp.authn_requests_signed
     assert sp.signing_certificates == (certificate("rsa", "sp-old"), certificate("rsa", "sp-new"))
     assert sp.encryption_certificate == certificate("rsa", "sp")
-    assert sp.slo_url == f"{ACS}/slo-1"  # the Redirect binding's: logout messages go that way
+    assert sp.logout_endpoints == (
+        LogoutEndpoint(BINDING_HTTP_POST, f"{ACS}/slo-0"),
+        LogoutEndpoint(BINDING_HTTP_REDIRECT, f"{ACS}/slo-1"),
+    )
+    # the Redirect binding's, as before POST was supported: logout messages go that way
+    assert logout_endpoint(sp.logout_endpoints) == sp.logout_endpoints[1]
     plain = sp_from_metadata(sp_metadata(signed=" 0 "))
-    assert (plain.authn_requests_signed, plain.signing_certificates, plain.slo_url) == (
+    assert (plain.authn_requests_signed, plain.signing_certificates, plain.logout_endpoints) == (
         False,
         (),
-        None,
+        (),
     )
+
+
+_SOAP = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP"
+_URL_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([BINDING_HTTP_REDIRECT, BINDING_HTTP_POST, _SOAP, "", None]),
+            st.none() | _URL_TEXT,
+            st.none() | _URL_TEXT,
+        ),
+        max_size=5,
+    )
+)
+def test_single_logout_services_as_listed(services: list[tuple[str | None, ...]]) -> None:
+    """Each SingleLogoutService of the Redirect or POST binding with a Location is kept, in
+    order, with its ResponseLocation (an empty one is none); the endpoint used is the first
+    Redirect one, else the first POST one."""
+    elements = "".join(
+        "<md:SingleLogoutService"
+        + "".join(
+            f" {name}={quoteattr(value)}"
+            for name, value in zip(
+                ("Binding", "Location", "ResponseLocation"), service, strict=True
+            )
+            if value is not None
+        )
+        + "/>"
+        for service in services
+    )
+    sp = sp_from_metadata(sp_metadata(slo=elements))
+    expected = tuple(
+        LogoutEndpoint(binding, location, response or None)
+        for binding, location, response in services
+        if binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST) and location
+    )
+    assert sp.logout_endpoints == expected
+    by_redirect = [e for e in expected if e.binding == BINDING_HTTP_REDIRECT]
+    by_post = [e for e in expected if e.binding == BINDING_HTTP_POST]
+    assert logout_endpoint(sp.logout_endpoints) == next(iter(by_redirect + by_post), None)
+    for endpoint in expected:
+        assert endpoint.response_url == (endpoint.response_location or endpoint.location)
 
 
 def test_portal_from_sp_metadata() -> None:

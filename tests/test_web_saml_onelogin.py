@@ -24,6 +24,7 @@ from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
 from eid.errors import EidError, MalformedInput
+from eid.sso.saml import LogoutEndpoint
 from eid.sso.saml_encryption import DEFAULT_ENCRYPTION
 from eid.tokens.virtual import VirtualCard
 from eid.web.clients import client_from_dict
@@ -376,7 +377,7 @@ def test_registration_from_python3_saml_metadata(tmp_path: Path) -> None:
     assert client.id == SP
     assert client.portal.kind == "saml"
     assert client.portal.acs_urls == (_acs(SP),)
-    assert client.slo_url == _sls(SP)
+    assert client.single_logout == (LogoutEndpoint(C.BINDING_HTTP_REDIRECT, _sls(SP)),)
     assert client.sign_requests  # AuthnRequestsSigned="true"
     assert {c.public_bytes(Encoding.PEM).decode() for c in client.sp_certificates} == {
         next_cert,

@@ -27,7 +27,7 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeAlias, cast
+from typing import Literal, TypeAlias, TypeVar, cast
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -43,7 +43,9 @@ __all__ = [
     "Portal",
     "PortalKind",
     "PortalRegistry",
+    "config_choice",
     "config_flag",
+    "config_text",
     "load_portals",
     "portal_from_dict",
 ]
@@ -55,6 +57,7 @@ DEFAULT_ALGORITHMS: tuple[str, ...] = ("RS256", "PS256", "ES256", "ES384")
 """The signature algorithms (JWS names) a portal accepts unless registered otherwise."""
 
 _SUBJECT_KINDS = ("pairwise", "national_number", "transient")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,10 @@ def _strings(entry: Mapping[str, object], key: str, source: str) -> tuple[str, .
     return tuple(cast(list[str], value))
 
 
-def _text(entry: Mapping[str, object], key: str, source: str, default: str | None) -> str | None:
+def config_text(
+    entry: Mapping[str, object], key: str, source: str, default: str | None
+) -> str | None:
+    """The text setting ``key`` of a registration entry (``default`` when absent)."""
     value = entry.get(key, default)
     if value is not None and not isinstance(value, str):
         raise MalformedInput("must be text", source=source, field=key)
@@ -214,6 +220,19 @@ def config_flag(entry: Mapping[str, object], key: str, source: str, default: boo
     return value
 
 
+def config_choice(
+    entry: Mapping[str, object], key: str, source: str, choices: Mapping[str, _T], default: str
+) -> _T:
+    """What the setting ``key`` of a registration entry names among ``choices``.
+
+    ``default`` when absent; `MalformedInput` listing the choices for any other value.
+    """
+    value = entry.get(key, default)
+    if not isinstance(value, str) or value not in choices:
+        raise MalformedInput(f"must be one of {', '.join(choices)}", source=source, field=key)
+    return choices[value]
+
+
 def portal_from_dict(entry: Mapping[str, object], *, source: str = "portal") -> Portal:
     """A portal from its decoded registration (see the module text for the keys)."""
     known = {
@@ -224,12 +243,12 @@ def portal_from_dict(entry: Mapping[str, object], *, source: str = "portal") -> 
     extra = set(entry) - known
     if extra:
         raise MalformedInput(f"unknown keys {', '.join(sorted(extra))}", source=source)
-    kind = _text(entry, "kind", source, "oidc")
-    profile_name = _text(entry, "profile", source, "oidc" if kind == "oidc" else "belgian")
+    kind = config_text(entry, "kind", source, "oidc")
+    profile_name = config_text(entry, "profile", source, "oidc" if kind == "oidc" else "belgian")
     if profile_name is None or profile_name not in PROFILES:
         raise MalformedInput(f"unknown profile {profile_name!r}", source=source, field="profile")
     certificate = None
-    pem = _text(entry, "encryption_certificate", source, None)
+    pem = config_text(entry, "encryption_certificate", source, None)
     if pem is not None:
         try:
             certificate = x509.load_pem_x509_certificate(pem.encode())
@@ -242,20 +261,20 @@ def portal_from_dict(entry: Mapping[str, object], *, source: str = "portal") -> 
     endpoints = _strings(entry, "redirect_uris", source) + _strings(entry, "acs_urls", source)
     try:
         return Portal(
-            id=_text(entry, "id", source, "") or "",
+            id=config_text(entry, "id", source, "") or "",
             kind=cast(PortalKind, kind),
             endpoints=endpoints,
             attributes=frozenset(_strings(entry, "attributes", source)),
             profile=PROFILES[profile_name],
-            minimum_level=cast(Level | None, _text(entry, "minimum_level", source, None)),
-            sector=_text(entry, "sector", source, None),
-            subject_kind=cast(SubjectKind, _text(entry, "subject", source, "pairwise")),
+            minimum_level=cast(Level | None, config_text(entry, "minimum_level", source, None)),
+            sector=config_text(entry, "sector", source, None),
+            subject_kind=cast(SubjectKind, config_text(entry, "subject", source, "pairwise")),
             may_receive_national_number=config_flag(entry, "national_number", source),
             may_receive_mandates=config_flag(entry, "mandates", source),
             encryption_certificate=certificate,
             algorithms=algorithms,
             allow_sha1=config_flag(entry, "allow_sha1", source),
-            country=_text(entry, "country", source, "BE") or "BE",
+            country=config_text(entry, "country", source, "BE") or "BE",
         )
     except UsageError as error:
         raise MalformedInput(error.message, source=source) from None

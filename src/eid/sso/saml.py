@@ -1,14 +1,21 @@
-"""SAML 2.0 names shared by issuance, import and metadata: namespaces, formats, times, indexes."""
+"""SAML 2.0 names shared by issuance, import and metadata: namespaces, formats, times, indexes.
+
+Also a service provider's single logout endpoints (`LogoutEndpoint`) and the one logout
+messages go to (`logout_endpoint`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from eid.errors import AssertionMalformed
+from eid.errors import AssertionMalformed, UsageError
 
 __all__ = [
     "BEARER",
+    "LOGOUT_BINDINGS",
     "MD_NS",
     "NAMEID_FORMATS",
     "NAMEID_PERSISTENT",
@@ -19,6 +26,8 @@ __all__ = [
     "SAMLP_NS",
     "SAML_NS",
     "STATUS_SUCCESS",
+    "LogoutEndpoint",
+    "logout_endpoint",
     "parse_index",
     "parse_instant",
     "saml_instant",
@@ -51,6 +60,41 @@ NAMEID_FORMATS = {
     "national_number": NAMEID_UNSPECIFIED,
 }
 """The NameID format of each subject kind (`eid.sso.subjects.SubjectKind`)."""
+LOGOUT_BINDINGS = (REDIRECT_BINDING, POST_BINDING)
+"""The bindings logout messages are sent by, the preferred first."""
+
+
+@dataclass(frozen=True)
+class LogoutEndpoint:
+    """A service provider's SingleLogoutService (SAML metadata 2.2.2).
+
+    Logout messages go to it by ``binding`` (one of `LOGOUT_BINDINGS`): LogoutRequests to
+    ``location``, LogoutResponses to ``response_location`` when it has one.
+    """
+
+    binding: str
+    location: str
+    response_location: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.binding not in LOGOUT_BINDINGS:
+            raise UsageError(f"logout messages are not sent by the binding {self.binding!r}")
+        if not self.location or self.response_location == "":
+            raise UsageError("a single logout endpoint needs a URL")
+
+    @property
+    def response_url(self) -> str:
+        """Where a LogoutResponse goes: ``response_location``, else ``location``."""
+        return self.response_location or self.location
+
+
+def logout_endpoint(endpoints: Iterable[LogoutEndpoint]) -> LogoutEndpoint | None:
+    """The endpoint logout messages go to: the first by Redirect, else the first by POST.
+
+    None without either.
+    """
+    listed = list(endpoints)
+    return next((e for binding in LOGOUT_BINDINGS for e in listed if e.binding == binding), None)
 
 
 def saml_instant(moment: dt.datetime) -> str:

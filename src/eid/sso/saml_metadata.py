@@ -29,11 +29,13 @@ from eid.sso.attributes import PROFILES
 from eid.sso.keys import KeySet
 from eid.sso.portals import Portal
 from eid.sso.saml import (
+    LOGOUT_BINDINGS,
     MD_NS,
     NAMEID_FORMATS,
     NAMEID_TRANSIENT,
     POST_BINDING,
     REDIRECT_BINDING,
+    LogoutEndpoint,
     parse_index,
     parse_instant,
     saml_instant,
@@ -200,7 +202,8 @@ class ServiceProviderMetadata:
     ``acs_urls`` are its AssertionConsumerServices of the POST binding, the default first
     (SAML metadata 2.2.3: the first with ``isDefault`` true, else the first without
     ``isDefault`` false, else the first), ``acs_indexes`` their (index, URL) pairs;
-    ``slo_url`` its SingleLogoutService of the Redirect binding; ``signing_certificates``
+    ``logout_endpoints`` its SingleLogoutServices of the Redirect and POST bindings, in the
+    order listed (`eid.sso.saml.logout_endpoint` chooses one); ``signing_certificates``
     the keys its requests are signed with (KeyDescriptor for signing or for any use,
     several during a rollover), ``encryption_certificate`` the first for encryption or any
     use, ``encryption`` the methods chosen from that KeyDescriptor's EncryptionMethods
@@ -210,7 +213,7 @@ class ServiceProviderMetadata:
 
     entity_id: str
     acs_urls: tuple[str, ...]
-    slo_url: str | None
+    logout_endpoints: tuple[LogoutEndpoint, ...]
     signing_certificates: tuple[x509.Certificate, ...]
     encryption_certificate: x509.Certificate | None
     authn_requests_signed: bool
@@ -300,20 +303,28 @@ def _encryption_methods(descriptor: etree._Element) -> list[etree._Element]:
     return []
 
 
+def _logout_endpoints(descriptor: etree._Element) -> tuple[LogoutEndpoint, ...]:
+    """The SingleLogoutServices of the Redirect and POST bindings that have a Location.
+
+    Those of other bindings, such as SOAP, are left out; an empty ResponseLocation is none.
+    """
+    return tuple(
+        LogoutEndpoint(
+            binding=str(service.get("Binding")),
+            location=str(service.get("Location")),
+            response_location=service.get("ResponseLocation") or None,
+        )
+        for service in descriptor.findall(_MD + "SingleLogoutService")
+        if service.get("Binding") in LOGOUT_BINDINGS and service.get("Location")
+    )
+
+
 def sp_from_metadata(data: bytes) -> ServiceProviderMetadata:
     """Read a service provider's metadata ``data`` (trusted as the registration it is)."""
     root, descriptor = _entity(data, "SPSSODescriptor")
     entity_id = str(root.get("entityID"))
     acs_urls, acs_indexes = _assertion_consumers(descriptor)
     signed = bool(_boolean(descriptor, "AuthnRequestsSigned"))
-    slo_url = next(
-        (
-            str(service.get("Location"))
-            for service in descriptor.findall(_MD + "SingleLogoutService")
-            if service.get("Binding") == REDIRECT_BINDING and service.get("Location")
-        ),
-        None,
-    )
     signing = tuple(_certificates(descriptor, ("signing", "")))
     if signed and not signing:
         raise MalformedInput("AuthnRequestsSigned without a signing certificate", source=_SOURCE)
@@ -323,7 +334,7 @@ def sp_from_metadata(data: bytes) -> ServiceProviderMetadata:
         acs_urls=acs_urls,
         acs_indexes=acs_indexes,
         encryption=choose_encryption(_encryption_methods(descriptor), portal=entity_id),
-        slo_url=slo_url,
+        logout_endpoints=_logout_endpoints(descriptor),
         signing_certificates=signing,
         encryption_certificate=encryption[0] if encryption else None,
         authn_requests_signed=signed,

@@ -11,12 +11,14 @@ national_number, mandates, ...) and these, for the service:
   client leave PKCE out, with a ``nonce`` instead, as RFC 9700 2.1.1 allows: Keycloak
   brokers and Spring Security send no PKCE for confidential clients by default);
 - SAML: ``sp_certificate`` (PEM, verifies signed AuthnRequests and LogoutRequests),
-  ``sign_requests`` (whether requests must be signed), ``slo_url``; ``sign_response`` (the
+  ``sign_requests`` (whether requests must be signed), ``slo_url`` and ``slo_binding``
+  (``"redirect"``, the default, or ``"post"``: how logout messages reach it); ``sign_response`` (the
   Response is signed too, around the signed assertion: SPs such as pysaml2 by default, or
   python3-saml with ``wantMessagesSigned``, require it); or ``sp_metadata``, the
   service provider's metadata file (`eid.sso.saml_metadata.sp_from_metadata`), which gives
   its entity ID, ACS URLs and their indexes (the default first), signing and encryption
-  certificates, the encryption methods it lists, ``AuthnRequestsSigned`` and SLO URL (the
+  certificates, the encryption methods it lists, ``AuthnRequestsSigned`` and its
+  SingleLogoutServices, Redirect and POST, with their ResponseLocation (the
   table then names none of these; ``attributes``, ``profile`` and ``subject`` default to
   what the metadata requests); ``allow_sha1`` (default false) accepts its requests signed
   with SHA-1 (rsa-sha1), as older ADFS, Shibboleth SP 2 and Spring SAML still sign them.
@@ -38,7 +40,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from eid.errors import MalformedInput, PortalUnknown
 from eid.sso import Portal, PortalRegistry
 from eid.sso.attributes import PROFILES
-from eid.sso.portals import config_flag, portal_from_dict
+from eid.sso.portals import config_choice, config_flag, config_text, portal_from_dict
+from eid.sso.saml import POST_BINDING, REDIRECT_BINDING, LogoutEndpoint, logout_endpoint
 from eid.sso.saml_metadata import ServiceProviderMetadata, sp_from_metadata
 
 from .store import Store
@@ -54,13 +57,16 @@ _SERVICE_KEYS = (
     "sp_certificate",
     "sign_requests",
     "slo_url",
+    "slo_binding",
     "sp_metadata",
     "sign_response",
     "require_pkce",
 )
 _FROM_SP_METADATA = (
     "id", "kind", "acs_urls", "encryption_certificate", "sp_certificate", "sign_requests", "slo_url",
+    "slo_binding",
 )  # fmt: skip
+_SLO_BINDINGS = {"redirect": REDIRECT_BINDING, "post": POST_BINDING}
 
 REGISTERED_TTL = 10 * 365 * 24 * 3600
 """How long a dynamically registered client is kept (seconds)."""
@@ -78,7 +84,7 @@ class Client:
     backchannel_logout_uri: str | None = None
     sp_certificates: tuple[x509.Certificate, ...] = ()
     sign_requests: bool = False
-    slo_url: str | None = None
+    single_logout: tuple[LogoutEndpoint, ...] = ()
     sign_response: bool = False
     require_pkce: bool = True
     registration: Mapping[str, Any] = field(default_factory=dict)
@@ -87,6 +93,11 @@ class Client:
     def id(self) -> str:
         """The client ID or SAML entity ID."""
         return self.portal.id
+
+    @property
+    def logout_endpoint(self) -> LogoutEndpoint | None:
+        """Where logout messages reach this SAML portal (Redirect if it has it, else POST)."""
+        return logout_endpoint(self.single_logout)
 
     def secret_matches(self, secret: str) -> bool:
         """Whether ``secret`` is this client's secret (constant time; False without one)."""
@@ -139,6 +150,17 @@ def _certificate(entry: Mapping[str, Any], source: str) -> tuple[x509.Certificat
     return (certificate,)
 
 
+def _single_logout(entry: Mapping[str, Any], source: str) -> tuple[LogoutEndpoint, ...]:
+    """The ``slo_url`` of a table, by its ``slo_binding``."""
+    binding = config_choice(entry, "slo_binding", source, _SLO_BINDINGS, "redirect")
+    url = config_text(entry, "slo_url", source, None)
+    if not url:
+        if "slo_binding" in entry:
+            raise MalformedInput("slo_binding without slo_url", source=source, field="slo_binding")
+        return ()
+    return (LogoutEndpoint(binding, url),)
+
+
 def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Client:
     """A client from a ``[[portals]]`` table or a stored registration."""
     sp = _sp_metadata(entry, source) if "sp_metadata" in entry else None
@@ -167,7 +189,7 @@ def client_from_dict(entry: Mapping[str, Any], *, source: str = "portal") -> Cli
         backchannel_logout_uri=entry.get("backchannel_logout_uri"),
         sp_certificates=sp.signing_certificates if sp else _certificate(entry, source),
         sign_requests=sp.authn_requests_signed if sp else bool(entry.get("sign_requests", False)),
-        slo_url=sp.slo_url if sp else entry.get("slo_url"),
+        single_logout=sp.logout_endpoints if sp else _single_logout(entry, source),
         sign_response=sign_response,
         require_pkce=require_pkce,
         registration=dict(entry),

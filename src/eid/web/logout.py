@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import requests
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from eid.errors import EidError, PortalUnknown, RedirectUriMismatch
@@ -30,7 +30,7 @@ from eid.sso.oidc import sign_jwt
 from .clients import Client
 from .csrf import check_csrf
 from .pages import render
-from .saml_messages import logout_chain
+from .saml_messages import Outgoing, logout_chain
 from .service import Service, address_of, service_of
 from .sessions import Session
 
@@ -84,14 +84,18 @@ async def backchannel_logout(request: Request, service: Service, session: Sessio
         )
 
 
-async def end_session(request: Request, service: Service, response: Response) -> Session | None:
-    """End the request's session here and by back channel; the session that ended (None: none).
+async def end_session(
+    request: Request, service: Service, final: Outgoing, *, answered: str | None = None
+) -> Response:
+    """End the request's session everywhere; the browser then goes on to ``final``.
 
-    The caller sends the browser through `logout_chain` for the SAML portals.
+    The session ends here, at its OIDC portals by back channel, and at its SAML portals but
+    ``answered`` through the browser (`logout_chain`). Without a session the browser goes to
+    ``final`` at once.
     """
     session = await service.sessions.load(request)
     if session.fresh:
-        return None
+        return final.response(request)
     for hook in service.logout_hooks:
         await hook(request, service, session)
     person = session.person or {}
@@ -101,8 +105,10 @@ async def end_session(request: Request, service: Service, response: Response) ->
         level=person.get("level"),
         address=address_of(request),
     )
+    step = await logout_chain(service, session, final, answered=answered)
+    response = step.response(request)
     await service.sessions.end(session, response)
-    return session
+    return response
 
 
 async def logout_form(request: Request) -> Response:
@@ -110,11 +116,7 @@ async def logout_form(request: Request) -> Response:
     service = service_of(request)
     session = await service.sessions.load(request)
     check_csrf(session, dict((await request.form()).items()))
-    response = RedirectResponse("/logged-out", status_code=303)
-    ended = await end_session(request, service, response)
-    if ended is not None:
-        response.headers["location"] = await logout_chain(service, ended, "/logged-out")
-    return response
+    return await end_session(request, service, Outgoing("/logged-out"))
 
 
 async def _hinted_client(service: Service, hint: str) -> Client:
@@ -180,11 +182,7 @@ async def end_session_endpoint(request: Request) -> Response:
                 ],
             )
         check_csrf(session, params)
-    response = RedirectResponse(final, status_code=303)
-    ended = await end_session(request, service, response)
-    if ended is not None:
-        response.headers["location"] = await logout_chain(service, ended, final)
-    return response
+    return await end_session(request, service, Outgoing(final))
 
 
 routes = [

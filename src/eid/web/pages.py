@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +14,7 @@ from starlette.responses import HTMLResponse
 from .i18n import LANGUAGES, negotiate, translator
 from .sessions import Session
 
-__all__ = ["LANGUAGE_COOKIE", "language_of", "local_path", "render"]
+__all__ = ["LANGUAGE_COOKIE", "language_of", "local_path", "post_page", "render"]
 
 LANGUAGE_COOKIE = "eid_lang"
 """The cookie that remembers the language chosen with the switch or by a portal."""
@@ -84,3 +85,21 @@ def render(
         )
     )
     return HTMLResponse(html, status_code=status)
+
+
+def post_page(
+    request: Request, action: str, fields: Sequence[tuple[str, str]], portal_name: str
+) -> HTMLResponse:
+    """The page whose form posts ``fields`` to the portal's ``action`` URL.
+
+    ``/static/autopost.js`` submits it (the CSP's ``script-src 'self'``); without JavaScript
+    its "Continue" button does. It names the portal (``portal_name``) for the person.
+    """
+    return render(
+        request,
+        "post.html",
+        title="post_title",
+        action=action,
+        fields=list(fields),
+        portal_name=portal_name,
+    )

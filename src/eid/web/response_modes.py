@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .pages import render
+from .pages import post_page
 
 __all__ = ["DEFAULT_RESPONSE_MODE", "RESPONSE_MODES", "parse_response_mode", "send_answer"]
 
@@ -35,14 +35,7 @@ def _fragment(request: Request, uri: str, values: dict[str, str], portal_name: s
 
 
 def _form_post(request: Request, uri: str, values: dict[str, str], portal_name: str) -> Response:
-    return render(
-        request,
-        "post.html",
-        title="post_title",
-        action=uri,
-        fields=list(values.items()),
-        portal_name=portal_name,
-    )
+    return post_page(request, uri, list(values.items()), portal_name)
 
 
 _SENDERS: dict[str, Callable[[Request, str, dict[str, str], str], Response]] = {

@@ -13,13 +13,14 @@ cancelled without trying) or ``AuthnFailed`` (the person cancelled after a faile
 anything less valid gets an error page only.
 
 Single logout runs front-channel: the session ends, then the browser visits each SAML
-portal that registered a ``slo_url`` with a signed LogoutRequest; each answers at
-``/saml/slo`` and the browser goes on to the next, then to where the logout began.
+portal that registered a single logout endpoint with a signed LogoutRequest, by redirect or
+by a posted form (`saml_messages`); each answers at ``/saml/slo`` (either binding) and the
+browser goes on to the next, then to where the logout began. A portal's own LogoutRequest
+is answered last, at its endpoint's ResponseLocation (else its Location), by its binding.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import re
@@ -34,7 +35,6 @@ from starlette.routing import Route
 
 from eid.errors import AssuranceLevelTooLow, PortalUnknown
 from eid.sso import Level, SubjectKind
-from eid.sso.algorithms import ALGORITHMS
 from eid.sso.levels import LEVELS, level_from_uri
 from eid.sso.saml import (
     NAMEID_FORMATS,
@@ -45,7 +45,6 @@ from eid.sso.saml import (
     STATUS_SUCCESS,
     parse_instant,
 )
-from eid.xmlsig import sign_enveloped
 
 from .clients import Client
 from .flows import CANCELLED, LOGIN_FAILED, Flow, explanation
@@ -59,7 +58,7 @@ from .saml_bindings import (
     response_endpoint,
     verify_request,
 )
-from .saml_messages import logout_chain, message, next_stop, signed_redirect
+from .saml_messages import deliver, message, next_stop, posted, signed_xml
 from .service import Service, address_of, service_of
 from .sessions import Session
 from .steps import silent_obstacle
@@ -248,22 +247,6 @@ async def sso_post(request: Request) -> Response:
     return await _authn_request(request, decode_post(form))
 
 
-def _post_page(
-    request: Request, action: str, name: str, xml: bytes, relay: str | None, portal_name: str
-) -> Response:
-    fields = [(name, base64.b64encode(xml).decode("ascii"))]
-    if relay:
-        fields.append(("RelayState", relay))
-    return render(
-        request,
-        "post.html",
-        title="post_title",
-        action=action,
-        fields=fields,
-        portal_name=portal_name,
-    )
-
-
 def _post_status(
     request: Request,
     service: Service,
@@ -281,18 +264,10 @@ def _post_status(
         outer, _P + "StatusCode", Value=_STATUS + _STATUS_OF.get(reason, "AuthnFailed")
     )
     etree.SubElement(status, _P + "StatusMessage").text = explanation
-    key = service.provider.keys.active
-    algorithm = ALGORITHMS[key.choose_algorithm(client.portal.algorithms)]
-    sign_enveloped(
-        root,
-        signer=lambda data: key.sign(data, algorithm.name),
-        method=algorithm.xmldsig_uri,
-        certificates=[key.certificate] if key.certificate is not None else [],
-        index=1,
+    xml = signed_xml(service, root, client)
+    return posted(acs, "SAMLResponse", xml, params.get("relay_state"), client.name).response(
+        request
     )
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    relay = params.get("relay_state")
-    return _post_page(request, acs, "SAMLResponse", xml, relay, client.name)
 
 
 async def finish(
@@ -333,9 +308,9 @@ async def finish(
     session.use_portal(client.id)
     session.names[client.id] = [statement.subject.value, statement.subject.kind]
     service.audit.issued("assertion", statement, person, address=address_of(request))
-    response = _post_page(
-        request, str(params["acs"]), "SAMLResponse", xml, params.get("relay_state"), client.name
-    )
+    response = posted(
+        str(params["acs"]), "SAMLResponse", xml, params.get("relay_state"), client.name
+    ).response(request)
     await service.sessions.save(session, response)
     return response
 
@@ -358,25 +333,19 @@ async def slo(request: Request) -> Response:
     if has_response:
         if root.tag != _P + "LogoutResponse" or not received.relay_state:
             raise InvalidRequest("not a LogoutResponse of a logout in progress")
-        return RedirectResponse(await next_stop(service, received.relay_state), status_code=303)
+        return (await next_stop(service, received.relay_state)).response(request)
     if root.tag != _P + "LogoutRequest":
         raise InvalidRequest("not a LogoutRequest")
     request_id = _checked_id(root)
     _check_time(root)
-    if not client.slo_url:
-        raise InvalidRequest("this portal registered no single logout URL")
-    answer = message(service, "LogoutResponse", client.slo_url, InResponseTo=request_id)
+    endpoint = client.logout_endpoint
+    if endpoint is None:
+        raise InvalidRequest("this portal registered no single logout endpoint")
+    answer = message(service, "LogoutResponse", endpoint.response_url, InResponseTo=request_id)
     status = etree.SubElement(etree.SubElement(answer, _P + "Status"), _P + "StatusCode")
     status.set("Value", STATUS_SUCCESS)
-    final = signed_redirect(
-        service, client.slo_url, "SAMLResponse", etree.tostring(answer), received.relay_state
-    )
-    response = RedirectResponse(final, status_code=303)
-    ended = await end_session(request, service, response)
-    if ended is not None:
-        ended.portals = [p for p in ended.portals if p != client.id]
-        response.headers["location"] = await logout_chain(service, ended, final)
-    return response
+    final = deliver(service, client, endpoint.binding, answer, received.relay_state)
+    return await end_session(request, service, final, answered=client.id)
 
 
 async def logged_out(request: Request) -> Response:
