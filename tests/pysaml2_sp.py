@@ -44,6 +44,7 @@ def sp_config(
     key: Path,
     cert: Path,
     more_acs: tuple[str, ...] = (),
+    slo_binding: str = BINDING_HTTP_REDIRECT,
 ) -> SPConfig:
     """The configuration of `pysaml2_sp` (without ``idp_metadata``: enough for its metadata)."""
     metadata = directory / "idp-metadata.xml"
@@ -61,7 +62,7 @@ def sp_config(
                     "assertion_consumer_service": [
                         (url, BINDING_HTTP_POST) for url in (acs, *more_acs)
                     ],
-                    "single_logout_service": [(acs + "/slo", BINDING_HTTP_REDIRECT)],
+                    "single_logout_service": [(acs + "/slo", slo_binding)],
                 },
                 "authn_requests_signed": True,
                 "want_assertions_signed": True,
@@ -86,16 +87,17 @@ def pysaml2_sp(
     key: Path,
     cert: Path,
     more_acs: tuple[str, ...] = (),
+    slo_binding: str = BINDING_HTTP_REDIRECT,
 ) -> Saml2Client:
     """A pysaml2 SP that signs its AuthnRequests and wants signed assertions.
 
     ``acs`` is its first assertion consumer service (index 1 in its metadata), ``more_acs``
-    the next ones.
+    the next ones; its single logout service is ``acs`` + ``/slo``, by ``slo_binding``.
     """
     return Saml2Client(
         sp_config(
             directory, entity_id=entity_id, acs=acs, idp_metadata=idp_metadata, key=key,
-            cert=cert, more_acs=more_acs,
+            cert=cert, more_acs=more_acs, slo_binding=slo_binding,
         )
     )  # fmt: skip
 

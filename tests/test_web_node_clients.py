@@ -532,3 +532,65 @@ def test_node_saml_answers_our_logout_request(saml: SamlPortals) -> None:
     with pytest.raises(NodeRefused) as refused:
         saml.run("answer_logout", SAML_SP, url=_with_query(location, RelayState="elsewhere"))
     assert "signature" in refused.value.error["message"].lower()
+
+
+def _tampered(fields: Mapping[str, str], name: str) -> dict[str, str]:
+    """``fields`` with the message ``name`` changed after its signature (its Destination)."""
+    xml = base64.b64decode(fields[name]).replace(b'Destination="http', b'Destination="https')
+    return {**fields, name: base64.b64encode(xml).decode()}
+
+
+def test_node_saml_from_its_metadata_logs_out_by_post(saml: SamlPortals) -> None:
+    """Registered from the metadata node-saml writes, whose SingleLogoutService is HTTP-POST
+    only: its signed LogoutRequest (Redirect) ends our session, and our LogoutResponse is
+    posted to it (enveloped RSA-SHA256 signature), never redirected; validatePostResponseAsync
+    takes it, and refuses it changed. node-saml reads InResponseTo there from a Response only,
+    so it sets validateInResponseTo "ifPresent" to take any posted LogoutResponse; we check
+    ours answers its request."""
+    entity_id = ENCRYPTED_SAML_SP
+    with browser(saml.base) as person:
+        request, fields = saml.login(entity_id, person)
+        profile = saml.run("validate", entity_id, **request, **fields)["profile"]
+        logout = saml.run("logout", entity_id, profile=profile)
+        page = person.get(logout["url"])
+        assert "location" not in page.headers
+        answer, _ = posted_page(page, _sls(entity_id))
+        assert "You are not logged in" in person.get("/").text
+    assert answer["RelayState"] == "relay-out"
+    xml = base64.b64decode(answer["SAMLResponse"])
+    assert b"LogoutResponse" in xml
+    assert b"xmldsig-more#rsa-sha256" in xml
+    assert f'InResponseTo="{logout["request_id"]}"'.encode() in xml
+    expected = {"request_id": logout["request_id"], "made": logout["made"]}
+    with pytest.raises(NodeRefused) as always:
+        saml.run("logged_out", entity_id, form=answer, **expected)
+    assert always.value.error["message"] == "InResponseTo is missing from response"
+    expected["in_response_to"] = "ifPresent"
+    assert saml.run("logged_out", entity_id, form=answer, **expected) == {"loggedOut": True}
+    with pytest.raises(NodeRefused) as refused:
+        saml.run("logged_out", entity_id, form=_tampered(answer, "SAMLResponse"), **expected)
+    assert "signature" in refused.value.error["message"].lower()
+
+
+def test_node_saml_from_its_metadata_answers_our_posted_logout_request(
+    saml: SamlPortals,
+) -> None:
+    """Logout begun at the provider: our LogoutRequest is posted to node-saml's POST-only
+    SingleLogoutService; validatePostRequestAsync checks its enveloped signature (and
+    refuses it changed), and its signed answer (Redirect) brings the browser to the end."""
+    entity_id = ENCRYPTED_SAML_SP
+    with browser(saml.base) as person:
+        request, fields = saml.login(entity_id, person)
+        profile = saml.run("validate", entity_id, **request, **fields)["profile"]
+        page = person.post("/logout", data={"csrf": csrf_of(person.get("/").text)})
+        assert "location" not in page.headers
+        posted, _ = posted_page(page, _sls(entity_id))
+        assert "You are not logged in" in person.get("/").text
+        answer = saml.run("answer_logout", entity_id, form=posted)
+        assert answer["name_id"] == profile["nameID"]
+        done = person.get(answer["url"])
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == "/logged-out"
+    with pytest.raises(NodeRefused) as refused:
+        saml.run("answer_logout", entity_id, form=_tampered(posted, "SAMLRequest"))
+    assert "signature" in refused.value.error["message"].lower()

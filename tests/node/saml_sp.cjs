@@ -9,17 +9,21 @@
 //                                              prints {profile}: validatePostResponseAsync
 //   node saml_sp.cjs logout   < {sp, profile}  prints {url, request_id, made}: a signed
 //                                              LogoutRequest (HTTP-Redirect) for that login
-//   node saml_sp.cjs logged_out < {sp, request_id, made, url}
-//                                              prints {loggedOut}: validateRedirectAsync on
-//                                              our LogoutResponse at its SLO URL
-//   node saml_sp.cjs answer_logout < {sp, url}
-//                                              prints {name_id, url}: validateRedirectAsync
-//                                              on our LogoutRequest, then its signed answer
+//   node saml_sp.cjs logged_out < {sp, request_id, made, url | form}
+//                                              prints {loggedOut}: our LogoutResponse at its
+//                                              SLO URL, validateRedirectAsync on the url, or
+//                                              validatePostResponseAsync on the posted form
+//   node saml_sp.cjs answer_logout < {sp, url | form}
+//                                              prints {name_id, url}: our LogoutRequest,
+//                                              validateRedirectAsync on the url or
+//                                              validatePostRequestAsync on the posted form,
+//                                              then its signed answer (HTTP-Redirect)
 //
 // {sp}: entity_id, acs and sls (its URLs), sso and slo (ours), key and cert (PEM), idp_certs
 // (PEM, from our metadata), idp_issuer (our entity ID), encrypted (its assertions come
 // encrypted for cert), response_signed (it wants the Response signed, not only its
-// assertion), authn_context (instead of eIDAS "low" or higher, these exactly).
+// assertion), authn_context (instead of eIDAS "low" or higher, these exactly), in_response_to
+// (its validateInResponseTo instead of "always").
 // A refusal prints {error} and exits 1.
 "use strict";
 
@@ -73,9 +77,17 @@ function serviceProvider(input, cache) {
     // SAML Bindings 3.5.4: the POST binding sends the XML itself; node-saml deflates it
     // as for the Redirect binding unless told not to
     skipRequestCompression: Boolean(input.post_uncompressed),
-    validateInResponseTo: "always",
+    validateInResponseTo: input.in_response_to ?? "always",
     cacheProvider: cache,
   });
+}
+
+// A logout message from us as the SP's SLO endpoint gets it: input.url by the Redirect binding,
+// input.form (SAMLRequest or SAMLResponse, RelayState) by the POST one, checked with `post`.
+async function received(sp, input, post) {
+  if (input.form) return sp[post](input.form);
+  const url = new URL(input.url);
+  return sp.validateRedirectAsync(Object.fromEntries(url.searchParams), url.search.slice(1));
 }
 
 const steps = {
@@ -107,17 +119,16 @@ const steps = {
   },
   async logged_out(input) {
     const sp = serviceProvider(input, requestIds(input));
-    const url = new URL(input.url);
-    const query = Object.fromEntries(url.searchParams);
-    const { loggedOut } = await sp.validateRedirectAsync(query, url.search.slice(1));
+    const { loggedOut } = await received(sp, input, "validatePostResponseAsync");
     return { loggedOut };
   },
   async answer_logout(input) {
     const sp = serviceProvider(input, requestIds());
-    const url = new URL(input.url);
-    const query = Object.fromEntries(url.searchParams);
-    const { profile } = await sp.validateRedirectAsync(query, url.search.slice(1));
-    const answer = await sp.getLogoutResponseUrlAsync(profile, query.RelayState, {}, true);
+    const { profile } = await received(sp, input, "validatePostRequestAsync");
+    const relay = input.form
+      ? input.form.RelayState
+      : new URL(input.url).searchParams.get("RelayState");
+    const answer = await sp.getLogoutResponseUrlAsync(profile, relay, {}, true);
     return { name_id: profile.nameID, url: answer };
   },
 };
