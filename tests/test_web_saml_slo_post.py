@@ -26,6 +26,9 @@ from saml2.metadata import create_metadata_string
 from saml2.response import IncorrectlySigned
 from saml2.saml import NameID
 from saml2.sigver import SignatureError
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from eid.errors import MalformedInput
 from eid.sso.saml import SAMLP_NS, STATUS_SUCCESS
@@ -34,14 +37,17 @@ from eid.tokens.virtual import VirtualCard
 from eid.web.clients import client_from_dict
 from eid.xmlsig import public_keys, verify_enveloped
 
+from .browser_support import check_page, chromium
 from .pysaml2_sp import ACS, SP, key_pair, pysaml2_sp, redirect_request, sp_config, tax_portal
-from .test_web_oidc_modes import posted_page
+from .test_web_oidc_modes import RelyingParty, posted_page
 from .web_support import (
     Browser,
     browser,
     csrf_of,
     follow_to_portal,
+    new_port,
     posted_fields,
+    serving,
     serving_provider,
 )
 
@@ -97,10 +103,10 @@ def setup(
         yield Setup(base, metadata, post_sp, sp, metadata_file)
 
 
-def _log_in(setup: Setup, sp: Saml2Client, acs: str, person: Browser, pin: str) -> NameID:
+def _log_in(setup: Setup, sp: Saml2Client, acs: str, person: Browser) -> NameID:
     """Log in at ``sp`` in ``person``'s browser; the NameID it accepted."""
     request_id, url = redirect_request(sp, setup.base)
-    fields = posted_fields(follow_to_portal(person, url, pin=pin), acs)
+    fields = posted_fields(follow_to_portal(person, url), acs)
     answer = sp.parse_authn_request_response(
         fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "/"}
     )
@@ -115,9 +121,10 @@ def _form(info: dict[str, Any]) -> dict[str, str]:
     return {name: html.unescape(value) for name, value in found}
 
 
-def _signed_by_us(setup: Setup, value: str) -> etree._Element:
-    """The posted message ``value``, its enveloped signature checked with our metadata's key."""
-    keys = public_keys(list(idp_from_metadata(setup.metadata).certificates))
+def _signed_by_us(metadata: bytes, value: str) -> etree._Element:
+    """The posted message ``value``, its enveloped signature checked with the key of our
+    ``metadata``."""
+    keys = public_keys(list(idp_from_metadata(metadata).certificates))
     return verify_enveloped(etree.fromstring(base64.b64decode(value)), keys=keys).element
 
 
@@ -159,12 +166,12 @@ def test_logout_begun_at_the_provider_is_posted(setup: Setup) -> None:
     had it, so pysaml2 finds its user and answers Success; its posted, signed answer ends
     the logout. The same request changed fails pysaml2's check of our signature."""
     with browser(setup.base) as person:
-        name_id = _log_in(setup, setup.post_sp, POST_ACS, person, "1234")
+        name_id = _log_in(setup, setup.post_sp, POST_ACS, person)
         page = person.post("/logout", data={"csrf": csrf_of(person.get("/").text)})
         assert "location" not in page.headers
         request, _ = posted_page(page, POST_SLO)
         assert "You are not logged in" in person.get("/").text
-        signed = _signed_by_us(setup, request["SAMLRequest"])
+        signed = _signed_by_us(setup.metadata, request["SAMLRequest"])
         assert signed.get("Destination") == POST_SLO
         answer = _form(_answer(setup.post_sp, name_id, BINDING_HTTP_POST, request))
         assert _status(answer["SAMLResponse"]) == STATUS_SUCCESS
@@ -198,7 +205,7 @@ def test_logout_begun_at_the_post_only_sp(setup: Setup) -> None:
     signed, it ends the session, and our LogoutResponse is posted back (never a redirect)
     with its RelayState; pysaml2 takes it, and refuses it changed."""
     with browser(setup.base) as person:
-        name_id = _log_in(setup, setup.post_sp, POST_ACS, person, "1234")
+        name_id = _log_in(setup, setup.post_sp, POST_ACS, person)
         _, unsigned = _post_logout_request(setup, name_id, sign=False)
         refused = person.post("/saml/slo", data=unsigned)
         assert refused.status_code == 403
@@ -216,7 +223,7 @@ def test_logout_begun_at_the_post_only_sp(setup: Setup) -> None:
         answer, _ = posted_page(page, POST_SLO)
         assert "You are not logged in" in person.get("/").text
     assert answer["RelayState"] == "back-7"
-    signed = _signed_by_us(setup, answer["SAMLResponse"])
+    signed = _signed_by_us(setup.metadata, answer["SAMLResponse"])
     assert signed.get("InResponseTo") == request_id
     response = setup.post_sp.parse_logout_request_response(
         answer["SAMLResponse"], BINDING_HTTP_POST
@@ -237,8 +244,8 @@ def test_one_logout_posts_and_redirects_in_turn(setup: Setup) -> None:
     the POST step and the Redirect step follow each other the same way, to the end."""
     for begun_at_provider in (False, True):
         with browser(setup.base) as person:
-            post_name = _log_in(setup, setup.post_sp, POST_ACS, person, "1234")
-            name = _log_in(setup, setup.sp, ACS, person, "1234")
+            post_name = _log_in(setup, setup.post_sp, POST_ACS, person)
+            name = _log_in(setup, setup.sp, ACS, person)
             if begun_at_provider:
                 step = person.post("/logout", data={"csrf": csrf_of(person.get("/").text)})
             else:
@@ -275,3 +282,73 @@ def test_one_logout_posts_and_redirects_in_turn(setup: Setup) -> None:
             assert visited[2:] == ["/logged-out"]
         else:
             assert visited == ["redirect", "post answer"]
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[webdriver.Chrome]:
+    with chromium() as chrome:
+        yield chrome
+
+
+def _block_autopost(driver: webdriver.Chrome, blocked: bool) -> None:
+    """Keep the page's script from loading, as for a person without JavaScript, or allow it."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.setBlockedURLs", {"urls": ["*/static/autopost.js"] if blocked else []}
+    )
+
+
+def test_the_posted_logout_page_in_chromium(
+    driver: webdriver.Chrome, virtual_card: VirtualCard, tmp_path: Path
+) -> None:
+    """A portal registered in TOML with ``slo_binding = "post"`` (its endpoint a real one on
+    loopback): logging out at the provider shows the POST page, axe-clean on a desktop and a
+    phone, whose "Continue" button posts the signed LogoutRequest without JavaScript; with
+    it, the page posts by itself."""
+    key, cert, pem = key_pair(tmp_path, "sp")
+    receiver = RelyingParty()
+    port = new_port()
+    slo = f"http://127.0.0.1:{port}/callback"
+    portals = [tax_portal(pem, slo_url=slo, slo_binding="post")]
+    with (
+        serving(receiver.app(), port),
+        serving_provider(virtual_card, tmp_path, portals=portals) as base,
+    ):
+        metadata = httpx.get(f"{base}/saml/metadata").content
+        sp = pysaml2_sp(tmp_path, entity_id=SP, acs=ACS, idp_metadata=metadata, key=key, cert=cert)
+        driver.delete_all_cookies()
+        _block_autopost(driver, True)
+        try:
+            for scripted in (False, True):
+                driver.get(f"{base}/language/en?next=/")
+                driver.get(redirect_request(sp, base)[1])
+                driver.find_element(By.NAME, "pin").send_keys("1234")
+                driver.find_element(By.CSS_SELECTOR, "form[action='/login/virtual'] button").click()
+                WebDriverWait(driver, 30).until(lambda d: 'action="/consent"' in d.page_source)
+                driver.find_element(By.CSS_SELECTOR, "button[value='accept']").click()
+                WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "autopost"))
+                driver.get(f"{base}/")  # the Response's page held: on to the home page
+                _block_autopost(driver, not scripted)
+                driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+                if not scripted:
+                    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "autopost"))
+                    form = driver.find_element(By.ID, "autopost")
+                    assert form.get_attribute("action") == slo
+                    check_page(driver, "single logout POST page")
+                    button = driver.find_element(By.CSS_SELECTOR, "#autopost button")
+                    assert button.accessible_name == "Continue"
+                    assert not receiver.received  # nothing went without the button
+                    button.click()
+                assert receiver.posted.wait(30)
+                receiver.posted.clear()
+                WebDriverWait(driver, 30).until(lambda d: "Received" in d.page_source)
+        finally:
+            _block_autopost(driver, False)
+        driver.get(f"{base}/")
+        assert "You are not logged in" in driver.page_source
+    assert len(receiver.received) == 2
+    for fields in receiver.received:
+        request = _signed_by_us(metadata, fields["SAMLRequest"])
+        assert request.tag == f"{{{SAMLP_NS}}}LogoutRequest"
+        assert request.get("Destination") == slo
+        assert fields["RelayState"]
