@@ -8,6 +8,7 @@ front-channel logout with `SP`, whose single logout is by Redirect (a TOML ``slo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import re
@@ -31,10 +32,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from eid.errors import MalformedInput
-from eid.sso.saml import SAMLP_NS, STATUS_SUCCESS
+from eid.sso.saml import NAMEID_TRANSIENT, SAML_NS, SAMLP_NS, STATUS_SUCCESS
 from eid.sso.saml_metadata import idp_from_metadata
 from eid.tokens.virtual import VirtualCard
 from eid.web.clients import client_from_dict
+from eid.web.saml_messages import Outgoing, next_stop
+from eid.web.service import build_service
 from eid.xmlsig import public_keys, verify_enveloped
 
 from .browser_support import check_page, chromium
@@ -49,6 +52,7 @@ from .web_support import (
     posted_fields,
     serving,
     serving_provider,
+    web_config,
 )
 
 pytestmark = pytest.mark.parametrize("virtual_card", ["ec"], indirect=True)
@@ -352,3 +356,39 @@ def test_the_posted_logout_page_in_chromium(
         assert request.tag == f"{{{SAMLP_NS}}}LogoutRequest"
         assert request.get("Destination") == slo
         assert fields["RelayState"]
+
+
+def test_a_logout_chain_step_by_step(virtual_card: VirtualCard, tmp_path: Path) -> None:
+    """The chain as the store keeps it: a portal no longer registered for single logout is
+    passed over, a POST one gets its signed LogoutRequest (the chain as RelayState), then
+    comes the end kept in the store (a posted answer here), then, the chain gone, the
+    logged-out page."""
+    _, _, pem = key_pair(tmp_path, "sp")
+    portals = [tax_portal(pem, slo_url=POST_SLO, slo_binding="post")]
+    service = build_service(web_config(virtual_card, new_port(), tmp_path, portals=portals))
+    final = Outgoing(SLO, (("SAMLResponse", "PHg+"), ("RelayState", "r")), "Tax-on-web")
+    stops = [{"portal": "https://gone.example/sp", "name": ["bob", "pairwise"]},
+             {"portal": SP, "name": ["alice", "transient"]}]  # fmt: skip
+
+    async def walk() -> list[Outgoing]:
+        state = {"stops": stops, "final": final.to_dict(), "sid": "sid-1"}
+        await service.store.put("slo:chain-1", state, 60)
+        return [await next_stop(service, "chain-1") for _ in range(3)]
+
+    first, second, third = asyncio.run(walk())
+    assert first.url == POST_SLO
+    assert first.portal_name == "Tax-on-web"
+    assert dict(first.fields)["RelayState"] == "chain-1"
+    request = etree.fromstring(base64.b64decode(dict(first.fields)["SAMLRequest"]))
+    [key] = service.provider.keys
+    verify_enveloped(request, keys=public_keys([key.certificate]))  # type: ignore[list-item]
+    name = request.find(f"{{{SAML_NS}}}NameID")
+    assert name is not None
+    assert (name.text, name.get("Format"), name.get("SPNameQualifier")) == (
+        "alice",
+        NAMEID_TRANSIENT,
+        SP,
+    )
+    assert request.findtext(f"{{{SAMLP_NS}}}SessionIndex") == "sid-1"
+    assert second == final
+    assert third == Outgoing("/logged-out")
