@@ -12,15 +12,15 @@ national_number, mandates, ...) and these, for the service:
   brokers and Spring Security send no PKCE for confidential clients by default);
 - SAML: ``sp_certificate`` (PEM, verifies signed AuthnRequests and LogoutRequests),
   ``sign_requests`` (whether requests must be signed), ``slo_url`` and ``slo_binding``
-  (``"redirect"``, the default, or ``"post"``: how logout messages reach it); ``sign_response`` (the
-  Response is signed too, around the signed assertion: SPs such as pysaml2 by default, or
-  python3-saml with ``wantMessagesSigned``, require it); or ``sp_metadata``, the
-  service provider's metadata file (`eid.sso.saml_metadata.sp_from_metadata`), which gives
-  its entity ID, ACS URLs and their indexes (the default first), signing and encryption
-  certificates, the encryption methods it lists, ``AuthnRequestsSigned`` and its
-  SingleLogoutServices, Redirect and POST, with their ResponseLocation (the
-  table then names none of these; ``attributes``, ``profile`` and ``subject`` default to
-  what the metadata requests); ``allow_sha1`` (default false) accepts its requests signed
+  (``"redirect"``, the default, or ``"post"``: how logout messages reach it);
+  ``sign_response`` (the Response is signed too, around the signed assertion: SPs such as
+  pysaml2 by default, or python3-saml with ``wantMessagesSigned``, require it); or
+  ``sp_metadata``, the service provider's metadata file
+  (`eid.sso.saml_metadata.sp_from_metadata`), which gives its entity ID, ACS URLs and their
+  indexes (the default first), signing and encryption certificates, the encryption methods
+  it lists, ``AuthnRequestsSigned`` and its SingleLogoutServices, Redirect and POST, with
+  their ResponseLocation (the table then names none of these; ``attributes``, ``profile``
+  and ``subject`` default to what the metadata requests); ``allow_sha1`` (default false) accepts its requests signed
   with SHA-1 (rsa-sha1), as older ADFS, Shibboleth SP 2 and Spring SAML still sign them.
 
 Portals registered at run time (RFC 7591) live in the shared store.
