@@ -33,6 +33,7 @@ from eid.errors import (
     EidError,
     MalformedInput,
     SignatureInvalid,
+    UsageError,
 )
 from eid.sso import EIDAS, KeySet, MemoryReplayStore
 from eid.sso.imported import Imported
@@ -181,6 +182,18 @@ def test_single_logout_services_as_listed(services: list[tuple[str | None, ...]]
     assert logout_endpoint(sp.logout_endpoints) == next(iter(by_redirect + by_post), None)
     for endpoint in expected:
         assert endpoint.response_url == (endpoint.response_location or endpoint.location)
+
+
+@pytest.mark.parametrize(
+    ("binding", "location", "response_location"),
+    [(_SOAP, f"{ACS}/slo", None), (BINDING_HTTP_POST, "", None),
+     (BINDING_HTTP_REDIRECT, f"{ACS}/slo", "")],
+)  # fmt: skip
+def test_a_logout_endpoint_needs_a_binding_we_send_by_and_urls(
+    binding: str, location: str, response_location: str | None
+) -> None:
+    with pytest.raises(UsageError):
+        LogoutEndpoint(binding, location, response_location)
 
 
 def test_portal_from_sp_metadata() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eid.errors import MalformedInput
 from eid.sso.saml import POST_BINDING, REDIRECT_BINDING, LogoutEndpoint
@@ -59,3 +61,17 @@ def test_a_bad_single_logout_setting_is_refused(
     with pytest.raises(MalformedInput, match=message) as refused:
         client_from_dict({**_SAML, **given})
     assert refused.value.field == field
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.none() | st.booleans() | st.integers() | st.text(max_size=12) | st.lists(st.text()))
+def test_slo_binding_is_one_of_its_names_or_refused(value: object) -> None:
+    """Any value of ``slo_binding`` is either one of its two names or `MalformedInput`."""
+    entry = {**_SAML, "slo_url": _SLO, "slo_binding": value}
+    if value in ("redirect", "post"):
+        [endpoint] = client_from_dict(entry).single_logout
+        assert endpoint.binding == {"redirect": REDIRECT_BINDING, "post": POST_BINDING}[value]
+    else:
+        with pytest.raises(MalformedInput) as refused:
+            client_from_dict(entry)
+        assert refused.value.field == "slo_binding"
