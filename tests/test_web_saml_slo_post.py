@@ -38,7 +38,7 @@ from eid.tokens.virtual import VirtualCard
 from eid.web.clients import client_from_dict
 from eid.web.saml_messages import Outgoing, next_stop
 from eid.web.service import build_service
-from eid.xmlsig import public_keys, verify_enveloped
+from eid.xmlsig import DSIG_NS, public_keys, verify_enveloped
 
 from .browser_support import check_page, chromium
 from .pysaml2_sp import ACS, SP, key_pair, pysaml2_sp, redirect_request, sp_config, tax_portal
@@ -168,7 +168,8 @@ def test_registered_from_metadata_with_its_post_only_single_logout(setup: Setup)
 def test_logout_begun_at_the_provider_is_posted(setup: Setup) -> None:
     """Our LogoutRequest is posted, signed (EC or RSA key), with the NameID as the assertion
     had it, so pysaml2 finds its user and answers Success; its posted, signed answer ends
-    the logout. The same request changed fails pysaml2's check of our signature."""
+    the logout, changed or unsigned it is refused. Our request changed fails pysaml2's check
+    of our signature."""
     with browser(setup.base) as person:
         name_id = _log_in(setup, setup.post_sp, POST_ACS, person)
         page = person.post("/logout", data={"csrf": csrf_of(person.get("/").text)})
@@ -180,6 +181,17 @@ def test_logout_begun_at_the_provider_is_posted(setup: Setup) -> None:
         answer = _form(_answer(setup.post_sp, name_id, BINDING_HTTP_POST, request))
         assert _status(answer["SAMLResponse"]) == STATUS_SUCCESS
         assert answer["RelayState"] == request["RelayState"]
+        # its answer changed after its signature, or without it, is refused; the chain waits
+        xml = base64.b64decode(answer["SAMLResponse"])
+        changed = xml.replace(b'Destination="http', b'Destination="https')
+        tampered = {**answer, "SAMLResponse": base64.b64encode(changed).decode()}
+        assert person.post("/saml/slo", data=tampered).status_code == 403
+        root = etree.fromstring(xml)
+        root.remove(root.find(f"{{{DSIG_NS}}}Signature"))  # type: ignore[arg-type]
+        unsigned = {**answer, "SAMLResponse": base64.b64encode(etree.tostring(root)).decode()}
+        refused = person.post("/saml/slo", data=unsigned)
+        assert refused.status_code == 403
+        assert "assertion_signature_missing" in refused.text
         done = person.post("/saml/slo", data=answer)
         assert done.status_code == 303, done.text
         assert done.headers["location"] == "/logged-out"
