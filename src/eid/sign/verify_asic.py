@@ -316,7 +316,9 @@ def _asics(
     report.covers = Covers(
         "files", files=(data[0].filename,), whole_file=True, size=data[0].file_size
     )
-    check_signed_data(report, signed_data, signer, _digester(archive, data[0]), context)
+    check_signed_data(
+        report, signed_data, signer, _digester(archive, data[0]), context, claimed_time=True
+    )
 
 
 def _asice(
@@ -385,4 +387,6 @@ def _asice(
             SubIndication.FORMAT_FAILURE,
             "the manifest names no signed file",
         )
-    check_signed_data(report, signed_data, signer, _digester(archive, manifest), context)
+    check_signed_data(
+        report, signed_data, signer, _digester(archive, manifest), context, claimed_time=True
+    )
