@@ -11,7 +11,9 @@ write outside its folder or show another file than the one signed.
 Packaging deviations that do not touch what was signed (a ``mimetype`` entry missing, not
 first, compressed, or with white space) are warnings, as EU DSS reports them: the verdict
 comes from the signatures and the manifests. Without a usable ``mimetype`` the type is
-found from the structure (an ASiCManifest: ASiC-E; one data file: ASiC-S). Container
+found from the structure (an ASiCManifest: ASiC-E; one data file: ASiC-S). A manifest URI
+names an entry as written or percent-encoded (EU DSS decodes it too); an ASiC-E without any
+ASiCManifest fails its CAdES signatures (FORMAT_FAILURE, DSS's ManifestFilePresent). Container
 metadata (mimetype, manifests, signatures) is read with a bound on its inflated size, and
 messages quote names and values briefly. Manifests with a DOCTYPE are refused (no entity
 expansion). XAdES signatures (``signatures*.xml``) are reported INDETERMINATE. Each
@@ -26,7 +28,8 @@ import binascii
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from asn1crypto import cms
@@ -69,6 +72,7 @@ _METHODS["http://www.w3.org/2001/04/xmldsig-more#sha224"] = "sha224"
 _CADES = re.compile(r"META-INF/[^/]*signature[^/]*\.p7s", re.IGNORECASE)
 _XADES = re.compile(r"META-INF/[^/]*signatures[^/]*\.xml", re.IGNORECASE)
 _MANIFEST = re.compile(r"META-INF/ASiC(Archive)?Manifest[^/]*\.xml", re.IGNORECASE)
+_SIGNATURE_MANIFEST = re.compile(r"META-INF/ASiCManifest[^/]*\.xml", re.IGNORECASE)
 _TIMESTAMP = re.compile(r"META-INF/[^/]*timestamp[^/]*\.tst", re.IGNORECASE)
 _LISTED = 5
 
@@ -140,8 +144,23 @@ def _digester(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[str]
     return digest_of
 
 
-def _manifest(data: bytes) -> tuple[str | None, list[tuple[str, str, bytes]]]:
-    """(SigReference URI, [(URI, digest name, digest value)]) of an ASiCManifest."""
+def _entry(uri: str, names: Container[str]) -> str:
+    """The entry a manifest URI names: as written, else percent-decoded (RFC 3986 2.1).
+
+    Tools write a name with spaces or non-ASCII letters either as it is or percent-encoded
+    (``my%20file.txt``); EU DSS decodes a URI before matching it against entry names, so
+    both name the same entry. A name that is an entry as written is never decoded.
+    """
+    return uri if uri in names else unquote(uri)
+
+
+def _manifest(
+    data: bytes, names: Container[str]
+) -> tuple[str | None, list[tuple[str, str, bytes]]]:
+    """(SigReference entry, [(entry, digest name, digest value)]) of an ASiCManifest.
+
+    Each URI is resolved against the entry ``names`` (`_entry`).
+    """
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
         raise MalformedInput("the manifest has a DOCTYPE (refused)")
     try:
@@ -161,8 +180,9 @@ def _manifest(data: bytes) -> tuple[str | None, list[tuple[str, str, bytes]]]:
             raise MalformedInput("a DigestValue is not base64") from error
         if algorithm is None:
             raise MalformedInput("a DataObjectReference has an unknown DigestMethod")
-        references.append((item.get("URI", ""), algorithm, value))
-    return (reference.get("URI") if reference is not None else None), references
+        references.append((_entry(item.get("URI", ""), names), algorithm, value))
+    target = reference.get("URI") if reference is not None else None
+    return (_entry(target, names) if target is not None else None), references
 
 
 def _signed_data(data: bytes) -> tuple[cms.SignedData, cms.SignerInfo]:
@@ -260,7 +280,7 @@ def _container_timestamps(
     manifests: dict[str, tuple[zipfile.ZipInfo, list[tuple[str, str, bytes]]]] = {}
     for info in infos:
         if _MANIFEST.fullmatch(info.filename):
-            target, references = _manifest(_read(archive, info))
+            target, references = _manifest(_read(archive, info), by_name)
             if target is not None:
                 manifests.setdefault(target, (info, references))
     for info in infos:
@@ -335,10 +355,19 @@ def _asice(
     references: list[tuple[str, str, bytes]] = []
     for candidate in by_name.values():
         if _MANIFEST.fullmatch(candidate.filename):
-            target, listed = _manifest(_read(archive, candidate))
+            target, listed = _manifest(_read(archive, candidate), by_name)
             if target == info.filename:
                 manifest, references = candidate, listed
                 break
+    if manifest is None and not any(_SIGNATURE_MANIFEST.fullmatch(name) for name in by_name):
+        # EU DSS: ContainerConstraints/ManifestFilePresent (FAIL) in format checking.
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "an ASiC-E container with CAdES signatures needs an ASiCManifest "
+            "(EN 319 162-1); this one has none",
+        )
+        return
     if manifest is None:
         report.fail(
             Indication.INDETERMINATE,
