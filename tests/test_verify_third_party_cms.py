@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms, keys
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding
 from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -189,6 +191,72 @@ def test_openssl_ecdsa_p256(services: TestServices, tmp_path: Path, data: Path) 
     signature = _only(_verify(signed, services))
     _passed(signature)
     assert signature.signature_algorithm == "sha256_ecdsa"
+
+
+def _dsa_signer(services: TestServices, tmp: Path) -> Material:
+    """A DSA-2048 key certified by the PKI's Citizen CA (TestPKI issues RSA and EC only)."""
+    key = dsa.generate_private_key(2048)
+    ca = services.pki.citizen_ca
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "DSA Signer")]))
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .sign(ca.key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    keys_dir = tmp / "keys"
+    keys_dir.mkdir(exist_ok=True)
+    key_path = keys_dir / "dsa.key.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return Material(key_path, pem_file(keys_dir / "dsa.crt.pem", certificate), certificate)
+
+
+@pytest.mark.parametrize("options", [["-cades"], ["-cades", "-md", "sha224", "-nodetach"]])
+def test_openssl_dsa(
+    rsa_services: TestServices, tmp_path: Path, data: Path, options: list[str]
+) -> None:
+    """DSA, which DSS's default policy lists among its acceptable algorithms (with key
+    sizes by date): verified and judged by eid's crypto policy (DSA >= 1900 bits), not
+    refused as an unknown key type; a changed content no longer verifies."""
+    signer = _dsa_signer(rsa_services, tmp_path)
+    signed = openssl_sign(signer, data, tmp_path / "dsa.p7s", *options)
+    detached = None if "-nodetach" in options else data
+    signature = _only(_verify(signed, rsa_services, detached, revocation=OFF))
+    assert signature.indication is Indication.TOTAL_PASSED, signature.reasons
+    assert signature.signature_algorithm is not None
+    assert signature.signature_algorithm.endswith("_dsa")
+    if detached is not None:
+        data.write_bytes(CONTENT + b"!")
+        signature = _only(_verify(signed, rsa_services, data, revocation=OFF))
+        assert signature.indication is Indication.TOTAL_FAILED
+        assert signature.sub_indication is SubIndication.HASH_FAILURE
+    info = cms.ContentInfo.load(signed.read_bytes())
+    value = bytearray(info["content"]["signer_infos"][0]["signature"].native)
+    value[-1] ^= 1
+    info["content"]["signer_infos"][0]["signature"] = bytes(value)
+    signed.write_bytes(info.dump())
+    data.write_bytes(CONTENT)
+    signature = _only(_verify(signed, rsa_services, detached, revocation=OFF))
+    assert signature.indication is Indication.TOTAL_FAILED
+    assert signature.sub_indication is SubIndication.SIG_CRYPTO_FAILURE
 
 
 def test_openssl_without_cades_is_valid_with_a_warning(
