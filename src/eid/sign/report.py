@@ -47,7 +47,10 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                                            # signature INDETERMINATE; an INDETERMINATE one
                                            # (untrusted TSA) only proves no time
         "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,   # found in the structure (a timestamp,
-                                           # validation data, an archive timestamp: present)
+                                           # validation data, an archive timestamp: present);
+                                           # null for a CMS/ASiC signature without signing-time
+                                           # or signing-certificate(-v2): no CAdES baseline
+                                           # (EU DSS: CAdES-BES or CMS-NOT-ETSI)
         "proven_level": "B-B" | ... | null,  # what the valid parts prove: B-T a valid timestamp
                                            # over the signature, B-LT and its validation data,
                                            # B-LTA and a valid archive timestamp (PDF only)

@@ -336,9 +336,7 @@ def _asics(
     report.covers = Covers(
         "files", files=(data[0].filename,), whole_file=True, size=data[0].file_size
     )
-    check_signed_data(
-        report, signed_data, signer, _digester(archive, data[0]), context, claimed_time=True
-    )
+    check_signed_data(report, signed_data, signer, _digester(archive, data[0]), context, cades=True)
 
 
 def _asice(
@@ -417,5 +415,5 @@ def _asice(
             "the manifest names no signed file",
         )
     check_signed_data(
-        report, signed_data, signer, _digester(archive, manifest), context, claimed_time=True
+        report, signed_data, signer, _digester(archive, manifest), context, cades=True
     )

@@ -561,7 +561,7 @@ def check_signed_data(
     later: dt.datetime | None = None,
     *,
     counter_signature: bool = False,
-    claimed_time: bool = False,
+    cades: bool = False,
 ) -> None:
     """Check one signer info of ``signed_data`` completely, filling ``report``.
 
@@ -570,11 +570,13 @@ def check_signed_data(
     a counter-signature (RFC 5652 11.4) from the unsigned attributes of another signer
     info, and ``digest_of`` gives the digest of that one's signature value: it has no
     content type, and no archive timestamps of its own (those of the signature it
-    counter-signs cover it, and give ``later``). ``claimed_time``: the signed attributes
-    must hold a signing-time (a CAdES signature, whose only claimed signing time it is;
-    a PDF signature's is the dictionary's /M): without one the signature is
-    INDETERMINATE / SIG_CONSTRAINTS_FAILURE, as the EU DSS default policy has it
-    (SignedAttributes/SigningTime at FAIL, in signature acceptance validation).
+    counter-signs cover it, and give ``later``). ``cades``: a CAdES signature (a CMS
+    file, an ASiC container; not a PDF's, whose claimed signing time is the dictionary's
+    /M): its signed attributes must hold a signing-time, its only claimed signing time;
+    without one it is INDETERMINATE / SIG_CONSTRAINTS_FAILURE, as the EU DSS default
+    policy has it (SignedAttributes/SigningTime at FAIL, in signature acceptance
+    validation). Without a signing-time or a signing-certificate(-v2) attribute it is no
+    CAdES baseline signature at all (DSS: CAdES-BES or CMS-NOT-ETSI): no level.
     """
     context = with_evidence(context, cms_evidence(signed_data))
     pool = [*embedded_certificates(signed_data), *extra_certificates]
@@ -584,11 +586,7 @@ def check_signed_data(
     certificate = _crypto(
         report, signed_data, signer, digest_of, pool, context.crypto, content_type
     )
-    if (
-        claimed_time
-        and signer["signed_attrs"]
-        and not _attribute(signer["signed_attrs"], "signing_time")
-    ):
+    if cades and signer["signed_attrs"] and not _attribute(signer["signed_attrs"], "signing_time"):
         report.fail(
             Indication.INDETERMINATE,
             SubIndication.SIG_CONSTRAINTS_FAILURE,
@@ -625,8 +623,22 @@ def check_signed_data(
         moment = report.proven_signing_time or poe or context.moment
         judge_algorithms(report, signer, certificate, context.crypto, moment)
         check_signer(report, certificate, pool, context)
+    if cades and not _baseline(signer):
+        return
     report.level = level_of_cms(signed_data, signer)
     report.proven_level = proven_level(report, archived=_earliest_valid(archives) is not None)
+
+
+def _baseline(signer: cms.SignerInfo) -> bool:
+    """Whether the signed attributes have what EN 319 122-1 B-B needs besides the digest.
+
+    A signing-time and a signing-certificate or signing-certificate-v2 attribute; without
+    them EU DSS names the format CAdES-BES or CMS-NOT-ETSI, not a baseline level.
+    """
+    attrs = signer["signed_attrs"]
+    return bool(_attribute(attrs, "signing_time")) and bool(
+        _attribute(attrs, "signing_certificate_v2") or _attribute(attrs, "signing_certificate")
+    )
 
 
 def _unreadable(kind: str, error: Exception) -> TimestampReport:
