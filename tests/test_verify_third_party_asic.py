@@ -28,7 +28,7 @@ from eid.pki.testpki import TestPKI
 from eid.sign import Indication, SubIndication, ValidationReport, verify
 from eid.sign.report import SignatureReport
 from eid.sign.verify_asic import _entry
-from tests.third_party_support import Material, material, openssl_sign
+from tests.third_party_support import SECOND, Material, material, openssl_sign
 from tests.verify_support import trust_of
 
 OFF = RevocationSettings(policy=RevocationPolicy.OFF)
@@ -237,6 +237,56 @@ def test_asice_manifest_for_another_signature(signer: Material, tmp_path: Path) 
     _, signature = _check(_zip(tmp_path / "c.asice", entries, ASIC_E))
     assert signature.indication is Indication.INDETERMINATE
     assert signature.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND
+
+
+def _two_signers(signer: Material, content: bytes, work: Path) -> bytes:
+    """A detached CAdES of ``content`` with two SignerInfos (``openssl cms -sign`` twice)."""
+    other = material(PKI, work / "keys", "second", holder=SECOND)
+    data = work / "to-sign.bin"
+    data.write_bytes(content)
+    extra = ["-signer", str(other.cert), "-inkey", str(other.key)]
+    return openssl_sign(signer, data, work / "two.p7s", "-cades", *extra).read_bytes()
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_asics_with_two_signer_infos(signer: Material, tmp_path: Path, changed: bool) -> None:
+    """An ASiC-S has one signature entry; a second, parallel signature goes into the same
+    ``signature.p7s`` as another SignerInfo (what DSS's own ASiC-S signing does, its
+    ASiCSCAdESLevelBSignFourTimeTest validating four TOTAL_PASSED signatures).
+
+    Each SignerInfo is a signature with a verdict of its own.
+    """
+    entries = {
+        "doc.txt": DOC + (b"!" if changed else b""),
+        "META-INF/signature.p7s": _two_signers(signer, DOC, tmp_path),
+    }
+    report = verify(
+        _zip(tmp_path / "c.asics", entries, ASIC_S), trust=trust_of(PKI), revocation=OFF
+    )
+    ids = [s.id for s in report.signatures]
+    assert ids == ["META-INF/signature.p7s signer 1", "META-INF/signature.p7s signer 2"]
+    for signature in report.signatures:
+        if changed:
+            assert signature.indication is Indication.TOTAL_FAILED
+            assert signature.sub_indication is SubIndication.HASH_FAILURE
+        else:
+            assert signature.indication is Indication.TOTAL_PASSED, signature.reasons
+    assert report.passed is not changed
+
+
+def test_asice_with_two_signer_infos(signer: Material, tmp_path: Path) -> None:
+    files = {"doc.txt": DOC, "annex.txt": ANNEX}
+    manifest = _manifest(files)
+    entries = {
+        **files,
+        "META-INF/ASiCManifest001.xml": manifest,
+        SIGNATURE: _two_signers(signer, manifest, tmp_path),
+    }
+    report = verify(
+        _zip(tmp_path / "c.asice", entries, ASIC_E), trust=trust_of(PKI), revocation=OFF
+    )
+    assert len(report.signatures) == 2
+    assert report.passed, [s.reasons for s in report.signatures]
 
 
 @given(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=40))

@@ -19,7 +19,8 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                            "trusted": bool,                 # the content of a .p7m or ASiC-S,
                            "reason": str | null},           # trusted only when "passed"
       "signatures": [{
-        "id": "Signature1" | "META-INF/signature001.p7s" | "signer 1"
+        "id": "Signature1" | "META-INF/signature001.p7s" | "META-INF/signature.p7s signer 2"
+              | "signer 1"
               | "signer 1 counter-signature 1" | "signer 1 counter-signature 1.2",
         "counter_signature_of": null | "signer 1" | ...,   # a CAdES counter-signature: the id of
                                            # the signature (or counter-signature) whose value it

@@ -16,7 +16,9 @@ names an entry as written or percent-encoded (EU DSS decodes it too); an ASiC-E 
 ASiCManifest fails its CAdES signatures (FORMAT_FAILURE, DSS's ManifestFilePresent). Container
 metadata (mimetype, manifests, signatures) is read with a bound on its inflated size, and
 messages quote names and values briefly. Manifests with a DOCTYPE are refused (no entity
-expansion). XAdES signatures (``signatures*.xml``) are reported INDETERMINATE. Each
+expansion). Every SignerInfo of a signature entry is a signature of its own (``<entry>
+signer <n>`` when there are several): EU DSS adds a parallel signature to an ASiC-S inside
+its one ``signature.p7s``. XAdES signatures (``signatures*.xml``) are reported INDETERMINATE. Each
 counter-signature in a CAdES signature gets a report of its own after that signature's
 (`eid.sign.verify_counter`).
 """
@@ -185,15 +187,16 @@ def _manifest(
     return (_entry(target, names) if target is not None else None), references
 
 
-def _signed_data(data: bytes) -> tuple[cms.SignedData, cms.SignerInfo]:
+def _signed_data(data: bytes) -> tuple[cms.SignedData, list[cms.SignerInfo]]:
+    """The SignedData of a signature entry and its signer infos (at least one)."""
     info = cms.ContentInfo.load(data)
     if info["content_type"].native != "signed_data":
         raise MalformedInput("not a CMS SignedData")
     signed_data = info["content"]
-    signers = signed_data["signer_infos"]
-    if len(signers) != 1:
-        raise MalformedInput(f"{len(signers)} signer infos in one ASiC signature (expected one)")
-    return signed_data, signers[0]
+    signers = list(signed_data["signer_infos"])
+    if not signers:
+        raise MalformedInput("a CMS SignedData without any signer")
+    return signed_data, signers
 
 
 def verify_asic(
@@ -217,6 +220,7 @@ def verify_asic(
         mimetype = ASIC_S if len(data) == 1 and not manifests else ASIC_E
     result.format = "asic-e" if mimetype == ASIC_E else "asic-s"
     by_name = {info.filename: info for info in infos}
+    sources: dict[str, str] = {}
     for info in signatures:
         if _XADES.fullmatch(info.filename):
             report = SignatureReport(id=info.filename)
@@ -227,31 +231,38 @@ def verify_asic(
             )
             result.signatures.append(report)
             continue
-        report = SignatureReport(
-            id=info.filename,
-            required=_ASICS_CHECKS if result.format == "asic-s" else _ASICE_CHECKS,
-        )
-        result.signatures.append(report)
-        for problem in result.problems:
-            report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, problem)
-        counters: list[SignatureReport] = []
         try:
-            signed_data, signer = _signed_data(_read(archive, info))
-            if result.format == "asic-s":
-                _asics(archive, signed_data, signer, data, report, context)
-            else:
-                _asice(archive, info, signed_data, signer, by_name, data, report, context)
-            counters = counter_signatures(report, signed_data, signer, context)
+            signed_data, signers = _signed_data(_read(archive, info))
         except Exception as error:  # zlib, zipfile and asn1crypto raise many kinds of error
+            report = _cades_report(info.filename, result)
             report.fail(
                 Indication.TOTAL_FAILED,
                 SubIndication.FORMAT_FAILURE,
                 f"unreadable ({type(error).__name__}: {brief(error)})",
             )
-        result.signatures.extend(counters)
+            sources[report.id] = info.filename
+            continue
+        for number, signer in enumerate(signers, start=1):
+            name = info.filename if len(signers) == 1 else f"{info.filename} signer {number}"
+            report = _cades_report(name, result)
+            sources[report.id] = info.filename
+            counters: list[SignatureReport] = []
+            try:
+                if result.format == "asic-s":
+                    _asics(archive, signed_data, signer, data, report, context)
+                else:
+                    _asice(archive, info, signed_data, signer, by_name, data, report, context)
+                counters = counter_signatures(report, signed_data, signer, context)
+            except Exception as error:  # zlib, zipfile and asn1crypto raise many kinds of error
+                report.fail(
+                    Indication.TOTAL_FAILED,
+                    SubIndication.FORMAT_FAILURE,
+                    f"unreadable ({type(error).__name__}: {brief(error)})",
+                )
+            result.signatures.extend(counters)
     if result.format == "asic-e" and result.signatures:
         try:
-            _container_timestamps(archive, infos, by_name, result, context)
+            _container_timestamps(archive, infos, by_name, sources, result, context)
         except Exception as error:  # a broken archive manifest: the container does not hold
             result.problems.append(
                 f"unreadable container timestamp ({type(error).__name__}: {brief(error)})"
@@ -263,14 +274,28 @@ def verify_asic(
     return None
 
 
+def _cades_report(name: str, result: ValidationReport) -> SignatureReport:
+    """A new report for a CAdES signature of the container, failed by its problems."""
+    report = SignatureReport(
+        id=name, required=_ASICS_CHECKS if result.format == "asic-s" else _ASICE_CHECKS
+    )
+    result.signatures.append(report)
+    for problem in result.problems:
+        report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, problem)
+    return report
+
+
 def _container_timestamps(
     archive: zipfile.ZipFile,
     infos: list[zipfile.ZipInfo],
     by_name: dict[str, zipfile.ZipInfo],
+    sources: dict[str, str],
     result: ValidationReport,
     context: VerifyContext,
 ) -> None:
     """ASiC-E timestamps over an ASiCArchiveManifest, weighed on the signatures they cover.
+
+    ``sources``: the signature entry each signature's report (by id) comes from.
 
     The token's imprint is the manifest's digest (a failed token leaves the covered
     signatures INDETERMINATE, an untrusted one is a warning: `weigh_timestamps`), and every
@@ -305,7 +330,7 @@ def _container_timestamps(
             stamp = TimestampReport("container", None, None, Indication.TOTAL_FAILED, (reason,))
         covered = {uri for uri, _, _ in references}
         for report in result.signatures:
-            if report.id not in covered:
+            if sources.get(report.id) not in covered:
                 continue
             report.timestamps.append(stamp)
             if changed:
