@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEMO_PACKAGES := softhsm2
 # The web benchmark loads the token endpoint with wrk.
 BENCH_PACKAGES := wrk
-TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev chromium chromium-driver
+TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev chromium chromium-driver zip
 
 # axe-core (npm) checks the pages' accessibility inside Chromium in the tests.
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js

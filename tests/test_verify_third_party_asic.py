@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import subprocess
 import zipfile
 from pathlib import Path
 from urllib.parse import quote
@@ -237,6 +238,47 @@ def test_asice_manifest_for_another_signature(signer: Material, tmp_path: Path) 
     _, signature = _check(_zip(tmp_path / "c.asice", entries, ASIC_E))
     assert signature.indication is Indication.INDETERMINATE
     assert signature.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND
+
+
+def _info_zip(folder: Path, target: Path, *entries: str) -> Path:
+    """``folder`` packed by Info-ZIP as its users pack an ASiC: ``mimetype`` stored first
+    (``zip -X -0``), then the rest recursively (``zip -X -r``, which adds directory
+    entries such as ``META-INF/``)."""
+    subprocess.run(["zip", "-q", "-X", "-0", str(target), "mimetype"], cwd=folder, check=True)
+    subprocess.run(["zip", "-q", "-X", "-r", str(target), *entries], cwd=folder, check=True)
+    return target
+
+
+def test_asics_and_asice_packed_by_info_zip(signer: Material, tmp_path: Path) -> None:
+    """Directory entries (``META-INF/``, ``annexes/``) are no data files: both pass, the
+    ASiC-E covering every file; DSS lists only files as container content too."""
+    single = tmp_path / "single"
+    (single / "META-INF").mkdir(parents=True)
+    (single / "mimetype").write_text(ASIC_S)
+    (single / "doc.txt").write_bytes(DOC)
+    (single / "META-INF" / "signature.p7s").write_bytes(_cades(signer, DOC, tmp_path))
+    asics = _info_zip(single, tmp_path / "c.asics", "doc.txt", "META-INF")
+    assert "META-INF/" in zipfile.ZipFile(asics).namelist()
+    report, signature = _check(asics)
+    assert signature.indication is Indication.TOTAL_PASSED, signature.reasons
+    assert not report.warnings
+    extended = tmp_path / "extended"
+    (extended / "META-INF").mkdir(parents=True)
+    (extended / "annexes").mkdir()
+    (extended / "mimetype").write_text(ASIC_E)
+    files = {"doc.txt": DOC, "annexes/annex.txt": ANNEX}
+    for name, content in files.items():
+        (extended / name).write_bytes(content)
+    manifest = _manifest(files)
+    (extended / "META-INF" / "ASiCManifest001.xml").write_bytes(manifest)
+    (extended / SIGNATURE).write_bytes(_cades(signer, manifest, tmp_path))
+    asice = _info_zip(extended, tmp_path / "c.asice", "doc.txt", "annexes", "META-INF")
+    assert "annexes/" in zipfile.ZipFile(asice).namelist()
+    report, signature = _check(asice)
+    assert signature.indication is Indication.TOTAL_PASSED, signature.reasons
+    assert signature.covers is not None
+    assert signature.covers.whole_file
+    assert not signature.warnings
 
 
 def _two_signers(signer: Material, content: bytes, work: Path) -> bytes:
