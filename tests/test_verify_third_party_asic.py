@@ -29,7 +29,8 @@ from eid.pki.testpki import TestPKI
 from eid.sign import Indication, SubIndication, ValidationReport, verify
 from eid.sign.report import SignatureReport
 from eid.sign.verify_asic import _entry
-from tests.third_party_support import SECOND, Material, material, openssl_sign
+from tests.cli_support import as_json, eid
+from tests.third_party_support import SECOND, Material, material, openssl_sign, pem_file
 from tests.verify_support import trust_of
 
 OFF = RevocationSettings(policy=RevocationPolicy.OFF)
@@ -183,6 +184,26 @@ def test_asice_names_with_spaces_and_utf8(signer: Material, tmp_path: Path, enco
     assert set(signature.covers.files) == set(files)
     assert signature.covers.whole_file
     assert report.passed
+
+
+def test_eid_verify_json_on_utf8_names(signer: Material, tmp_path: Path) -> None:
+    """``eid verify --json`` on a container whose names are not ASCII: well-formed JSON
+    naming the files as they are, exit 0 when it holds and 1 when a file changed."""
+    files = {"my doc é.txt": DOC, "annexes/annex 2 ü.txt": ANNEX}
+    good = _asice(signer, tmp_path, files, files, encode=True)
+    anchors = tmp_path / "trust"
+    anchors.mkdir()
+    pem_file(anchors / "root.pem", PKI.root.certificate)
+    pem_file(anchors / "citizen.pem", PKI.citizen_ca.certificate)
+    options = ["--trust", str(anchors), "--no-revocation", "--json"]
+    result = eid("verify", str(good), *options, home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    (signature,) = as_json(result)["signatures"]
+    assert set(signature["covers"]["files"]) == set(files)
+    bad = _asice(signer, tmp_path, {**files, "my doc é.txt": DOC + b"!"}, files, encode=True)
+    result = eid("verify", str(bad), *options, home=tmp_path / "home")
+    assert result.returncode == 1, result.stderr
+    assert as_json(result)["signatures"][0]["sub_indication"] == "HASH_FAILURE"
 
 
 def test_asice_percent_encoded_names_still_detect_a_change(
