@@ -576,7 +576,9 @@ def check_signed_data(
     without one it is INDETERMINATE / SIG_CONSTRAINTS_FAILURE, as the EU DSS default
     policy has it (SignedAttributes/SigningTime at FAIL, in signature acceptance
     validation). Without a signing-time or a signing-certificate(-v2) attribute it is no
-    CAdES baseline signature at all (DSS: CAdES-BES or CMS-NOT-ETSI): no level.
+    CAdES baseline signature at all (DSS: CAdES-BES or CMS-NOT-ETSI): no level. A
+    counter-signature needs a signing-time as well, wherever it is (DSS's
+    CounterSignatureConstraints/SigningTime is at FAIL too).
     """
     context = with_evidence(context, cms_evidence(signed_data))
     pool = [*embedded_certificates(signed_data), *extra_certificates]
@@ -586,7 +588,11 @@ def check_signed_data(
     certificate = _crypto(
         report, signed_data, signer, digest_of, pool, context.crypto, content_type
     )
-    if cades and signer["signed_attrs"] and not _attribute(signer["signed_attrs"], "signing_time"):
+    if (
+        (cades or counter_signature)
+        and signer["signed_attrs"]
+        and not _attribute(signer["signed_attrs"], "signing_time")
+    ):
         report.fail(
             Indication.INDETERMINATE,
             SubIndication.SIG_CONSTRAINTS_FAILURE,
