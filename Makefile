@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEMO_PACKAGES := softhsm2
 # The web benchmark loads the token endpoint with wrk.
 BENCH_PACKAGES := wrk
-TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev chromium chromium-driver qpdf poppler-utils
+TEST_PACKAGES := softhsm2 opensc-pkcs11 opensc pcscd vsmartcard-vpcd redis-server xmlsec1 libxmlsec1-dev chromium chromium-driver qpdf poppler-utils zip
 
 # The tests' npm packages (tests/node/package.json, locked): axe-core checks the pages'
 # accessibility inside Chromium; openid-client, @node-saml/node-saml and jose are the

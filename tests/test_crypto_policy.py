@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.x509.oid import NameOID
 from pyhanko.sign import signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -187,7 +188,14 @@ def _sha1_cades(services: TestServices, tmp: Path, *, timestamped: bool) -> tupl
     )
     data = tmp / "old.txt"
     data.write_bytes(b"signed in 2008\n")
-    signed = asyncio.run(signer.async_sign_general_data(data.read_bytes(), "sha1", detached=True))
+    signed = asyncio.run(
+        signer.async_sign_general_data(
+            data.read_bytes(),
+            "sha1",
+            detached=True,
+            signed_attr_settings=PdfCMSSignedAttributes(signing_time=STAMPED),
+        )
+    )
     if timestamped:  # a SHA-256 token over the SHA-1 signature, as TSAs made them from 2008
         signer_info = signed["content"]["signer_infos"][0]
         value = bytes(signer_info["signature"].native)

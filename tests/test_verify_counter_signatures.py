@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from asn1crypto import cms, core
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,6 +155,26 @@ def test_a_counter_signature_has_its_own_timestamp() -> None:
     assert stamp.time is not None
     assert stamp.time != report.signatures[0].timestamps[0].time  # not the master's token
     assert not any("imprint" in reason for reason in stamp.reasons), stamp.reasons
+
+
+def test_a_counter_signature_without_a_signing_time(tmp_path: Path) -> None:
+    """EU DSS's default policy has CounterSignatureConstraints/SignedAttributes/SigningTime at
+    FAIL: a counter-signature that claims no signing time is INDETERMINATE /
+    SIG_CONSTRAINTS_FAILURE (intact); the signature it counter-signs keeps its verdict."""
+    made = counter_signature(_master(_p7m()), witness())
+    attributes = [a for a in made["signed_attrs"] if a["type"].native != "signing_time"]
+    signed = cms.CMSAttributes(attributes)
+    key = witness().key
+    assert isinstance(key, rsa.RSAPrivateKey)
+    fields = {name: made[name] for name in ("version", "sid", "digest_algorithm")}
+    fields |= {"signed_attrs": signed, "signature_algorithm": made["signature_algorithm"]}
+    fields["signature"] = key.sign(signed.dump(), padding.PKCS1v15(), hashes.SHA256())
+    report = _check(_written(tmp_path, _with(_p7m(), cms.SignerInfo(fields))))
+    assert _verdicts(report) == [
+        (_MASTER, None, "TOTAL_PASSED", None),
+        (_FIRST, _MASTER, "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE"),
+    ]
+    assert "signature value" in report.to_dict()["signatures"][1]["checks"]["passed"]
 
 
 def test_a_pss_counter_signature_is_verified() -> None:

@@ -66,6 +66,12 @@ def _cms(
     signed_attrs = cms.CMSAttributes(
         [
             cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
+            cms.CMSAttribute(
+                {
+                    "type": "signing_time",
+                    "values": [cms.Time({"utc_time": dt.datetime.now(dt.UTC)})],
+                }
+            ),
             cms.CMSAttribute({"type": "message_digest", "values": [data_digest(digest)]}),
             cms.CMSAttribute(
                 {

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -131,7 +132,14 @@ def _cades(
     B-LTA with archive timestamps from ``archive_stampers`` in that order)."""
     data = tmp / "old.txt"
     data.write_bytes(CONTENT)
-    signed = asyncio.run(_signer(pki).async_sign_general_data(CONTENT, "sha256", detached=True))
+    signed = asyncio.run(
+        _signer(pki).async_sign_general_data(
+            CONTENT,
+            "sha256",
+            detached=True,
+            signed_attr_settings=PdfCMSSignedAttributes(signing_time=SIGNED),
+        )
+    )
     signed_data = signed["content"]
     signer_info = signed_data["signer_infos"][0]
     if signature_stamper is not None:

@@ -19,7 +19,8 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                            "trusted": bool,                 # the content of a .p7m or ASiC-S,
                            "reason": str | null},           # trusted only when "passed"
       "signatures": [{
-        "id": "Signature1" | "META-INF/signature001.p7s" | "signer 1"
+        "id": "Signature1" | "META-INF/signature001.p7s" | "META-INF/signature.p7s signer 2"
+              | "signer 1"
               | "signer 1 counter-signature 1" | "signer 1 counter-signature 1.2",
         "counter_signature_of": null | "signer 1" | ...,   # a CAdES counter-signature: the id of
                                            # the signature (or counter-signature) whose value it
@@ -47,7 +48,10 @@ JSON schema ``eid.validation-report/1`` (keys always present; null when unknown)
                                            # signature INDETERMINATE; an INDETERMINATE one
                                            # (untrusted TSA) only proves no time
         "level": "B-B" | "B-T" | "B-LT" | "B-LTA" | null,   # found in the structure (a timestamp,
-                                           # validation data, an archive timestamp: present)
+                                           # validation data, an archive timestamp: present);
+                                           # null for a CMS/ASiC signature without signing-time
+                                           # or signing-certificate(-v2): no CAdES baseline
+                                           # (EU DSS: CAdES-BES or CMS-NOT-ETSI)
         "proven_level": "B-B" | ... | null,  # what the valid parts prove: B-T a valid timestamp
                                            # over the signature, B-LT and its validation data,
                                            # B-LTA and a valid archive timestamp (PDF only)

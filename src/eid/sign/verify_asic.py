@@ -11,10 +11,14 @@ write outside its folder or show another file than the one signed.
 Packaging deviations that do not touch what was signed (a ``mimetype`` entry missing, not
 first, compressed, or with white space) are warnings, as EU DSS reports them: the verdict
 comes from the signatures and the manifests. Without a usable ``mimetype`` the type is
-found from the structure (an ASiCManifest: ASiC-E; one data file: ASiC-S). Container
+found from the structure (an ASiCManifest: ASiC-E; one data file: ASiC-S). A manifest URI
+names an entry as written or percent-encoded (EU DSS decodes it too); an ASiC-E without any
+ASiCManifest fails its CAdES signatures (FORMAT_FAILURE, DSS's ManifestFilePresent). Container
 metadata (mimetype, manifests, signatures) is read with a bound on its inflated size, and
 messages quote names and values briefly. Manifests with a DOCTYPE are refused (no entity
-expansion). XAdES signatures (``signatures*.xml``) are reported INDETERMINATE. Each
+expansion). Every SignerInfo of a signature entry is a signature of its own (``<entry>
+signer <n>`` when there are several): EU DSS adds a parallel signature to an ASiC-S inside
+its one ``signature.p7s``. XAdES signatures (``signatures*.xml``) are reported INDETERMINATE. Each
 counter-signature in a CAdES signature gets a report of its own after that signature's
 (`eid.sign.verify_counter`).
 """
@@ -26,7 +30,8 @@ import binascii
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from asn1crypto import cms
@@ -69,6 +74,7 @@ _METHODS["http://www.w3.org/2001/04/xmldsig-more#sha224"] = "sha224"
 _CADES = re.compile(r"META-INF/[^/]*signature[^/]*\.p7s", re.IGNORECASE)
 _XADES = re.compile(r"META-INF/[^/]*signatures[^/]*\.xml", re.IGNORECASE)
 _MANIFEST = re.compile(r"META-INF/ASiC(Archive)?Manifest[^/]*\.xml", re.IGNORECASE)
+_SIGNATURE_MANIFEST = re.compile(r"META-INF/ASiCManifest[^/]*\.xml", re.IGNORECASE)
 _TIMESTAMP = re.compile(r"META-INF/[^/]*timestamp[^/]*\.tst", re.IGNORECASE)
 _LISTED = 5
 
@@ -140,8 +146,23 @@ def _digester(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[str]
     return digest_of
 
 
-def _manifest(data: bytes) -> tuple[str | None, list[tuple[str, str, bytes]]]:
-    """(SigReference URI, [(URI, digest name, digest value)]) of an ASiCManifest."""
+def _entry(uri: str, names: Container[str]) -> str:
+    """The entry a manifest URI names: as written, else percent-decoded (RFC 3986 2.1).
+
+    Tools write a name with spaces or non-ASCII letters either as it is or percent-encoded
+    (``my%20file.txt``); EU DSS decodes a URI before matching it against entry names, so
+    both name the same entry. A name that is an entry as written is never decoded.
+    """
+    return uri if uri in names else unquote(uri)
+
+
+def _manifest(
+    data: bytes, names: Container[str]
+) -> tuple[str | None, list[tuple[str, str, bytes]]]:
+    """(SigReference entry, [(entry, digest name, digest value)]) of an ASiCManifest.
+
+    Each URI is resolved against the entry ``names`` (`_entry`).
+    """
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
         raise MalformedInput("the manifest has a DOCTYPE (refused)")
     try:
@@ -161,19 +182,21 @@ def _manifest(data: bytes) -> tuple[str | None, list[tuple[str, str, bytes]]]:
             raise MalformedInput("a DigestValue is not base64") from error
         if algorithm is None:
             raise MalformedInput("a DataObjectReference has an unknown DigestMethod")
-        references.append((item.get("URI", ""), algorithm, value))
-    return (reference.get("URI") if reference is not None else None), references
+        references.append((_entry(item.get("URI", ""), names), algorithm, value))
+    target = reference.get("URI") if reference is not None else None
+    return (_entry(target, names) if target is not None else None), references
 
 
-def _signed_data(data: bytes) -> tuple[cms.SignedData, cms.SignerInfo]:
+def _signed_data(data: bytes) -> tuple[cms.SignedData, list[cms.SignerInfo]]:
+    """The SignedData of a signature entry and its signer infos (at least one)."""
     info = cms.ContentInfo.load(data)
     if info["content_type"].native != "signed_data":
         raise MalformedInput("not a CMS SignedData")
     signed_data = info["content"]
-    signers = signed_data["signer_infos"]
-    if len(signers) != 1:
-        raise MalformedInput(f"{len(signers)} signer infos in one ASiC signature (expected one)")
-    return signed_data, signers[0]
+    signers = list(signed_data["signer_infos"])
+    if not signers:
+        raise MalformedInput("a CMS SignedData without any signer")
+    return signed_data, signers
 
 
 def verify_asic(
@@ -197,6 +220,7 @@ def verify_asic(
         mimetype = ASIC_S if len(data) == 1 and not manifests else ASIC_E
     result.format = "asic-e" if mimetype == ASIC_E else "asic-s"
     by_name = {info.filename: info for info in infos}
+    sources: dict[str, str] = {}
     for info in signatures:
         if _XADES.fullmatch(info.filename):
             report = SignatureReport(id=info.filename)
@@ -207,31 +231,38 @@ def verify_asic(
             )
             result.signatures.append(report)
             continue
-        report = SignatureReport(
-            id=info.filename,
-            required=_ASICS_CHECKS if result.format == "asic-s" else _ASICE_CHECKS,
-        )
-        result.signatures.append(report)
-        for problem in result.problems:
-            report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, problem)
-        counters: list[SignatureReport] = []
         try:
-            signed_data, signer = _signed_data(_read(archive, info))
-            if result.format == "asic-s":
-                _asics(archive, signed_data, signer, data, report, context)
-            else:
-                _asice(archive, info, signed_data, signer, by_name, data, report, context)
-            counters = counter_signatures(report, signed_data, signer, context)
+            signed_data, signers = _signed_data(_read(archive, info))
         except Exception as error:  # zlib, zipfile and asn1crypto raise many kinds of error
+            report = _cades_report(info.filename, result)
             report.fail(
                 Indication.TOTAL_FAILED,
                 SubIndication.FORMAT_FAILURE,
                 f"unreadable ({type(error).__name__}: {brief(error)})",
             )
-        result.signatures.extend(counters)
+            sources[report.id] = info.filename
+            continue
+        for number, signer in enumerate(signers, start=1):
+            name = info.filename if len(signers) == 1 else f"{info.filename} signer {number}"
+            report = _cades_report(name, result)
+            sources[report.id] = info.filename
+            counters: list[SignatureReport] = []
+            try:
+                if result.format == "asic-s":
+                    _asics(archive, signed_data, signer, data, report, context)
+                else:
+                    _asice(archive, info, signed_data, signer, by_name, data, report, context)
+                counters = counter_signatures(report, signed_data, signer, context)
+            except Exception as error:  # zlib, zipfile and asn1crypto raise many kinds of error
+                report.fail(
+                    Indication.TOTAL_FAILED,
+                    SubIndication.FORMAT_FAILURE,
+                    f"unreadable ({type(error).__name__}: {brief(error)})",
+                )
+            result.signatures.extend(counters)
     if result.format == "asic-e" and result.signatures:
         try:
-            _container_timestamps(archive, infos, by_name, result, context)
+            _container_timestamps(archive, infos, by_name, sources, result, context)
         except Exception as error:  # a broken archive manifest: the container does not hold
             result.problems.append(
                 f"unreadable container timestamp ({type(error).__name__}: {brief(error)})"
@@ -243,14 +274,28 @@ def verify_asic(
     return None
 
 
+def _cades_report(name: str, result: ValidationReport) -> SignatureReport:
+    """A new report for a CAdES signature of the container, failed by its problems."""
+    report = SignatureReport(
+        id=name, required=_ASICS_CHECKS if result.format == "asic-s" else _ASICE_CHECKS
+    )
+    result.signatures.append(report)
+    for problem in result.problems:
+        report.fail(Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, problem)
+    return report
+
+
 def _container_timestamps(
     archive: zipfile.ZipFile,
     infos: list[zipfile.ZipInfo],
     by_name: dict[str, zipfile.ZipInfo],
+    sources: dict[str, str],
     result: ValidationReport,
     context: VerifyContext,
 ) -> None:
     """ASiC-E timestamps over an ASiCArchiveManifest, weighed on the signatures they cover.
+
+    ``sources``: the signature entry each signature's report (by id) comes from.
 
     The token's imprint is the manifest's digest (a failed token leaves the covered
     signatures INDETERMINATE, an untrusted one is a warning: `weigh_timestamps`), and every
@@ -260,7 +305,7 @@ def _container_timestamps(
     manifests: dict[str, tuple[zipfile.ZipInfo, list[tuple[str, str, bytes]]]] = {}
     for info in infos:
         if _MANIFEST.fullmatch(info.filename):
-            target, references = _manifest(_read(archive, info))
+            target, references = _manifest(_read(archive, info), by_name)
             if target is not None:
                 manifests.setdefault(target, (info, references))
     for info in infos:
@@ -285,7 +330,7 @@ def _container_timestamps(
             stamp = TimestampReport("container", None, None, Indication.TOTAL_FAILED, (reason,))
         covered = {uri for uri, _, _ in references}
         for report in result.signatures:
-            if report.id not in covered:
+            if sources.get(report.id) not in covered:
                 continue
             report.timestamps.append(stamp)
             if changed:
@@ -316,7 +361,7 @@ def _asics(
     report.covers = Covers(
         "files", files=(data[0].filename,), whole_file=True, size=data[0].file_size
     )
-    check_signed_data(report, signed_data, signer, _digester(archive, data[0]), context)
+    check_signed_data(report, signed_data, signer, _digester(archive, data[0]), context, cades=True)
 
 
 def _asice(
@@ -333,10 +378,19 @@ def _asice(
     references: list[tuple[str, str, bytes]] = []
     for candidate in by_name.values():
         if _MANIFEST.fullmatch(candidate.filename):
-            target, listed = _manifest(_read(archive, candidate))
+            target, listed = _manifest(_read(archive, candidate), by_name)
             if target == info.filename:
                 manifest, references = candidate, listed
                 break
+    if manifest is None and not any(_SIGNATURE_MANIFEST.fullmatch(name) for name in by_name):
+        # EU DSS: ContainerConstraints/ManifestFilePresent (FAIL) in format checking.
+        report.fail(
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            "an ASiC-E container with CAdES signatures needs an ASiCManifest "
+            "(EN 319 162-1); this one has none",
+        )
+        return
     if manifest is None:
         report.fail(
             Indication.INDETERMINATE,
@@ -385,4 +439,6 @@ def _asice(
             SubIndication.FORMAT_FAILURE,
             "the manifest names no signed file",
         )
-    check_signed_data(report, signed_data, signer, _digester(archive, manifest), context)
+    check_signed_data(
+        report, signed_data, signer, _digester(archive, manifest), context, cades=True
+    )

@@ -417,7 +417,7 @@ def check_timestamp_token(
             None,
             f"its time {time.isoformat()} is after the validation time (it proves nothing then)",
         )
-    pool = embedded_certificates(signed_data)
+    pool = [*embedded_certificates(signed_data), *_known_certificates(context)]
     (signer,) = signed_data["signer_infos"]
     certificate = _crypto(
         scratch,
@@ -451,6 +451,19 @@ def check_timestamp_token(
         judge_algorithms(scratch, signer, certificate, context.crypto, proven)
         _check_tsa(scratch, certificate, pool, context, time, poe)
     return TimestampReport(kind, time, tsa, scratch.indication, tuple(scratch.explained()))
+
+
+def _known_certificates(context: VerifyContext) -> list[LoadedCertificate]:
+    """Where a timestamp's TSA certificate may be besides the token: the document, the trust store.
+
+    A TSA answers a request without ``certReq`` with a token that holds no certificate
+    (RFC 3161 2.4.1); the signer then puts it in the signature's own certificates, or the
+    verifier knows it. EU DSS looks for a token's signer in every certificate source it
+    has, so does `eid`: the certificate found must still sign the token and match its ESS
+    signing-certificate attribute.
+    """
+    held = context.evidence.certificates if context.evidence is not None else ()
+    return [*held, *context.trust.anchors, *context.trust.intermediates]
 
 
 def _check_tsa(
@@ -548,6 +561,7 @@ def check_signed_data(
     later: dt.datetime | None = None,
     *,
     counter_signature: bool = False,
+    cades: bool = False,
 ) -> None:
     """Check one signer info of ``signed_data`` completely, filling ``report``.
 
@@ -556,7 +570,15 @@ def check_signed_data(
     a counter-signature (RFC 5652 11.4) from the unsigned attributes of another signer
     info, and ``digest_of`` gives the digest of that one's signature value: it has no
     content type, and no archive timestamps of its own (those of the signature it
-    counter-signs cover it, and give ``later``).
+    counter-signs cover it, and give ``later``). ``cades``: a CAdES signature (a CMS
+    file, an ASiC container; not a PDF's, whose claimed signing time is the dictionary's
+    /M): its signed attributes must hold a signing-time, its only claimed signing time;
+    without one it is INDETERMINATE / SIG_CONSTRAINTS_FAILURE, as the EU DSS default
+    policy has it (SignedAttributes/SigningTime at FAIL, in signature acceptance
+    validation). Without a signing-time or a signing-certificate(-v2) attribute it is no
+    CAdES baseline signature at all (DSS: CAdES-BES or CMS-NOT-ETSI): no level. A
+    counter-signature needs a signing-time as well, wherever it is (DSS's
+    CounterSignatureConstraints/SigningTime is at FAIL too).
     """
     context = with_evidence(context, cms_evidence(signed_data))
     pool = [*embedded_certificates(signed_data), *extra_certificates]
@@ -566,6 +588,17 @@ def check_signed_data(
     certificate = _crypto(
         report, signed_data, signer, digest_of, pool, context.crypto, content_type
     )
+    if (
+        (cades or counter_signature)
+        and signer["signed_attrs"]
+        and not _attribute(signer["signed_attrs"], "signing_time")
+    ):
+        report.fail(
+            Indication.INDETERMINATE,
+            SubIndication.SIG_CONSTRAINTS_FAILURE,
+            "no signing-time attribute: the signature claims no signing time "
+            "(EN 319 122-1 B-B requires one)",
+        )
     archives: list[TimestampReport] = []
     if not counter_signature:
         archives = check_archive_timestamps(signed_data, signer, digest_of, context, later)
@@ -596,8 +629,22 @@ def check_signed_data(
         moment = report.proven_signing_time or poe or context.moment
         judge_algorithms(report, signer, certificate, context.crypto, moment)
         check_signer(report, certificate, pool, context)
+    if cades and not _baseline(signer):
+        return
     report.level = level_of_cms(signed_data, signer)
     report.proven_level = proven_level(report, archived=_earliest_valid(archives) is not None)
+
+
+def _baseline(signer: cms.SignerInfo) -> bool:
+    """Whether the signed attributes have what EN 319 122-1 B-B needs besides the digest.
+
+    A signing-time and a signing-certificate or signing-certificate-v2 attribute; without
+    them EU DSS names the format CAdES-BES or CMS-NOT-ETSI, not a baseline level.
+    """
+    attrs = signer["signed_attrs"]
+    return bool(_attribute(attrs, "signing_time")) and bool(
+        _attribute(attrs, "signing_certificate_v2") or _attribute(attrs, "signing_certificate")
+    )
 
 
 def _unreadable(kind: str, error: Exception) -> TimestampReport:

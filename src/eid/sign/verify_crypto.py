@@ -2,7 +2,8 @@
 
 `verify_signature_value` is what `eid.sign.verify` uses for every CMS signer info (and
 every timestamp token): RSASSA-PKCS1-v1_5, RSASSA-PSS (parameters from the algorithm
-identifier), ECDSA with a DER ``Ecdsa-Sig-Value`` and plain ECDSA (BSI TR-03111
+identifier), DSA (FIPS 186, a DER ``Dss-Sig-Value``; EU DSS accepts it, and so does the
+crypto policy, by key size), ECDSA with a DER ``Ecdsa-Sig-Value`` and plain ECDSA (BSI TR-03111
 ``ecdsa-plain-*``, ``0.4.0.127.0.7.1.1.4.1.x``: r || s, each as long as the curve order),
 and EdDSA (RFC 8419: Ed25519 with SHA-512, Ed448 with SHAKE256 of 512 bits as the CMS
 digest; the signature is over the data itself, never over a digest). `digest_name` reads a
@@ -21,7 +22,7 @@ from typing import Any
 from asn1crypto import algos, core, keys
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
 from eid.errors import MalformedInput
@@ -64,6 +65,17 @@ _ECDSA_DER: dict[str, str] = {
     "2.16.840.1.101.3.4.3.11": "sha3_384",
     "2.16.840.1.101.3.4.3.12": "sha3_512",
 }
+_DSA: dict[str, str] = {
+    "1.2.840.10040.4.3": "sha1",
+    "2.16.840.1.101.3.4.3.1": "sha224",
+    "2.16.840.1.101.3.4.3.2": "sha256",
+    "2.16.840.1.101.3.4.3.3": "sha384",
+    "2.16.840.1.101.3.4.3.4": "sha512",
+    "2.16.840.1.101.3.4.3.6": "sha3_256",
+    "2.16.840.1.101.3.4.3.7": "sha3_384",
+    "2.16.840.1.101.3.4.3.8": "sha3_512",
+}
+_ID_DSA = "1.2.840.10040.4.1"  # as a CMS signature algorithm: DSA with the digest
 _RSA_ENCRYPTION = (
     "1.2.840.113549.1.1.1"  # as a CMS signature algorithm: PKCS#1 v1.5 with the digest
 )
@@ -126,7 +138,11 @@ def _output_length(parameters: bytes) -> str:
 
 
 PublicKey = (
-    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+    rsa.RSAPublicKey
+    | dsa.DSAPublicKey
+    | ec.EllipticCurvePublicKey
+    | ed25519.Ed25519PublicKey
+    | ed448.Ed448PublicKey
 )
 
 
@@ -275,6 +291,14 @@ def verify_signature_value(
             else:
                 digest = _hash(_ECDSA_DER.get(oid, fallback), "signatureAlgorithm", legacy_digests)
             key.verify(signature, data, ec.ECDSA(over(digest)))
+            return True
+        if oid in _DSA or oid == _ID_DSA:
+            if not isinstance(key, dsa.DSAPublicKey):
+                raise MalformedInput(
+                    "a DSA algorithm with a non-DSA key", field="signatureAlgorithm"
+                )
+            digest = _hash(_DSA.get(oid, fallback), "signatureAlgorithm", legacy_digests)
+            key.verify(signature, data, over(digest))
             return True
         if oid in _EDDSA:
             _eddsa_key(oid, key, fallback, prehashed).verify(signature, data)

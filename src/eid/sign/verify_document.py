@@ -217,7 +217,7 @@ def _verify_cms(
         signature = SignatureReport(id=f"signer {number}", covers=covers)
         report.signatures.append(signature)
         try:
-            check_signed_data(signature, signed_data, signer, digest_of, context)
+            check_signed_data(signature, signed_data, signer, digest_of, context, cades=True)
         except (ValueError, TypeError, KeyError, IndexError, MalformedInput) as error:
             signature.fail(
                 Indication.TOTAL_FAILED,
