@@ -114,8 +114,8 @@ def plan_signature(
     for mechanism, param, raw in choices:
         if mechanism in offered:
             return SignaturePlan(mechanism, param, raw, hash)
-    wanted = " or ".join(m.name for m, _, _ in choices)
-    raise MechanismUnsupported(f"the token offers neither {wanted}")
+    wanted = " nor ".join(m.name for m, _, _ in choices)
+    raise MechanismUnsupported(f"neither {wanted} is offered by the token for this key")
 
 
 def ecdsa_raw_to_der(signature: bytes) -> bytes:

@@ -7,17 +7,20 @@ application, not a session), so keep one `Token` per physical token.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 import pkcs11
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pkcs11 import Attribute, CertificateType, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11
 from pkcs11.constants import SlotFlag, TokenFlag
 from pkcs11.types import SignMixin
@@ -36,6 +39,7 @@ from eid.errors import (
     TokenNotFound,
     UnknownCard,
 )
+from eid.tokens.attributes import ATTRIBUTE_MAPPER
 from eid.tokens.belpic import CardData, read_card_files
 from eid.tokens.belpic.labels import FILE_OBJECT_IDS
 from eid.tokens.mechanisms import (
@@ -62,6 +66,7 @@ __all__ = [
 ]
 
 BELPIC_LABEL = "BELPIC"
+_log = logging.getLogger(__name__)
 # How long an unexplained module failure waits for the reader to say the card has gone (s).
 # pcscd polls readers without card events every 0.4 s.
 _REMOVAL_GRACE = 1.0
@@ -98,8 +103,9 @@ def readable_name(name: x509.Name) -> str:
     return name.rfc4514_string(_NAMES)
 
 
-def _classify(label: str, certificate: x509.Certificate) -> Role:
-    if label in _BELPIC_ROLES:
+def _classify(label: str, certificate: x509.Certificate, *, belpic: bool) -> Role:
+    """The role a certificate plays: by the middleware's label on a BELPIC card, else by content."""
+    if belpic and label in _BELPIC_ROLES:
         return _BELPIC_ROLES[label]
     extensions = certificate.extensions
     try:
@@ -285,7 +291,43 @@ class _Key:
     handle: SignMixin
     key_type: KeyType
     always_authenticate: bool
+    offered: frozenset[Mechanism]
     plans: dict[tuple[str, str], SignaturePlan]
+
+
+def _optional(obj: pkcs11.Object, attribute: Attribute) -> Any:
+    """An attribute's value, or None where the object has none (or keeps it secret)."""
+    try:
+        return obj[attribute]
+    except (p11.AttributeTypeInvalid, p11.AttributeSensitive):
+        return None
+
+
+def _valid_at(certificate: x509.Certificate, moment: datetime) -> bool:
+    return certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc
+
+
+def _unrestricted(cert: TokenCertificate) -> bool:
+    """An end-entity certificate without a key usage extension."""
+    if cert.role != Role.OTHER:
+        return False
+    try:
+        cert.certificate.extensions.get_extension_for_class(x509.KeyUsage)
+    except x509.ExtensionNotFound:
+        return True
+    return False
+
+
+def _belongs(key: pkcs11.Object, certificate: x509.Certificate) -> bool:
+    """Whether a private key may be the one of ``certificate``: same kind, same RSA modulus."""
+    public = certificate.public_key()
+    key_type = _optional(key, Attribute.KEY_TYPE)
+    if isinstance(public, rsa.RSAPublicKey):
+        modulus = _optional(key, Attribute.MODULUS) if key_type == KeyType.RSA else None
+        return key_type == KeyType.RSA and (
+            modulus is None or int.from_bytes(modulus, "big") == public.public_numbers().n
+        )
+    return bool(key_type == KeyType.EC)
 
 
 class Token:
@@ -299,7 +341,9 @@ class Token:
         self._pin_provider: PinProvider = pin_provider or env_pin
         with module.lock, translated():
             self._token = slot.get_token()
-            self._session: pkcs11.Session | None = self._token.open()
+            self._session: pkcs11.Session | None = self._token.open(
+                attribute_mapper=ATTRIBUTE_MAPPER
+            )
             self._mechanisms = frozenset(slot.get_mechanisms())
         self._user_session: pkcs11.Session | None = None
         self._certificates: list[TokenCertificate] | None = None
@@ -355,24 +399,38 @@ class Token:
     # -- reading -------------------------------------------------------------------------
 
     def certificates(self) -> list[TokenCertificate]:
-        """Every certificate on the token, with its role."""
+        """Every X.509 certificate on the token, with its role.
+
+        Before login, the public ones; once logged in, the private ones too (some
+        tokens show their certificates only then). A certificate object whose value
+        is not a DER certificate is left out, with a warning in the log.
+        """
         if self._certificates is None:
             found = []
             with self._calls():
-                for obj in self._public_session().get_objects(
-                    {Attribute.CLASS: ObjectClass.CERTIFICATE}
+                session = self._user_session or self._public_session()
+                for obj in session.get_objects(
+                    {
+                        Attribute.CLASS: ObjectClass.CERTIFICATE,
+                        Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                    }
                 ):
-                    der = bytes(obj[Attribute.VALUE])
                     label = str(obj[Attribute.LABEL])
                     try:
-                        cert = x509.load_der_x509_certificate(der)
-                    except ValueError as error:
-                        raise MalformedInput(
-                            f"not a DER certificate ({error})", source=f"certificate {label!r}"
-                        ) from error
+                        cert = x509.load_der_x509_certificate(bytes(obj[Attribute.VALUE]))
+                    except ValueError:
+                        _log.warning(
+                            "left out the certificate %r on %r: not a DER certificate",
+                            label,
+                            self.label,
+                        )
+                        continue
                     found.append(
                         TokenCertificate(
-                            label, bytes(obj[Attribute.ID]), _classify(label, cert), cert
+                            label,
+                            bytes(obj[Attribute.ID]),
+                            _classify(label, cert, belpic=self.label == BELPIC_LABEL),
+                            cert,
                         )
                     )
             found.sort(key=lambda c: c.id)
@@ -380,12 +438,30 @@ class Token:
         return list(self._certificates)
 
     def certificate(self, role: Role | str) -> TokenCertificate:
-        """The first certificate with ``role``; `KeyNotFound` when there is none."""
+        """The certificate of the ``role`` key; `KeyNotFound` when there is none.
+
+        A certificate valid now comes first; when several could serve, the user is
+        logged in to pick one with a private key beside it. A certificate without
+        key usage (which RFC 5280 leaves unrestricted) serves a signature or
+        authentication key when no certificate names that use. When none is found
+        before login on a token that needs one, the user is logged in and the token
+        looked at again (its certificates may be private objects).
+        """
         role = Role(role)
-        for cert in self.certificates():
-            if cert.role == role:
-                return cert
-        raise KeyNotFound(f"the token {self.label!r} holds no {role.value} certificate")
+        candidates = self._candidates(role)
+        if not candidates and self._user_session is None:
+            with self._calls():
+                if TokenFlag(self._token.flags) & TokenFlag.LOGIN_REQUIRED:
+                    self._login()
+            candidates = self._candidates(role)
+        if len(candidates) > 1:
+            with self._calls():
+                self._login()
+                keyed = [cert for cert in candidates if self._private_keys(cert)]
+            candidates = keyed or candidates
+        if not candidates:
+            raise KeyNotFound(f"the token {self.label!r} holds no {role.value} certificate")
+        return candidates[0]
 
     def data_objects(self, labels: Collection[str] | None = None) -> dict[str, bytes]:
         """Public data objects by label (the BELPIC middleware exposes card files this way).
@@ -464,7 +540,7 @@ class Token:
             plan = key.plans.get((hash, padding))
             if plan is None:
                 plan = key.plans[(hash, padding)] = plan_signature(
-                    key.key_type, self._mechanisms, hash, padding
+                    key.key_type, key.offered, hash, padding
                 )
             if plan.raw:
                 if digest is None:
@@ -499,8 +575,23 @@ class Token:
     def _public_session(self) -> pkcs11.Session:
         if self._session is None:
             self._token = self._slot.get_token()
-            self._session = self._token.open()
+            self._session = self._token.open(attribute_mapper=ATTRIBUTE_MAPPER)
         return self._session
+
+    def _candidates(self, role: Role) -> list[TokenCertificate]:
+        """The certificates that may stand for the ``role`` key, those valid now first."""
+        found = [cert for cert in self.certificates() if cert.role == role]
+        if not found and role in (Role.SIGNATURE, Role.AUTHENTICATION):
+            found = [cert for cert in self.certificates() if _unrestricted(cert)]
+        now = datetime.now(UTC)
+        return sorted(found, key=lambda cert: not _valid_at(cert.certificate, now))
+
+    def _private_keys(self, cert: TokenCertificate) -> list[pkcs11.Object]:
+        """The private keys beside ``cert`` (same CKA_ID, same kind and RSA modulus); logged in."""
+        session = self._user_session
+        assert session is not None
+        query = {Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: cert.id}
+        return [key for key in session.get_objects(query) if _belongs(key, cert.certificate)]
 
     def _ask_pin(self, purpose: str) -> str:
         state = pin_state(TokenFlag(self._slot.get_token().flags))
@@ -515,15 +606,22 @@ class Token:
         """Log in unless logged in; return the PIN typed for it now (None: none was asked)."""
         if self._user_session is not None:
             return None
+        if not TokenFlag(self._slot.get_token().flags) & TokenFlag.USER_PIN_INITIALIZED:
+            raise TokenError(
+                f"the user PIN of {self.label!r} is not initialised: set it first with the "
+                "token's own tools (its security officer initialises it)"
+            )
         typed = None if self._pinpad() else self._ask_pin("login")
         try:
             self._user_session = self._token.open(
-                user_pin=pkcs11.PROTECTED_AUTH if typed is None else typed
+                user_pin=pkcs11.PROTECTED_AUTH if typed is None else typed,
+                attribute_mapper=ATTRIBUTE_MAPPER,
             )
         except p11.UserAlreadyLoggedIn:
-            self._user_session = self._token.open()
+            self._user_session = self._token.open(attribute_mapper=ATTRIBUTE_MAPPER)
         except (p11.PinIncorrect, p11.PinLenRange) as error:
             raise self._wrong_pin() from error
+        self._certificates = None  # private certificates are visible now
         return typed
 
     def _context_pin(self, role: Role) -> str:
@@ -545,21 +643,20 @@ class Token:
             return key
         cert = self.certificate(role)
         self._login()
-        session = self._user_session
-        assert session is not None
-        handles = list(
-            session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: cert.id})
-        )
+        handles = self._private_keys(cert)
         if not handles:
             raise KeyNotFound(f"no private key beside the {role.value} certificate {cert.label!r}")
-        handle = handles[0]
-        if not isinstance(handle, SignMixin):
+        signing = [handle for handle in handles if isinstance(handle, SignMixin)]
+        if not signing:
             raise KeyNotFound(f"the {role.value} key {cert.label!r} cannot sign")
-        try:
-            always = bool(handle[Attribute.ALWAYS_AUTHENTICATE])
-        except (p11.AttributeTypeInvalid, p11.AttributeSensitive):
-            always = False
-        key = _Key(handle, KeyType(handle[Attribute.KEY_TYPE]), always, {})
+        handle = signing[0]
+        always = bool(_optional(handle, Attribute.ALWAYS_AUTHENTICATE))
+        # CKA_ALLOWED_MECHANISMS narrows what the token offers to what this key may do.
+        allowed = _optional(handle, Attribute.ALLOWED_MECHANISMS)
+        offered = (
+            frozenset(m for m in self._mechanisms if m in allowed) if allowed else self._mechanisms
+        )
+        key = _Key(handle, KeyType(handle[Attribute.KEY_TYPE]), always, offered, {})
         self._keys[role] = key
         return key
 
