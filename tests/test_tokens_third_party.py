@@ -26,6 +26,7 @@ from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
 from pkcs11.attributes import AttributeMapper, handle_ulong
 
 from eid.errors import MechanismUnsupported, TokenError
+from eid.sign.signers import TokenSigner
 from eid.sso import ProviderKey
 from eid.sso.algorithms import ALGORITHMS, verify
 from eid.tokens import PinRequest, Role, Token, load_module, open_token
@@ -334,6 +335,11 @@ def hsm(tmp_path_factory: pytest.TempPathFactory, softhsm: Path) -> ThirdPartyHs
     hsm.init("Private certificates")
     hsm.generate("Private certificates", "EC:prime256v1", "01")
     private = issuer.issue(hsm.public_key("Private certificates", "01"), "Private")
+    hsm.init("Public and private")  # a public certificate, and a private one that sorts first
+    hsm.generate("Public and private", "EC:prime256v1", "05")
+    hsm.certify("Public and private", "05", "Public", "public")
+    hsm.generate("Public and private", "EC:prime256v1", "01")
+    hidden = issuer.issue(hsm.public_key("Public and private", "01"), "Hidden")
     hsm.init("Broken certificate")
     hsm.generate("Broken certificate", "EC:prime256v1", "02")
     hsm.certify("Broken certificate", "02", "Intact", "intact")
@@ -343,6 +349,11 @@ def hsm(tmp_path_factory: pytest.TempPathFactory, softhsm: Path) -> ThirdPartyHs
     # python-pkcs11 for what the tools do not set.
     _create(
         hsm, "Private certificates", _certificate_object(private, b"\x01", "private", private=True)
+    )
+    _create(
+        hsm,
+        "Public and private",
+        _certificate_object(hidden, b"\x01", "hidden", private=True),
     )
     _create(hsm, "Broken certificate", _certificate_object(b"not a certificate", b"\x01", "broken"))
     _create(
@@ -429,6 +440,10 @@ def test_a_certificate_object_that_is_not_a_certificate_is_left_out(
 def test_imported_keys_of_every_size_sign(hsm: ThirdPartyHsm, label: str, digest: str) -> None:
     with hsm.open(label) as token:
         _sign_and_check(token, digest=digest)
+        provider = ProviderKey.from_token(token, "signature")  # a single-sign-on provider key
+        for name in provider.algorithms:
+            signature = provider.sign(b"statement", name)
+            assert verify(provider.public_key, ALGORITHMS[name], signature, b"statement"), name
 
 
 def test_pdf_signed_with_each_key_of_a_vendor_token_verifies(
@@ -558,6 +573,17 @@ def test_private_certificates_are_found_after_login(hsm: ThirdPartyHsm, tmp_path
         result = hsm.cli("certs", "--label", "Private certificates", "--json", *args, home=tmp_path)
         assert result.returncode == 0, result.stderr
         assert len(json.loads(result.stdout)["certificates"]) == count
+
+
+def test_the_key_that_signs_is_the_one_of_the_certificate_chosen_before_login(
+    hsm: ThirdPartyHsm,
+) -> None:
+    with hsm.open("Public and private") as token:
+        signer = TokenSigner(token, Role.SIGNATURE)  # before login: only the public certificate
+        assert signer.certificate.subject == _name("Public")
+        signature = token.sign(b"third-party data", key=Role.SIGNATURE)
+        _check(signer.certificate, signature, b"third-party data", "sha256")
+        assert {c.label for c in token.certificates()} == {"public", "hidden"}
 
 
 def test_a_token_whose_user_pin_was_never_set(hsm: ThirdPartyHsm, tmp_path: Path) -> None:

@@ -348,6 +348,7 @@ class Token:
         self._user_session: pkcs11.Session | None = None
         self._certificates: list[TokenCertificate] | None = None
         self._keys: dict[Role, _Key] = {}
+        self._chosen: dict[Role, TokenCertificate] = {}
 
     def __repr__(self) -> str:
         return f"<Token {self._token.label.strip()!r} slot={self._slot.slot_id} module={self.module.path.name}>"
@@ -395,6 +396,7 @@ class Token:
                         session.close()
             self._user_session = self._session = None
             self._keys.clear()
+            self._chosen.clear()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -444,12 +446,20 @@ class Token:
         logged in to pick one with a private key beside it. A certificate without
         key usage (which RFC 5280 leaves unrestricted) serves a signature or
         authentication key when no certificate names that use. When none is found
-        before login on a token that needs one, the user is logged in and the token
-        looked at again (its certificates may be private objects).
+        before login on a token that needs one (not a BELPIC card, whose certificates
+        are public), the user is logged in and the token looked at again: its
+        certificates may be private objects. Once chosen, a role's certificate stays
+        the same while the token is open, so that the key that signs is its own.
         """
         role = Role(role)
+        chosen = self._chosen.get(role)
+        if chosen is None:
+            chosen = self._chosen[role] = self._choose(role)
+        return chosen
+
+    def _choose(self, role: Role) -> TokenCertificate:
         candidates = self._candidates(role)
-        if not candidates and self._user_session is None:
+        if not candidates and self._user_session is None and self.label != BELPIC_LABEL:
             with self._calls():
                 if TokenFlag(self._token.flags) & TokenFlag.LOGIN_REQUIRED:
                     self._login()
@@ -691,6 +701,7 @@ class Token:
     def _forget_sessions(self) -> None:
         self._session = self._user_session = None
         self._keys.clear()
+        self._chosen.clear()
 
 
 class _Calls:
