@@ -25,7 +25,7 @@ from cryptography.x509.oid import NameOID
 from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
 from pkcs11.attributes import AttributeMapper, handle_ulong
 
-from eid.errors import MechanismUnsupported, TokenError
+from eid.errors import KeyNotFound, MechanismUnsupported, TokenError
 from eid.sign.signers import TokenSigner
 from eid.sso import ProviderKey
 from eid.sso.algorithms import ALGORITHMS, verify
@@ -75,7 +75,7 @@ class Issuer:
         days: tuple[int, int] = (-1, 365),
     ) -> x509.Certificate:
         """A certificate for ``public``: key usage nonRepudiation ("signature"),
-        digitalSignature ("authentication") or none at all (None)."""
+        digitalSignature ("authentication"), both ("both") or none at all (None)."""
         builder = (
             x509.CertificateBuilder()
             .subject_name(_name(common_name))
@@ -86,11 +86,10 @@ class Issuer:
             .not_valid_after(NOW + dt.timedelta(days=days[1]))
         )
         if usage is not None:
-            signature = usage == "signature"
+            digital = usage in ("authentication", "both")
+            commitment = usage in ("signature", "both")
             builder = builder.add_extension(
-                x509.KeyUsage(
-                    not signature, signature, False, False, False, False, False, False, False
-                ),
+                x509.KeyUsage(digital, commitment, False, False, False, False, False, False, False),
                 critical=True,
             )
         return builder.sign(self.key, hashes.SHA256())
@@ -318,6 +317,12 @@ def hsm(tmp_path_factory: pytest.TempPathFactory, softhsm: Path) -> ThirdPartyHs
     hsm.init("No key usage")
     hsm.generate("No key usage", "EC:prime256v1", "01")
     hsm.certify("No key usage", "01", "No key usage", "certificate", usage=None)
+    hsm.init("All purpose")
+    hsm.generate("All purpose", "rsa:2048", "01")
+    hsm.certify("All purpose", "01", "All purpose", "certificate", usage="both")
+    hsm.init("Authentication only")
+    hsm.generate("Authentication only", "EC:prime256v1", "01")
+    hsm.certify("Authentication only", "01", "Login", "certificate", usage="authentication")
     hsm.init("No labels")
     hsm.generate("No labels", "rsa:2048", "c0ffee")
     hsm.certify("No labels", "c0ffee", "No labels", None)
@@ -554,6 +559,20 @@ def test_a_certificate_without_key_usage_serves_either_key(hsm: ThirdPartyHsm) -
         assert [c.role for c in token.certificates()] == [Role.OTHER]
         _sign_and_check(token, Role.SIGNATURE)
         _sign_and_check(token, Role.AUTHENTICATION)
+
+
+def test_a_certificate_for_signatures_and_logins_serves_both_keys(hsm: ThirdPartyHsm) -> None:
+    with hsm.open("All purpose") as token:
+        assert [c.role for c in token.certificates()] == [Role.SIGNATURE]
+        _sign_and_check(token, Role.SIGNATURE)
+        _sign_and_check(token, Role.AUTHENTICATION)
+    with hsm.open("Orphan") as token, pytest.raises(KeyNotFound, match="no authentication"):
+        token.certificate(Role.AUTHENTICATION)  # nonRepudiation alone is not for logins
+    # Never the authentication key for a signature (on an eID: not the qualified key).
+    with hsm.open("Authentication only") as token:
+        _sign_and_check(token, Role.AUTHENTICATION)
+        with pytest.raises(KeyNotFound, match="no signature"):
+            token.certificate(Role.SIGNATURE)
 
 
 @pytest.mark.parametrize("label", ["No labels", "Same labels", "Clé ✓ token"])

@@ -307,15 +307,20 @@ def _valid_at(certificate: x509.Certificate, moment: datetime) -> bool:
     return certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc
 
 
-def _unrestricted(cert: TokenCertificate) -> bool:
-    """An end-entity certificate without a key usage extension."""
-    if cert.role != Role.OTHER:
+def _may_serve(cert: TokenCertificate, role: Role) -> bool:
+    """Whether an end-entity certificate of another role may stand for the ``role`` key.
+
+    One without key usage may serve either key; one whose key usage has digitalSignature
+    (beside nonRepudiation) may serve authentication. A signature key is never stood
+    for by an authentication certificate: on an eID that would sign with the wrong key.
+    """
+    if cert.role in (Role.CA, Role.ROOT):
         return False
     try:
-        cert.certificate.extensions.get_extension_for_class(x509.KeyUsage)
+        usage = cert.certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
         return True
-    return False
+    return role == Role.AUTHENTICATION and usage.digital_signature
 
 
 def _belongs(key: pkcs11.Object, certificate: x509.Certificate) -> bool:
@@ -443,9 +448,9 @@ class Token:
         """The certificate of the ``role`` key; `KeyNotFound` when there is none.
 
         A certificate valid now comes first; when several could serve, the user is
-        logged in to pick one with a private key beside it. A certificate without
-        key usage (which RFC 5280 leaves unrestricted) serves a signature or
-        authentication key when no certificate names that use. When none is found
+        logged in to pick one with a private key beside it. When no certificate names
+        the role, one without key usage (which RFC 5280 leaves unrestricted) serves
+        either key, and one with digitalSignature and nonRepudiation the authentication key. When none is found
         before login on a token that needs one (not a BELPIC card, whose certificates
         are public), the user is logged in and the token looked at again: its
         certificates may be private objects. Once chosen, a role's certificate stays
@@ -592,7 +597,7 @@ class Token:
         """The certificates that may stand for the ``role`` key, those valid now first."""
         found = [cert for cert in self.certificates() if cert.role == role]
         if not found and role in (Role.SIGNATURE, Role.AUTHENTICATION):
-            found = [cert for cert in self.certificates() if _unrestricted(cert)]
+            found = [cert for cert in self.certificates() if _may_serve(cert, role)]
         now = datetime.now(UTC)
         return sorted(found, key=lambda cert: not _valid_at(cert.certificate, now))
 
