@@ -13,15 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import struct
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
 from pkcs11.attributes import AttributeMapper, handle_ulong
 
@@ -30,6 +34,8 @@ from eid.sign.signers import TokenSigner
 from eid.sso import ProviderKey
 from eid.sso.algorithms import ALGORITHMS, verify
 from eid.tokens import PinRequest, Role, Token, load_module, open_token
+from eid.tokens.attributes import ATTRIBUTE_MAPPER
+from eid.tokens.token import _classify, _load_certificate, readable_name
 
 from .cli_support import eid
 
@@ -255,6 +261,23 @@ def _certificate_object(
     return template
 
 
+def _twice_extended(certificate: x509.Certificate) -> bytes:
+    """``certificate`` with its first extension repeated (DER that parses; extensions that do not)."""
+    parsed = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+    tbs = parsed["tbs_certificate"]
+    extensions = list(tbs["extensions"])
+    tbs["extensions"] = asn1_x509.Extensions([*extensions, extensions[0]])
+    return bytes(
+        asn1_x509.Certificate(
+            {
+                "tbs_certificate": tbs,
+                "signature_algorithm": parsed["signature_algorithm"],
+                "signature_value": parsed["signature_value"],
+            }
+        ).dump(force=True)
+    )
+
+
 @pytest.fixture(scope="module")
 def hsm(tmp_path_factory: pytest.TempPathFactory, softhsm: Path) -> ThirdPartyHsm:
     hsm = ThirdPartyHsm(tmp_path_factory.mktemp("third-party"), softhsm)
@@ -360,7 +383,12 @@ def hsm(tmp_path_factory: pytest.TempPathFactory, softhsm: Path) -> ThirdPartyHs
         "Public and private",
         _certificate_object(hidden, b"\x01", "hidden", private=True),
     )
-    _create(hsm, "Broken certificate", _certificate_object(b"not a certificate", b"\x01", "broken"))
+    _create(
+        hsm,
+        "Broken certificate",
+        _certificate_object(b"not a certificate", b"\x01", "broken"),
+        _certificate_object(_twice_extended(issuer.certificate), b"\x03", "extension twice"),
+    )
     _create(
         hsm,
         "Vendor",
@@ -435,7 +463,8 @@ def test_a_certificate_object_that_is_not_a_certificate_is_left_out(
     with hsm.open("Broken certificate") as token:
         assert [c.label for c in token.certificates()] == ["intact"]
         _sign_and_check(token)
-    assert "'broken'" in caplog.text
+    assert "'broken' on 'Broken certificate': not a DER certificate" in caplog.text
+    assert "'extension twice' on 'Broken certificate': not a certificate that can" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -640,3 +669,43 @@ def test_no_pin_in_any_output(hsm: ThirdPartyHsm, tmp_path: Path, pin: str) -> N
     result = hsm.cli("--debug", "sign", str(data), "--label", "Vendor", home=tmp_path, pin=pin)
     assert result.returncode == (0 if pin == PIN else 3), result.stderr
     assert pin not in result.stdout + result.stderr
+
+
+# -- what a token hands over, as bytes ------------------------------------------------------
+
+_SEED_CERTIFICATE = Issuer().certificate.public_bytes(serialization.Encoding.DER)
+
+
+@settings(max_examples=300, deadline=1000)
+@given(
+    st.one_of(
+        st.binary(max_size=600),
+        st.tuples(st.integers(0, len(_SEED_CERTIFICATE) - 1), st.integers(0, 255)).map(
+            lambda change: (
+                _SEED_CERTIFICATE[: change[0]]
+                + bytes([change[1]])
+                + _SEED_CERTIFICATE[change[0] + 1 :]
+            )
+        ),
+        st.integers(0, len(_SEED_CERTIFICATE)).map(lambda size: _SEED_CERTIFICATE[:size]),
+    )
+)
+def test_a_certificate_value_is_read_whole_or_refused_with_value_error(der: bytes) -> None:
+    try:
+        certificate = _load_certificate(der)
+    except ValueError:
+        return
+    # Whatever was read can be classified and shown without another exception.
+    _classify("", certificate, belpic=False)
+    readable_name(certificate.subject)
+
+
+@settings(max_examples=300, deadline=1000)
+@given(st.binary(max_size=80))
+def test_labels_and_mechanism_lists_of_any_bytes_are_read(data: bytes) -> None:
+    label = ATTRIBUTE_MAPPER.unpack_attributes(Attribute.LABEL, data)
+    assert isinstance(label, str)
+    if data.isascii():
+        assert label == data.decode("ascii")
+    mechanisms = ATTRIBUTE_MAPPER.unpack_attributes(Attribute.ALLOWED_MECHANISMS, data)
+    assert len(mechanisms) <= len(data) // struct.calcsize("L")

@@ -103,6 +103,22 @@ def readable_name(name: x509.Name) -> str:
     return name.rfc4514_string(_NAMES)
 
 
+def _load_certificate(der: bytes) -> x509.Certificate:
+    """A DER certificate parsed whole; `ValueError` when any part does not parse.
+
+    `cryptography` parses names and extensions only when they are first asked for, so
+    a certificate with, say, an extension twice would fail later, far from here.
+    """
+    try:
+        certificate = x509.load_der_x509_certificate(der)
+        _ = (certificate.subject, certificate.issuer, certificate.extensions)
+    except (x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as error:
+        raise ValueError(f"not a certificate that can be read ({error})") from error
+    except ValueError as error:
+        raise ValueError(f"not a DER certificate ({error})") from error
+    return certificate
+
+
 def _classify(label: str, certificate: x509.Certificate, *, belpic: bool) -> Role:
     """The role a certificate plays: by the middleware's label on a BELPIC card, else by content."""
     if belpic and label in _BELPIC_ROLES:
@@ -424,12 +440,10 @@ class Token:
                 ):
                     label = str(obj[Attribute.LABEL])
                     try:
-                        cert = x509.load_der_x509_certificate(bytes(obj[Attribute.VALUE]))
-                    except ValueError:
+                        cert = _load_certificate(bytes(obj[Attribute.VALUE]))
+                    except ValueError as error:
                         _log.warning(
-                            "left out the certificate %r on %r: not a DER certificate",
-                            label,
-                            self.label,
+                            "left out the certificate %r on %r: %s", label, self.label, error
                         )
                         continue
                     found.append(
