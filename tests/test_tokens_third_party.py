@@ -185,10 +185,12 @@ class ThirdPartyHsm:
             args += ["--label", cert_label]
         self.tool(label, *args)
 
-    def public_key(self, label: str, key_id: str) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
-        """The public half of a key pair pkcs11-tool made, read back by pkcs11-tool."""
+    def public_key(
+        self, label: str, key_id: str, *, by: str = "--id"
+    ) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+        """The public half of a key pair pkcs11-tool made (found ``by`` CKA_ID or label)."""
         path = self.directory / "public.der"
-        self.tool(label, "--read-object", "--type", "pubkey", "--id", key_id, "-o", str(path))
+        self.tool(label, "--read-object", "--type", "pubkey", by, key_id, "-o", str(path))
         public = serialization.load_der_public_key(path.read_bytes())
         assert isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
         return public
@@ -346,6 +348,15 @@ def hsm(tmp_path_factory: pytest.TempPathFactory, softhsm: Path) -> ThirdPartyHs
     hsm.init("Authentication only")
     hsm.generate("Authentication only", "EC:prime256v1", "01")
     hsm.certify("Authentication only", "01", "Login", "certificate", usage="authentication")
+    hsm.init("No IDs")  # pkcs11-tool without --id: keys and certificate paired by nothing
+    for name in ("first", "second"):
+        hsm.tool("No IDs", "--keypairgen", "--key-type", "EC:prime256v1", "--label", name)
+    second = issuer.issue(hsm.public_key("No IDs", "second", by="--label"), "Second")
+    hsm.write_certificate("No IDs", second, None, "second")
+    hsm.init("Not its key")  # a certificate without ID beside another key without ID
+    hsm.tool("Not its key", "--keypairgen", "--key-type", "EC:prime256v1", "--label", "k")
+    stranger = ec.generate_private_key(ec.SECP256R1()).public_key()
+    hsm.write_certificate("Not its key", issuer.issue(stranger, "Stranger"), None, "c")
     hsm.init("No labels")
     hsm.generate("No labels", "rsa:2048", "c0ffee")
     hsm.certify("No labels", "c0ffee", "No labels", None)
@@ -632,6 +643,20 @@ def test_the_key_that_signs_is_the_one_of_the_certificate_chosen_before_login(
         signature = token.sign(b"third-party data", key=Role.SIGNATURE)
         _check(signer.certificate, signature, b"third-party data", "sha256")
         assert {c.label for c in token.certificates()} == {"public", "hidden"}
+
+
+def test_without_ids_the_key_labelled_like_the_certificate_signs(hsm: ThirdPartyHsm) -> None:
+    with hsm.open("No IDs") as token:
+        assert [(c.label, c.id) for c in token.certificates()] == [("second", b"")]
+        for _ in range(2):
+            _sign_and_check(token)
+
+
+def test_a_key_that_is_not_the_certificates_own_gives_no_signature(hsm: ThirdPartyHsm) -> None:
+    with hsm.open("Not its key") as token:
+        for _ in range(2):  # refused each time, never a signature that would not verify
+            with pytest.raises(KeyNotFound, match="not the certificate's own"):
+                token.sign(b"x", key=Role.SIGNATURE)
 
 
 def test_a_token_whose_user_pin_was_never_set(hsm: ThirdPartyHsm, tmp_path: Path) -> None:

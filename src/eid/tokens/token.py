@@ -49,6 +49,7 @@ from eid.tokens.mechanisms import (
     ecdsa_raw_to_der,
     hash_algorithm,
     plan_signature,
+    verifies,
 )
 from eid.tokens.modules import Module
 from eid.tokens.p11errors import translate, translated
@@ -304,6 +305,7 @@ def open_token(
 
 @dataclass
 class _Key:
+    certificate: TokenCertificate
     handle: SignMixin
     key_type: KeyType
     always_authenticate: bool
@@ -571,19 +573,18 @@ class Token:
                 plan = key.plans[(hash, padding)] = plan_signature(
                     key.key_type, key.offered, hash, padding
                 )
-            if plan.raw:
-                if digest is None:
-                    assert data is not None
-                    hasher = hashes.Hash(hash_algorithm(hash))
-                    hasher.update(data)
-                    digest = hasher.finalize()
+            if data is None:
+                if not plan.raw:
+                    raise MechanismUnsupported(
+                        f"the token offers only {plan.mechanism.name}, which cannot sign a digest made elsewhere"
+                    )
+                assert digest is not None
                 payload = plan.prepare(digest)
-            elif data is None:
-                raise MechanismUnsupported(
-                    f"the token offers only {plan.mechanism.name}, which cannot sign a digest made elsewhere"
-                )
             else:
-                payload = data
+                hasher = hashes.Hash(hash_algorithm(hash))
+                hasher.update(data)
+                digest = hasher.finalize()  # also to check the signature made
+                payload = plan.prepare(digest) if plan.raw else data
             extra: dict[str, Any] = {}
             if key.always_authenticate:
                 extra["pin"] = typed if typed is not None else self._context_pin(role)
@@ -592,9 +593,16 @@ class Token:
                     payload, mechanism=plan.mechanism, mechanism_param=plan.param, **extra
                 )
             )
-        if key.key_type == KeyType.EC and ecdsa_format == "der":
-            return ecdsa_raw_to_der(signature)
-        return signature
+        der = ecdsa_raw_to_der(signature) if key.key_type == KeyType.EC else signature
+        # Keys are paired with certificates by CKA_ID; where a token leaves that ambiguous
+        # (no IDs at all), a key of the same kind may not be the certificate's own.
+        if not verifies(key.certificate.certificate.public_key(), der, digest, hash, padding):
+            self._keys.pop(role, None)
+            raise KeyNotFound(
+                f"the private key beside the {role.value} certificate {key.certificate.label!r} "
+                "is not the certificate's own (its signature does not verify)"
+            )
+        return der if ecdsa_format == "der" else signature
 
     # -- internals ------------------------------------------------------------------------
 
@@ -678,6 +686,8 @@ class Token:
         signing = [handle for handle in handles if isinstance(handle, SignMixin)]
         if not signing:
             raise KeyNotFound(f"the {role.value} key {cert.label!r} cannot sign")
+        # Where several could be the one (no CKA_IDs), the one labelled like the certificate.
+        signing.sort(key=lambda handle: _optional(handle, Attribute.LABEL) != cert.label)
         handle = signing[0]
         always = bool(_optional(handle, Attribute.ALWAYS_AUTHENTICATE))
         # CKA_ALLOWED_MECHANISMS narrows what the token offers to what this key may do.
@@ -685,7 +695,7 @@ class Token:
         offered = (
             frozenset(m for m in self._mechanisms if m in allowed) if allowed else self._mechanisms
         )
-        key = _Key(handle, KeyType(handle[Attribute.KEY_TYPE]), always, offered, {})
+        key = _Key(cert, handle, KeyType(handle[Attribute.KEY_TYPE]), always, offered, {})
         self._keys[role] = key
         return key
 
