@@ -469,11 +469,22 @@ def test_labels_that_are_not_utf8_are_read_with_replacement_characters(
 
 
 def test_a_certificate_object_that_is_not_a_certificate_is_left_out(
-    hsm: ThirdPartyHsm, caplog: pytest.LogCaptureFixture
+    hsm: ThirdPartyHsm, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     with hsm.open("Broken certificate") as token:
         assert [c.label for c in token.certificates()] == ["intact"]
+        assert sorted(label for label, _ in token.unreadable_certificates()) == [
+            "broken",
+            "extension twice",
+        ]
         _sign_and_check(token)
+    result = hsm.cli("certs", "--label", "Broken certificate", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert [c["label"] for c in shown["certificates"]] == ["intact"]
+    assert {p["label"] for p in shown["unreadable"]} == {"broken", "extension twice"}
+    text = hsm.cli("certs", "--label", "Broken certificate", home=tmp_path).stdout
+    assert "left out broken: not a DER certificate" in " ".join(text.split())
     assert "'broken' on 'Broken certificate': not a DER certificate" in caplog.text
     assert "'extension twice' on 'Broken certificate': not a certificate that can" in caplog.text
 

@@ -119,6 +119,9 @@ def certs(
             token.login()
         found = token.certificates()
         entries = [c.to_dict() for c in found]
+        unreadable = [
+            {"label": name, "problem": why} for name, why in token.unreadable_certificates()
+        ]
         if export_dir is not None:
             export_dir.mkdir(parents=True, exist_ok=True)
             names = _file_names([cert.label for cert in found])
@@ -140,10 +143,15 @@ def certs(
                     *(shown(entry[key]) for key in ("role", "label", "subject", "not_after"))
                 )
             out.console.print(table)
+            for left_out in unreadable:
+                out.console.print(
+                    f"[yellow]left out[/yellow] {shown(left_out['label'])}: "
+                    f"{shown(left_out['problem'])}"
+                )
             if export_dir is not None:
                 out.console.print(f"exported {len(entries)} certificate(s) to {shown(export_dir)}")
 
-        out.emit({"token": token.label, "certificates": entries}, text)
+        out.emit({"token": token.label, "certificates": entries, "unreadable": unreadable}, text)
 
 
 def _file_names(labels: list[str]) -> list[str]:

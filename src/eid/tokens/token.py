@@ -370,6 +370,7 @@ class Token:
             self._mechanisms = frozenset(slot.get_mechanisms())
         self._user_session: pkcs11.Session | None = None
         self._certificates: list[TokenCertificate] | None = None
+        self._unreadable: list[tuple[str, str]] = []
         self._keys: dict[Role, _Key] = {}
         self._chosen: dict[Role, TokenCertificate] = {}
 
@@ -432,6 +433,7 @@ class Token:
         """
         if self._certificates is None:
             found = []
+            self._unreadable = []
             with self._calls():
                 session = self._user_session or self._public_session()
                 for obj in session.get_objects(
@@ -447,6 +449,7 @@ class Token:
                         _log.warning(
                             "left out the certificate %r on %r: %s", label, self.label, error
                         )
+                        self._unreadable.append((label, str(error)))
                         continue
                     found.append(
                         TokenCertificate(
@@ -459,6 +462,11 @@ class Token:
             found.sort(key=lambda c: c.id)
             self._certificates = found
         return list(self._certificates)
+
+    def unreadable_certificates(self) -> list[tuple[str, str]]:
+        """The certificate objects `certificates` leaves out: (label, why it cannot be read)."""
+        self.certificates()
+        return list(self._unreadable)
 
     def certificate(self, role: Role | str) -> TokenCertificate:
         """The certificate of the ``role`` key; `KeyNotFound` when there is none.
