@@ -698,6 +698,13 @@ def test_what_cannot_sign_is_exit_3(
         token.sign(b"x", key=Role.SIGNATURE)
 
 
+def test_identity_from_a_token_that_is_no_eid_is_exit_3(hsm: ThirdPartyHsm, tmp_path: Path) -> None:
+    result = hsm.cli("identity", "--label", "Vendor", "--json", home=tmp_path)
+    assert result.returncode == 3, result.stdout
+    assert json.loads(result.stdout)["error"]["code"] == "unknown_card"
+    assert "not a Belgian eID" in json.loads(result.stdout)["error"]["message"]
+
+
 @pytest.mark.parametrize("pin", [PIN, "13572468"])
 def test_no_pin_in_any_output(hsm: ThirdPartyHsm, tmp_path: Path, pin: str) -> None:
     data = tmp_path / "data.txt"

@@ -516,8 +516,15 @@ class Token:
             return found
 
     def read_card(self, *, require_signatures: bool = True) -> CardData:
-        """Identity, address and photo from a Belgian eID, with the RRN signatures checked."""
+        """Identity, address and photo from a Belgian eID, with the RRN signatures checked.
+
+        `UnknownCard` when the token holds no identity file: it is not a Belgian eID.
+        """
         files = self.data_objects(FILE_OBJECT_IDS.keys())
+        if "DATA_FILE" not in files:
+            raise UnknownCard(
+                f"the token {self.label!r} is not a Belgian eID: it holds no identity file"
+            )
         return read_card_files(files, require_signatures=require_signatures)
 
     # -- login and signing ---------------------------------------------------------------
