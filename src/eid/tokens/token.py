@@ -428,8 +428,8 @@ class Token:
         """Every X.509 certificate on the token, with its role.
 
         Before login, the public ones; once logged in, the private ones too (some
-        tokens show their certificates only then). A certificate object whose value
-        is not a DER certificate is left out, with a warning in the log.
+        tokens show their certificates only then). A certificate object that does not
+        parse is left out, with a warning in the log (see `unreadable_certificates`).
         """
         if self._certificates is None:
             found = []
@@ -474,11 +474,12 @@ class Token:
         A certificate valid now comes first; when several could serve, the user is
         logged in to pick one with a private key beside it. When no certificate names
         the role, one without key usage (which RFC 5280 leaves unrestricted) serves
-        either key, and one with digitalSignature and nonRepudiation the authentication key. When none is found
-        before login on a token that needs one (not a BELPIC card, whose certificates
-        are public), the user is logged in and the token looked at again: its
-        certificates may be private objects. Once chosen, a role's certificate stays
-        the same while the token is open, so that the key that signs is its own.
+        either key, and one with digitalSignature and nonRepudiation the authentication
+        key. When none is found before login on a token that needs one (not a BELPIC
+        card, whose certificates are public), the user is logged in and the token
+        looked at again: its certificates may be private objects. Once chosen, a role's
+        certificate stays the same while the token is open, so that the key that signs
+        is its own.
         """
         role = Role(role)
         chosen = self._chosen.get(role)
