@@ -24,7 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
 from pkcs11.attributes import AttributeMapper, handle_ulong
@@ -719,6 +719,7 @@ def test_no_pin_in_any_output(hsm: ThirdPartyHsm, tmp_path: Path, pin: str) -> N
 _SEED_CERTIFICATE = Issuer().certificate.public_bytes(serialization.Encoding.DER)
 
 
+@example(_SEED_CERTIFICATE.replace(b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x01", 1))  # a v2
 @settings(max_examples=300, deadline=1000)
 @given(
     st.one_of(

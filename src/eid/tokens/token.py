@@ -113,7 +113,7 @@ def _load_certificate(der: bytes) -> x509.Certificate:
     try:
         certificate = x509.load_der_x509_certificate(der)
         _ = (certificate.subject, certificate.issuer, certificate.extensions)
-    except (x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as error:
+    except (x509.InvalidVersion, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as error:
         raise ValueError(f"not a certificate that can be read ({error})") from error
     except ValueError as error:
         raise ValueError(f"not a DER certificate ({error})") from error
