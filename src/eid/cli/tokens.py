@@ -103,17 +103,30 @@ def _print_modules(out: Output, entries: list[dict[str, object]]) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write every certificate to this directory as <label>.pem.",
 )
+@click.option(
+    "--login",
+    is_flag=True,
+    help="Log in first (asks the PIN): some tokens show private certificates only then.",
+)
 @json_option
-def certs(module: Path | None, label: str | None, export_dir: Path | None, as_json: bool) -> None:
+def certs(
+    module: Path | None, label: str | None, export_dir: Path | None, login: bool, as_json: bool
+) -> None:
     """Show the certificates on the token."""
     out = Output(as_json)
     with out.errors_to_exit_codes(), open_cli_token(module, label) as token:
+        if login:
+            token.login()
         found = token.certificates()
         entries = [c.to_dict() for c in found]
+        unreadable = [
+            {"label": name, "problem": why} for name, why in token.unreadable_certificates()
+        ]
         if export_dir is not None:
             export_dir.mkdir(parents=True, exist_ok=True)
-            for cert, entry in zip(found, entries, strict=True):
-                target = export_dir / f"{_safe_name(cert.label)}.pem"
+            names = _file_names([cert.label for cert in found])
+            for cert, entry, name in zip(found, entries, names, strict=True):
+                target = export_dir / f"{name}.pem"
                 target.write_bytes(cert.certificate.public_bytes(serialization.Encoding.PEM))
                 entry["exported"] = str(target)
 
@@ -130,14 +143,28 @@ def certs(module: Path | None, label: str | None, export_dir: Path | None, as_js
                     *(shown(entry[key]) for key in ("role", "label", "subject", "not_after"))
                 )
             out.console.print(table)
+            for left_out in unreadable:
+                out.console.print(
+                    f"[yellow]left out[/yellow] {shown(left_out['label'])}: "
+                    f"{shown(left_out['problem'])}"
+                )
             if export_dir is not None:
                 out.console.print(f"exported {len(entries)} certificate(s) to {shown(export_dir)}")
 
-        out.emit({"token": token.label, "certificates": entries}, text)
+        out.emit({"token": token.label, "certificates": entries, "unreadable": unreadable}, text)
 
 
-def _safe_name(label: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in label) or "certificate"
+def _file_names(labels: list[str]) -> list[str]:
+    """A distinct file name for each label (tokens may repeat labels or leave them empty)."""
+    names: list[str] = []
+    for label in labels:
+        base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in label) or "certificate"
+        name, number = base, 1
+        while name in names:
+            number += 1
+            name = f"{base}-{number}"
+        names.append(name)
+    return names
 
 
 def read_files_dir(directory: Path) -> dict[str, bytes]:

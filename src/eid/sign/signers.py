@@ -1,12 +1,12 @@
 """Signers: a key that makes CMS signatures for pyHanko, on a token or in memory.
 
-Both implement pyHanko's `Signer` (``async_sign_raw``): the signed attributes are
-hashed here, in software, and only the digest goes to the key. `TokenSigner`
-signs with a key on a PKCS#11 token (a card's signature or authentication key,
-an HSM key) through `eid.tokens.Token.sign_digest`, which picks the raw mechanism
-and asks the PIN before each signature when the key demands it. `SoftwareSigner`
-keeps a parsed private key in memory (pyHanko's `SimpleSigner` parses its key
-again for every signature).
+Both implement pyHanko's `Signer` (``async_sign_raw``). `TokenSigner` signs with
+a key on a PKCS#11 token (a card's signature or authentication key, an HSM key)
+through `eid.tokens.Token.sign`, which hashes the signed attributes in software
+and sends only the digest where the key allows a raw mechanism, hands them to a
+hash-and-sign mechanism where the key allows only those, and asks the PIN before
+each signature when the key demands it. `SoftwareSigner` keeps a parsed private
+key in memory (pyHanko's `SimpleSigner` parses its key again for every signature).
 """
 
 from __future__ import annotations
@@ -141,20 +141,6 @@ class EidSigner(Signer):
             )
         return algorithm
 
-    async def async_sign_raw(
-        self, data: bytes, digest_algorithm: str, dry_run: bool = False
-    ) -> bytes:
-        """Sign ``data`` (the DER signed attributes) hashed with ``digest_algorithm``."""
-        algorithm = self._check_digest(digest_algorithm)
-        if dry_run:
-            return self._placeholder()
-        hasher = hashes.Hash(algorithm)
-        hasher.update(data)
-        return await self._sign_digest(hasher.finalize(), digest_algorithm)
-
-    async def _sign_digest(self, digest: bytes, digest_algorithm: str) -> bytes:
-        raise NotImplementedError
-
 
 class TokenSigner(EidSigner):
     """Signs with a key on a PKCS#11 token: a card's signature or authentication key, an HSM key.
@@ -183,11 +169,17 @@ class TokenSigner(EidSigner):
         pool = [c.certificate for c in token.certificates()] + list(extra_certificates)
         super().__init__(certificate, certificate_chain(certificate, pool), prefer_pss=prefer_pss)
 
-    async def _sign_digest(self, digest: bytes, digest_algorithm: str) -> bytes:
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        """Sign ``data`` (the DER signed attributes) with ``digest_algorithm`` on the token."""
+        self._check_digest(digest_algorithm)
+        if dry_run:
+            return self._placeholder()
         # The token call blocks (and may wait for a PIN or a pinpad): keep it off the event loop.
         return await asyncio.to_thread(
-            self.token.sign_digest,
-            digest,
+            self.token.sign,
+            data,
             key=self.role,
             hash=digest_algorithm,  # type: ignore[arg-type]  # checked against DIGESTS
             padding="pss" if self.prefer_pss else "pkcs1v15",
@@ -262,8 +254,17 @@ class SoftwareSigner(EidSigner):
         pool = [c for item in chain for c in _certificates(item)] + signing[1:]
         return cls(private, signing[0], certificate_chain(signing[0], pool), prefer_pss=prefer_pss)
 
-    async def _sign_digest(self, digest: bytes, digest_algorithm: str) -> bytes:
-        prehashed = Prehashed(_HASHES[digest_algorithm])
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        """Sign ``data`` (the DER signed attributes) hashed with ``digest_algorithm``."""
+        algorithm = self._check_digest(digest_algorithm)
+        if dry_run:
+            return self._placeholder()
+        hasher = hashes.Hash(algorithm)
+        hasher.update(data)
+        digest = hasher.finalize()
+        prehashed = Prehashed(algorithm)
         if isinstance(self._key, ec.EllipticCurvePrivateKey):
             return self._key.sign(digest, ec.ECDSA(prehashed))
         if self.prefer_pss:

@@ -4,6 +4,7 @@ Tokens differ: SoftHSM2 and Belgian EC cards offer raw mechanisms (``CKM_RSA_PKC
 ``CKM_ECDSA``) where the caller hashes; others only hash-and-sign ones. A raw
 mechanism is preferred when offered: the data is hashed here, so only a digest
 crosses the PKCS#11 boundary, and a digest signed elsewhere can be signed too.
+Every signature a token makes is checked against its certificate (`verifies`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 from pkcs11 import KeyType, Mechanism
 from pkcs11.mechanisms import MGF
 
@@ -27,6 +31,7 @@ __all__ = [
     "ecdsa_raw_to_der",
     "hash_algorithm",
     "plan_signature",
+    "verifies",
 ]
 
 HashName = Literal["sha1", "sha224", "sha256", "sha384", "sha512"]
@@ -114,8 +119,8 @@ def plan_signature(
     for mechanism, param, raw in choices:
         if mechanism in offered:
             return SignaturePlan(mechanism, param, raw, hash)
-    wanted = " or ".join(m.name for m, _, _ in choices)
-    raise MechanismUnsupported(f"the token offers neither {wanted}")
+    wanted = " nor ".join(m.name for m, _, _ in choices)
+    raise MechanismUnsupported(f"neither {wanted} is offered by the token for this key")
 
 
 def ecdsa_raw_to_der(signature: bytes) -> bytes:
@@ -126,3 +131,27 @@ def ecdsa_raw_to_der(signature: bytes) -> bytes:
     r = int.from_bytes(signature[:half], "big")
     s = int.from_bytes(signature[half:], "big")
     return encode_dss_signature(r, s)
+
+
+def verifies(
+    public_key: object, signature: bytes, digest: bytes, hash: HashName, padding: Padding
+) -> bool:
+    """Whether ``signature`` (DER for ECDSA) over ``digest`` verifies with ``public_key``."""
+    algorithm = Prehashed(hash_algorithm(hash))
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, digest, ec.ECDSA(algorithm))
+        elif isinstance(public_key, rsa.RSAPublicKey):
+            scheme = (
+                rsa_padding.PSS(
+                    rsa_padding.MGF1(hash_algorithm(hash)), hash_algorithm(hash).digest_size
+                )
+                if padding == "pss"
+                else rsa_padding.PKCS1v15()
+            )
+            public_key.verify(signature, digest, scheme, algorithm)
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True

@@ -7,17 +7,20 @@ application, not a session), so keep one `Token` per physical token.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 import pkcs11
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pkcs11 import Attribute, CertificateType, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11
 from pkcs11.constants import SlotFlag, TokenFlag
 from pkcs11.types import SignMixin
@@ -36,6 +39,7 @@ from eid.errors import (
     TokenNotFound,
     UnknownCard,
 )
+from eid.tokens.attributes import ATTRIBUTE_MAPPER
 from eid.tokens.belpic import CardData, read_card_files
 from eid.tokens.belpic.labels import FILE_OBJECT_IDS
 from eid.tokens.mechanisms import (
@@ -45,6 +49,7 @@ from eid.tokens.mechanisms import (
     ecdsa_raw_to_der,
     hash_algorithm,
     plan_signature,
+    verifies,
 )
 from eid.tokens.modules import Module
 from eid.tokens.p11errors import translate, translated
@@ -62,6 +67,7 @@ __all__ = [
 ]
 
 BELPIC_LABEL = "BELPIC"
+_log = logging.getLogger(__name__)
 # How long an unexplained module failure waits for the reader to say the card has gone (s).
 # pcscd polls readers without card events every 0.4 s.
 _REMOVAL_GRACE = 1.0
@@ -98,8 +104,25 @@ def readable_name(name: x509.Name) -> str:
     return name.rfc4514_string(_NAMES)
 
 
-def _classify(label: str, certificate: x509.Certificate) -> Role:
-    if label in _BELPIC_ROLES:
+def _load_certificate(der: bytes) -> x509.Certificate:
+    """A DER certificate parsed whole; `ValueError` when any part does not parse.
+
+    `cryptography` parses names and extensions only when they are first asked for, so
+    a certificate with, say, an extension twice would fail later, far from here.
+    """
+    try:
+        certificate = x509.load_der_x509_certificate(der)
+        _ = (certificate.subject, certificate.issuer, certificate.extensions)
+    except (x509.InvalidVersion, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as error:
+        raise ValueError(f"not a certificate that can be read ({error})") from error
+    except ValueError as error:
+        raise ValueError(f"not a DER certificate ({error})") from error
+    return certificate
+
+
+def _classify(label: str, certificate: x509.Certificate, *, belpic: bool) -> Role:
+    """The role a certificate plays: by the middleware's label on a BELPIC card, else by content."""
+    if belpic and label in _BELPIC_ROLES:
         return _BELPIC_ROLES[label]
     extensions = certificate.extensions
     try:
@@ -282,10 +305,52 @@ def open_token(
 
 @dataclass
 class _Key:
+    certificate: TokenCertificate
     handle: SignMixin
     key_type: KeyType
     always_authenticate: bool
+    offered: frozenset[Mechanism]
     plans: dict[tuple[str, str], SignaturePlan]
+
+
+def _optional(obj: pkcs11.Object, attribute: Attribute) -> Any:
+    """An attribute's value, or None where the object has none (or keeps it secret)."""
+    try:
+        return obj[attribute]
+    except (p11.AttributeTypeInvalid, p11.AttributeSensitive):
+        return None
+
+
+def _valid_at(certificate: x509.Certificate, moment: datetime) -> bool:
+    return certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc
+
+
+def _may_serve(cert: TokenCertificate, role: Role) -> bool:
+    """Whether an end-entity certificate of another role may stand for the ``role`` key.
+
+    One without key usage may serve either key; one whose key usage has digitalSignature
+    (beside nonRepudiation) may serve authentication. A signature key is never stood
+    for by an authentication certificate: on an eID that would sign with the wrong key.
+    """
+    if cert.role in (Role.CA, Role.ROOT):
+        return False
+    try:
+        usage = cert.certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return role == Role.AUTHENTICATION and usage.digital_signature
+
+
+def _belongs(key: pkcs11.Object, certificate: x509.Certificate) -> bool:
+    """Whether a private key may be the one of ``certificate``: same kind, same RSA modulus."""
+    public = certificate.public_key()
+    key_type = _optional(key, Attribute.KEY_TYPE)
+    if isinstance(public, rsa.RSAPublicKey):
+        modulus = _optional(key, Attribute.MODULUS) if key_type == KeyType.RSA else None
+        return key_type == KeyType.RSA and (
+            modulus is None or int.from_bytes(modulus, "big") == public.public_numbers().n
+        )
+    return bool(key_type == KeyType.EC)
 
 
 class Token:
@@ -299,11 +364,15 @@ class Token:
         self._pin_provider: PinProvider = pin_provider or env_pin
         with module.lock, translated():
             self._token = slot.get_token()
-            self._session: pkcs11.Session | None = self._token.open()
+            self._session: pkcs11.Session | None = self._token.open(
+                attribute_mapper=ATTRIBUTE_MAPPER
+            )
             self._mechanisms = frozenset(slot.get_mechanisms())
         self._user_session: pkcs11.Session | None = None
         self._certificates: list[TokenCertificate] | None = None
+        self._unreadable: list[tuple[str, str]] = []
         self._keys: dict[Role, _Key] = {}
+        self._chosen: dict[Role, TokenCertificate] = {}
 
     def __repr__(self) -> str:
         return f"<Token {self._token.label.strip()!r} slot={self._slot.slot_id} module={self.module.path.name}>"
@@ -351,41 +420,88 @@ class Token:
                         session.close()
             self._user_session = self._session = None
             self._keys.clear()
+            self._chosen.clear()
 
     # -- reading -------------------------------------------------------------------------
 
     def certificates(self) -> list[TokenCertificate]:
-        """Every certificate on the token, with its role."""
+        """Every X.509 certificate on the token, with its role.
+
+        Before login, the public ones; once logged in, the private ones too (some
+        tokens show their certificates only then). A certificate object that does not
+        parse is left out, with a warning in the log (see `unreadable_certificates`).
+        """
         if self._certificates is None:
             found = []
+            self._unreadable = []
             with self._calls():
-                for obj in self._public_session().get_objects(
-                    {Attribute.CLASS: ObjectClass.CERTIFICATE}
+                session = self._user_session or self._public_session()
+                for obj in session.get_objects(
+                    {
+                        Attribute.CLASS: ObjectClass.CERTIFICATE,
+                        Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                    }
                 ):
-                    der = bytes(obj[Attribute.VALUE])
                     label = str(obj[Attribute.LABEL])
                     try:
-                        cert = x509.load_der_x509_certificate(der)
+                        cert = _load_certificate(bytes(obj[Attribute.VALUE]))
                     except ValueError as error:
-                        raise MalformedInput(
-                            f"not a DER certificate ({error})", source=f"certificate {label!r}"
-                        ) from error
+                        _log.warning(
+                            "left out the certificate %r on %r: %s", label, self.label, error
+                        )
+                        self._unreadable.append((label, str(error)))
+                        continue
                     found.append(
                         TokenCertificate(
-                            label, bytes(obj[Attribute.ID]), _classify(label, cert), cert
+                            label,
+                            bytes(obj[Attribute.ID]),
+                            _classify(label, cert, belpic=self.label == BELPIC_LABEL),
+                            cert,
                         )
                     )
             found.sort(key=lambda c: c.id)
             self._certificates = found
         return list(self._certificates)
 
+    def unreadable_certificates(self) -> list[tuple[str, str]]:
+        """The certificate objects `certificates` leaves out: (label, why it cannot be read)."""
+        self.certificates()
+        return list(self._unreadable)
+
     def certificate(self, role: Role | str) -> TokenCertificate:
-        """The first certificate with ``role``; `KeyNotFound` when there is none."""
+        """The certificate of the ``role`` key; `KeyNotFound` when there is none.
+
+        A certificate valid now comes first; when several could serve, the user is
+        logged in to pick one with a private key beside it. When no certificate names
+        the role, one without key usage (which RFC 5280 leaves unrestricted) serves
+        either key, and one with digitalSignature and nonRepudiation the authentication
+        key. When none is found before login on a token that needs one (not a BELPIC
+        card, whose certificates are public), the user is logged in and the token
+        looked at again: its certificates may be private objects. Once chosen, a role's
+        certificate stays the same while the token is open, so that the key that signs
+        is its own.
+        """
         role = Role(role)
-        for cert in self.certificates():
-            if cert.role == role:
-                return cert
-        raise KeyNotFound(f"the token {self.label!r} holds no {role.value} certificate")
+        chosen = self._chosen.get(role)
+        if chosen is None:
+            chosen = self._chosen[role] = self._choose(role)
+        return chosen
+
+    def _choose(self, role: Role) -> TokenCertificate:
+        candidates = self._candidates(role)
+        if not candidates and self._user_session is None and self.label != BELPIC_LABEL:
+            with self._calls():
+                if TokenFlag(self._token.flags) & TokenFlag.LOGIN_REQUIRED:
+                    self._login()
+            candidates = self._candidates(role)
+        if len(candidates) > 1:
+            with self._calls():
+                self._login()
+                keyed = [cert for cert in candidates if self._private_keys(cert)]
+            candidates = keyed or candidates
+        if not candidates:
+            raise KeyNotFound(f"the token {self.label!r} holds no {role.value} certificate")
+        return candidates[0]
 
     def data_objects(self, labels: Collection[str] | None = None) -> dict[str, bytes]:
         """Public data objects by label (the BELPIC middleware exposes card files this way).
@@ -401,8 +517,15 @@ class Token:
             return found
 
     def read_card(self, *, require_signatures: bool = True) -> CardData:
-        """Identity, address and photo from a Belgian eID, with the RRN signatures checked."""
+        """Identity, address and photo from a Belgian eID, with the RRN signatures checked.
+
+        `UnknownCard` when the token holds no identity file: it is not a Belgian eID.
+        """
         files = self.data_objects(FILE_OBJECT_IDS.keys())
+        if "DATA_FILE" not in files:
+            raise UnknownCard(
+                f"the token {self.label!r} is not a Belgian eID: it holds no identity file"
+            )
         return read_card_files(files, require_signatures=require_signatures)
 
     # -- login and signing ---------------------------------------------------------------
@@ -464,21 +587,20 @@ class Token:
             plan = key.plans.get((hash, padding))
             if plan is None:
                 plan = key.plans[(hash, padding)] = plan_signature(
-                    key.key_type, self._mechanisms, hash, padding
+                    key.key_type, key.offered, hash, padding
                 )
-            if plan.raw:
-                if digest is None:
-                    assert data is not None
-                    hasher = hashes.Hash(hash_algorithm(hash))
-                    hasher.update(data)
-                    digest = hasher.finalize()
+            if data is None:
+                if not plan.raw:
+                    raise MechanismUnsupported(
+                        f"the token offers only {plan.mechanism.name}, which cannot sign a digest made elsewhere"
+                    )
+                assert digest is not None
                 payload = plan.prepare(digest)
-            elif data is None:
-                raise MechanismUnsupported(
-                    f"the token offers only {plan.mechanism.name}, which cannot sign a digest made elsewhere"
-                )
             else:
-                payload = data
+                hasher = hashes.Hash(hash_algorithm(hash))
+                hasher.update(data)
+                digest = hasher.finalize()  # also to check the signature made
+                payload = plan.prepare(digest) if plan.raw else data
             extra: dict[str, Any] = {}
             if key.always_authenticate:
                 extra["pin"] = typed if typed is not None else self._context_pin(role)
@@ -487,9 +609,16 @@ class Token:
                     payload, mechanism=plan.mechanism, mechanism_param=plan.param, **extra
                 )
             )
-        if key.key_type == KeyType.EC and ecdsa_format == "der":
-            return ecdsa_raw_to_der(signature)
-        return signature
+        der = ecdsa_raw_to_der(signature) if key.key_type == KeyType.EC else signature
+        # Keys are paired with certificates by CKA_ID; where a token leaves that ambiguous
+        # (no IDs at all), a key of the same kind may not be the certificate's own.
+        if not verifies(key.certificate.certificate.public_key(), der, digest, hash, padding):
+            self._keys.pop(role, None)
+            raise KeyNotFound(
+                f"the private key beside the {role.value} certificate {key.certificate.label!r} "
+                "is not the certificate's own (its signature does not verify)"
+            )
+        return der if ecdsa_format == "der" else signature
 
     # -- internals ------------------------------------------------------------------------
 
@@ -499,8 +628,23 @@ class Token:
     def _public_session(self) -> pkcs11.Session:
         if self._session is None:
             self._token = self._slot.get_token()
-            self._session = self._token.open()
+            self._session = self._token.open(attribute_mapper=ATTRIBUTE_MAPPER)
         return self._session
+
+    def _candidates(self, role: Role) -> list[TokenCertificate]:
+        """The certificates that may stand for the ``role`` key, those valid now first."""
+        found = [cert for cert in self.certificates() if cert.role == role]
+        if not found and role in (Role.SIGNATURE, Role.AUTHENTICATION):
+            found = [cert for cert in self.certificates() if _may_serve(cert, role)]
+        now = datetime.now(UTC)
+        return sorted(found, key=lambda cert: not _valid_at(cert.certificate, now))
+
+    def _private_keys(self, cert: TokenCertificate) -> list[pkcs11.Object]:
+        """The private keys beside ``cert`` (same CKA_ID, same kind and RSA modulus); logged in."""
+        session = self._user_session
+        assert session is not None
+        query = {Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: cert.id}
+        return [key for key in session.get_objects(query) if _belongs(key, cert.certificate)]
 
     def _ask_pin(self, purpose: str) -> str:
         state = pin_state(TokenFlag(self._slot.get_token().flags))
@@ -515,15 +659,22 @@ class Token:
         """Log in unless logged in; return the PIN typed for it now (None: none was asked)."""
         if self._user_session is not None:
             return None
+        if not TokenFlag(self._slot.get_token().flags) & TokenFlag.USER_PIN_INITIALIZED:
+            raise TokenError(
+                f"the user PIN of {self.label!r} is not initialised: set it first with the "
+                "token's own tools (its security officer initialises it)"
+            )
         typed = None if self._pinpad() else self._ask_pin("login")
         try:
             self._user_session = self._token.open(
-                user_pin=pkcs11.PROTECTED_AUTH if typed is None else typed
+                user_pin=pkcs11.PROTECTED_AUTH if typed is None else typed,
+                attribute_mapper=ATTRIBUTE_MAPPER,
             )
         except p11.UserAlreadyLoggedIn:
-            self._user_session = self._token.open()
+            self._user_session = self._token.open(attribute_mapper=ATTRIBUTE_MAPPER)
         except (p11.PinIncorrect, p11.PinLenRange) as error:
             raise self._wrong_pin() from error
+        self._certificates = None  # private certificates are visible now
         return typed
 
     def _context_pin(self, role: Role) -> str:
@@ -545,21 +696,22 @@ class Token:
             return key
         cert = self.certificate(role)
         self._login()
-        session = self._user_session
-        assert session is not None
-        handles = list(
-            session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: cert.id})
-        )
+        handles = self._private_keys(cert)
         if not handles:
             raise KeyNotFound(f"no private key beside the {role.value} certificate {cert.label!r}")
-        handle = handles[0]
-        if not isinstance(handle, SignMixin):
+        signing = [handle for handle in handles if isinstance(handle, SignMixin)]
+        if not signing:
             raise KeyNotFound(f"the {role.value} key {cert.label!r} cannot sign")
-        try:
-            always = bool(handle[Attribute.ALWAYS_AUTHENTICATE])
-        except (p11.AttributeTypeInvalid, p11.AttributeSensitive):
-            always = False
-        key = _Key(handle, KeyType(handle[Attribute.KEY_TYPE]), always, {})
+        # Where several could be the one (no CKA_IDs), the one labelled like the certificate.
+        signing.sort(key=lambda handle: _optional(handle, Attribute.LABEL) != cert.label)
+        handle = signing[0]
+        always = bool(_optional(handle, Attribute.ALWAYS_AUTHENTICATE))
+        # CKA_ALLOWED_MECHANISMS narrows what the token offers to what this key may do.
+        allowed = _optional(handle, Attribute.ALLOWED_MECHANISMS)
+        offered = (
+            frozenset(m for m in self._mechanisms if m in allowed) if allowed else self._mechanisms
+        )
+        key = _Key(cert, handle, KeyType(handle[Attribute.KEY_TYPE]), always, offered, {})
         self._keys[role] = key
         return key
 
@@ -594,6 +746,7 @@ class Token:
     def _forget_sessions(self) -> None:
         self._session = self._user_session = None
         self._keys.clear()
+        self._chosen.clear()
 
 
 class _Calls:
