@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 # The demo needs SoftHSM2; the tests also load OpenSC's module, and the smart-card tier runs
 # pcscd with vsmartcard's virtual reader (vpcd) and an emulated PIV card (as root); login tests use Redis;
 # the identity provider's pages are checked in Debian's headless Chromium (driven through chromedriver).
+# Third-party producers in the verification tests: qpdf (encrypted PDFs), poppler's pdfsig, Info-ZIP.
 DEMO_PACKAGES := softhsm2
 # The web benchmark loads the token endpoint with wrk.
 BENCH_PACKAGES := wrk
