@@ -3,7 +3,6 @@ the encryption of its assertions (from the EncryptionMethods it lists), SHA-1 si
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from eid.xmlsig import (
 from tests.saml_support import do_import, issue, sp_key
 from tests.self_signed import self_signed
 from tests.test_saml_interop import XENC, sp_metadata
+from tests.xenc_support import xmlsec1_decrypt
 from tests.xmlsig_support import certificate, key_pem, private_key
 
 XENC11 = "http://www.w3.org/2009/xmlenc11#"
@@ -350,15 +350,8 @@ def test_python3_saml_decrypts_what_we_chose(methods: tuple[str, ...]) -> None:
 def test_xmlsec1_decrypts_the_choice_from_shibboleths_list(tmp_path: Path) -> None:
     """xmlsec1 1.2 (pysaml2's on Debian) decrypts what we choose from Shibboleth's list."""
     _, data = _encrypted_data(_chosen(*SHIBBOLETH))
-    (tmp_path / "sp.key").write_bytes(key_pem(sp_key()))
-    (tmp_path / "encrypted.xml").write_bytes(etree.tostring(data))
-    result = subprocess.run(
-        ["xmlsec1", "--decrypt", "--privkey-pem", str(tmp_path / "sp.key"),
-         str(tmp_path / "encrypted.xml")],
-        capture_output=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert etree.fromstring(result.stdout).tag == f"{{{SAML_NS}}}Assertion"
+    plain = xmlsec1_decrypt(data, sp_key(), tmp_path)
+    assert etree.fromstring(plain).tag == f"{{{SAML_NS}}}Assertion"
 
 
 _URIS = st.sampled_from(

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
 
 from eid.xmlsig import AES128_CBC, AES192_CBC, AES256_CBC, AES256_GCM, MGF1P_SHA1
-from tests.xmlsig_support import pem
+from tests.xmlsig_support import key_pem, pem
 
 XENC_NS = "http://www.w3.org/2001/04/xmlenc#"
 XENC = {"xenc": XENC_NS}
@@ -114,4 +114,17 @@ def xmlsec1_encrypt(
          "--node-xpath", xpath, str(directory / "template.xml")],
         capture_output=True, check=True,
     )  # fmt: skip
+    return result.stdout
+
+
+def xmlsec1_decrypt(data: etree._Element, key: rsa.RSAPrivateKey, directory: Path) -> bytes:
+    """What the ``xmlsec1`` command decrypts ``data`` (an EncryptedData or its parent) to."""
+    (directory / "decryption.key").write_bytes(key_pem(key))
+    (directory / "encrypted.xml").write_bytes(etree.tostring(data))
+    result = subprocess.run(
+        ["xmlsec1", "--decrypt", "--privkey-pem", str(directory / "decryption.key"),
+         str(directory / "encrypted.xml")],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
     return result.stdout
