@@ -108,3 +108,11 @@ def check_page(driver: webdriver.Chrome, what: str) -> None:
         assert fits_width(driver), f"{what} is wider than a phone screen"
         violations = axe_violations(driver)
         assert not violations, f"{what} (phone): {describe(violations)}"
+
+
+def block_autopost(driver: webdriver.Chrome, blocked: bool) -> None:
+    """Keep the page's script from loading, as for a person without JavaScript, or allow it."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.setBlockedURLs", {"urls": ["*/static/autopost.js"] if blocked else []}
+    )

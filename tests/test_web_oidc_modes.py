@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from eid.tokens.virtual import VirtualCard
 
-from .browser_support import check_page, chromium
+from .browser_support import block_autopost, check_page, chromium
 from .web_support import Browser, browser, csrf_of, flow_of, follow_to_portal, new_port, serving
 from .web_support import serving_provider as provider_serving
 
@@ -342,18 +342,10 @@ def driver() -> Iterator[webdriver.Chrome]:
         yield chrome
 
 
-def _block_autopost(driver: webdriver.Chrome, blocked: bool) -> None:
-    """Keep the page's script from loading, as for a person without JavaScript, or allow it."""
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd(
-        "Network.setBlockedURLs", {"urls": ["*/static/autopost.js"] if blocked else []}
-    )
-
-
 def test_the_form_post_page_posts_in_chromium(driver: webdriver.Chrome, world: World) -> None:
     """Without its script the page waits for its button; with it, it posts by itself."""
     driver.delete_all_cookies()
-    _block_autopost(driver, True)
+    block_autopost(driver, True)
     try:
         url, verifier, _, state = world.authorization(response_mode="form_post", ui_locales="en")
         driver.get(url)
@@ -370,7 +362,7 @@ def test_the_form_post_page_posts_in_chromium(driver: webdriver.Chrome, world: W
         button.click()
         assert world.rp.posted.wait(30)
     finally:
-        _block_autopost(driver, False)
+        block_autopost(driver, False)
     [first] = world.rp.received
     assert (first["state"], first["iss"]) == (state, world.base)
     # A plain httpx portal redeems the posted code.
@@ -398,7 +390,7 @@ def test_the_form_post_page_is_accessible_in_each_language(
 ) -> None:
     """An error answer's page (no login needed), held by blocking its script."""
     driver.delete_all_cookies()
-    _block_autopost(driver, True)
+    block_autopost(driver, True)
     try:
         url, _, _, _ = world.authorization(
             response_mode="form_post", prompt="none", ui_locales=language
@@ -407,5 +399,5 @@ def test_the_form_post_page_is_accessible_in_each_language(
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
         check_page(driver, f"form_post page ({language})")
     finally:
-        _block_autopost(driver, False)
+        block_autopost(driver, False)
     assert not world.rp.received

@@ -40,7 +40,7 @@ from eid.web.saml_messages import Outgoing, next_stop
 from eid.web.service import build_service
 from eid.xmlsig import DSIG_NS, public_keys, verify_enveloped
 
-from .browser_support import check_page, chromium
+from .browser_support import block_autopost, check_page, chromium
 from .pysaml2_sp import ACS, SP, key_pair, pysaml2_sp, redirect_request, sp_config, tax_portal
 from .test_web_oidc_modes import RelyingParty, posted_page
 from .web_support import (
@@ -306,14 +306,6 @@ def driver() -> Iterator[webdriver.Chrome]:
         yield chrome
 
 
-def _block_autopost(driver: webdriver.Chrome, blocked: bool) -> None:
-    """Keep the page's script from loading, as for a person without JavaScript, or allow it."""
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd(
-        "Network.setBlockedURLs", {"urls": ["*/static/autopost.js"] if blocked else []}
-    )
-
-
 def test_the_posted_logout_page_in_chromium(
     driver: webdriver.Chrome, virtual_card: VirtualCard, tmp_path: Path
 ) -> None:
@@ -333,7 +325,7 @@ def test_the_posted_logout_page_in_chromium(
         metadata = httpx.get(f"{base}/saml/metadata").content
         sp = pysaml2_sp(tmp_path, entity_id=SP, acs=ACS, idp_metadata=metadata, key=key, cert=cert)
         driver.delete_all_cookies()
-        _block_autopost(driver, True)
+        block_autopost(driver, True)
         try:
             for scripted in (False, True):
                 driver.get(f"{base}/language/en?next=/")
@@ -344,7 +336,7 @@ def test_the_posted_logout_page_in_chromium(
                 driver.find_element(By.CSS_SELECTOR, "button[value='accept']").click()
                 WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "autopost"))
                 driver.get(f"{base}/")  # the Response's page held: on to the home page
-                _block_autopost(driver, not scripted)
+                block_autopost(driver, not scripted)
                 driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
                 if not scripted:
                     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "autopost"))
@@ -359,7 +351,7 @@ def test_the_posted_logout_page_in_chromium(
                 receiver.posted.clear()
                 WebDriverWait(driver, 30).until(lambda d: "Received" in d.page_source)
         finally:
-            _block_autopost(driver, False)
+            block_autopost(driver, False)
         driver.get(f"{base}/")
         assert "You are not logged in" in driver.page_source
     assert len(receiver.received) == 2
